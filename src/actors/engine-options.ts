@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { EngineLimits } from '../domain/engine.js';
+import type { Clock } from './clock.js';
+
+export type Durability = 'FULL' | 'NORMAL';
+
+export interface EngineOptions {
+  /** SQLite file path, or ':memory:' for tests that need no restart. */
+  dbPath: string;
+  limits: EngineLimits;
+  /** synchronous=FULL survives power loss; NORMAL (WAL) may lose the last commits on power loss, never on a process crash. */
+  durability?: Durability;
+  clock?: Clock;
+  logger?: Logger;
+  /** Random bytes source (tests make it deterministic). */
+  randomBytes?: (size: number) => Buffer;
+  /** Called when a commit fails: the default exits the process (fail-stop). */
+  onFatal?: (error: unknown) => void;
+}

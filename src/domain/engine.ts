@@ -1,0 +1,107 @@
+/**
+ * The booking engine's public surface: everything the contract promises about state, usable without HTTP.
+ * Commands resolve only after their change is committed to SQLite (acknowledged means durable).
+ * Queries answer from memory.
+ */
+import type { Result } from './error-codes.js';
+import type {
+  AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
+  CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView,
+  SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
+} from './views.js';
+
+export interface EngineLimits {
+  holdTtlMs: number;
+  queueMaxActive: number;
+  queueActiveTtlMs: number;
+  queueWaitingIdleMs: number;
+  maxSeatsPerReservation: number;
+  chargeMax: number;
+  balanceMax: number;
+  monthlyChargeMax: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  holdTtlMs: 300_000,
+  queueMaxActive: 100,
+  queueActiveTtlMs: 600_000,
+  queueWaitingIdleMs: 120_000,
+  maxSeatsPerReservation: 4,
+  chargeMax: 1_000_000,
+  balanceMax: 10_000_000,
+  monthlyChargeMax: 5_000_000,
+};
+
+/** An Idempotency-Key with the hash of the request it came with (method, path and canonical body). */
+export interface IdempotencyInput { key: string; requestHash: string }
+
+/** A command's outcome; `replayed` is true when it is the stored answer of an earlier request with the same key. */
+export type Outcome<T> = Result<T> & { readonly replayed: boolean };
+
+export type Unsubscribe = () => void;
+
+export interface EngineObserver {
+  committed(batch: { commands: number; durationMs: number }): void;
+  holdCreated(seats: number): void;
+  holdExpired(seats: number): void;
+  holdCancelled(seats: number): void;
+  paymentCompleted(amount: number): void;
+  queueAdmitted(count: number): void;
+  chargeCompleted(amount: number): void;
+}
+
+export interface BookingEngine {
+  /** True once start() has finished recovery. Until then commands and queries must not be served. */
+  readonly ready: boolean;
+  /** Recovers state from SQLite (snapshots + journal tail), expires overdue holds, arms timers. */
+  start(): Promise<void>;
+
+  // Catalogue
+  listConcerts(): ConcertSummaryView[];
+  listSchedules(concertId: string, options?: { includeSoldOut?: boolean }): Result<SchedulesView>;
+  getSeatMap(scheduleId: string, options?: { status?: SeatStatus }): Result<SeatMapView>;
+  createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>>;
+  /** True when the database holds no concert (used to seed the demo catalogue). */
+  isEmpty(): boolean;
+
+  // Waiting room
+  issueQueueToken(userId: string): Promise<Result<QueueTokenIssued>>;
+  /** Answers and counts as presence (the token is not idle-dropped while polled). */
+  queueStatus(userId: string, queueToken: string): Result<QueueStatusView>;
+  leaveQueue(userId: string, queueToken: string): Promise<Result<null>>;
+  /** Ok when the token is this user's and ACTIVE; else QUEUE_TOKEN_INVALID or QUEUE_NOT_ACTIVE. */
+  checkQueueAccess(userId: string, queueToken: string): Result<null>;
+
+  // Reservations
+  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<ReservationView>>;
+  getReservation(userId: string, reservationId: string): Result<ReservationView>;
+  listReservations(userId: string, status?: ReservationStatus): ReservationView[];
+  cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>>;
+
+  // Wallet
+  getBalance(userId: string): BalanceView;
+  charge(command: { userId: string; amount: number; idempotency?: IdempotencyInput }): Promise<Outcome<ChargeView>>;
+  balanceHistory(userId: string): BalanceHistoryView;
+
+  // Payments
+  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput }): Promise<Outcome<PaymentView>>;
+  getPayment(userId: string, paymentId: string): Result<PaymentView>;
+
+  // Operations
+  stats(): AdminStatsView;
+  /** Current server time in ms since the epoch, from the engine's clock. */
+  now(): number;
+
+  // Subscriptions: called after the change is committed.
+  /** Every committed change batch of the schedule, in version order. Null when the schedule does not exist. */
+  subscribeSeatMap(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null;
+  /**
+   * Pushes the token's status when its status changes (at once) or its position moves (at most once per
+   * queue tick). While subscribed the token counts as present and is never idle-dropped.
+   */
+  subscribeQueue(queueToken: string, listener: (status: QueueStatusView) => void): Unsubscribe | null;
+  observe(observer: Partial<EngineObserver>): Unsubscribe;
+
+  /** Flushes pending commits and closes the database. */
+  close(): Promise<void>;
+}

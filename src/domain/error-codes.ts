@@ -1,0 +1,57 @@
+/**
+ * The closed set of outcomes a client can see, each with its HTTP status.
+ * The engine returns these codes as values; src/api/errors.ts is the one place that renders them.
+ */
+export const ERROR_CODES = {
+  VALIDATION_ERROR: { statusCode: 400, message: 'The request is not valid.' },
+  INVALID_SEAT: { statusCode: 400, message: 'Seat numbers must be distinct and within the seat map.' },
+  INVALID_AMOUNT: { statusCode: 400, message: 'The amount must be a positive integer within the charge limit.' },
+  CHARGE_LIMIT_EXCEEDED: { statusCode: 400, message: 'The charge would pass the balance or monthly limit.' },
+  UNAUTHENTICATED: { statusCode: 401, message: 'A valid user token is required.' },
+  QUEUE_TOKEN_INVALID: { statusCode: 401, message: 'The queue token is missing, unknown, expired or not yours.' },
+  INSUFFICIENT_BALANCE: { statusCode: 402, message: 'The balance does not cover the reservation.' },
+  FORBIDDEN: { statusCode: 403, message: 'You may not access this resource.' },
+  QUEUE_NOT_ACTIVE: { statusCode: 403, message: 'Your queue token is still waiting.' },
+  BOOKING_NOT_OPEN: { statusCode: 403, message: 'Booking is not open for this schedule.' },
+  CONCERT_NOT_FOUND: { statusCode: 404, message: 'Concert not found.' },
+  SCHEDULE_NOT_FOUND: { statusCode: 404, message: 'Schedule not found.' },
+  RESERVATION_NOT_FOUND: { statusCode: 404, message: 'Reservation not found.' },
+  PAYMENT_NOT_FOUND: { statusCode: 404, message: 'Payment not found.' },
+  NOT_FOUND: { statusCode: 404, message: 'Not found.' },
+  SEAT_UNAVAILABLE: { statusCode: 409, message: 'One or more seats are not available.' },
+  HOLD_LIMIT_REACHED: { statusCode: 409, message: 'You already hold a reservation.' },
+  ALREADY_PAID: { statusCode: 409, message: 'The reservation is already paid.' },
+  RESERVATION_NOT_HELD: { statusCode: 409, message: 'The reservation is not held.' },
+  IDEMPOTENCY_IN_PROGRESS: { statusCode: 409, message: 'A request with this Idempotency-Key is still being processed.' },
+  RESERVATION_EXPIRED: { statusCode: 410, message: 'The reservation has expired or was cancelled.' },
+  IDEMPOTENCY_KEY_REUSED: { statusCode: 422, message: 'This Idempotency-Key was used with a different request.' },
+  RATE_LIMITED: { statusCode: 429, message: 'Too many requests.' },
+  INTERNAL_ERROR: { statusCode: 500, message: 'Internal server error.' },
+  NOT_READY: { statusCode: 503, message: 'The service is starting up.' },
+} as const satisfies Record<string, { statusCode: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A refusal: a business outcome, never an exception. */
+export interface DomainError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: DomainError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(code: ErrorCode, details?: Record<string, unknown>, message?: string): Result<T> {
+  const error: DomainError = details === undefined
+    ? { code, message: message ?? ERROR_CODES[code].message }
+    : { code, message: message ?? ERROR_CODES[code].message, details };
+  return { ok: false, error };
+}
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].statusCode;
+}

@@ -1,0 +1,87 @@
+/**
+ * The bodies of the HTTP contract (../shared/contract/API.md), as the engine returns them.
+ * Times are ISO 8601 UTC strings, money is integer won. The API layer sends these as they are.
+ */
+export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
+export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
+export type QueueTokenStatus = 'WAITING' | 'ACTIVE';
+
+export interface ConcertSummaryView { concertId: string; title: string; venue: string }
+
+export interface ScheduleView {
+  scheduleId: string;
+  date: string; // YYYY-MM-DD of startsAt (UTC)
+  startsAt: string;
+  bookingOpensAt: string;
+  availableSeatCount: number;
+  totalSeatCount: number;
+}
+export interface SchedulesView { concertId: string; schedules: ScheduleView[] }
+
+export interface SeatView { seatNumber: number; grade: string; price: number; status: SeatStatus }
+export interface SeatMapView { scheduleId: string; concertId: string; startsAt: string; version: number; seats: SeatView[] }
+
+export interface SeatChange { seatNumber: number; status: SeatStatus }
+/** One change batch of a schedule: `version` rises by exactly 1 per batch. */
+export interface SeatMapDelta { scheduleId: string; version: number; changes: SeatChange[] }
+
+export interface ReservedSeatView { seatNumber: number; grade: string; price: number }
+export interface ReservationView {
+  reservationId: string;
+  userId: string;
+  scheduleId: string;
+  concertId: string;
+  seats: ReservedSeatView[];
+  totalPrice: number;
+  status: ReservationStatus;
+  heldAt: string;
+  holdExpiresAt: string;
+  paymentId?: string;
+}
+
+export interface QueueStatusView {
+  token: string;
+  userId: string;
+  status: QueueTokenStatus;
+  position: number; // 1 = head of the waiting line, 0 = ACTIVE
+  estimatedWaitSeconds: number;
+  issuedAt: string;
+  expiresAt: string | null;
+  soldOut: boolean;
+}
+export interface QueueTokenIssued { created: boolean; status: QueueStatusView }
+
+export interface BalanceView { userId: string; balance: number }
+export interface ChargeView { chargeId: string; userId: string; chargedAmount: number; balance: number; chargedAt: string }
+export type LedgerEntryKind = 'CHARGE' | 'PAYMENT' | 'REFUND';
+export interface LedgerEntryView { entryId: string; kind: LedgerEntryKind; amount: number; balanceAfter: number; at: string; reference: string }
+export interface BalanceHistoryView { entries: LedgerEntryView[] }
+
+export interface PaymentView {
+  paymentId: string;
+  reservationId: string;
+  userId: string;
+  amount: number;
+  status: 'COMPLETED';
+  paidAt: string;
+  balanceBefore: number;
+  balanceAfter: number;
+  seats: ReservedSeatView[];
+  queueTokenExpired: boolean;
+}
+
+export interface GradeInput { grade: string; from: number; to: number; price: number }
+export interface SeatMapInput { seatCount: number; grades: GradeInput[] }
+export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; seatMap?: SeatMapInput }
+export interface CreateConcertInput { title: string; venue: string; schedules: ScheduleInput[] }
+export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; totalSeatCount: number }
+export interface ConcertCreatedView { concertId: string; title: string; venue: string; schedules: CreatedScheduleView[] }
+
+export interface AdminStatsView {
+  queue: { waiting: number; active: number; admissionRatePerSecond: number; soldOut: boolean };
+  seats: { available: number; held: number; confirmed: number };
+  reservations: { held: number; confirmed: number; expired: number; cancelled: number };
+  sales: { payments: number; total: number };
+  schedules: number;
+  concerts: number;
+}
