@@ -1,0 +1,151 @@
+/**
+ * Environment -> typed, validated configuration, read once at start-up.
+ * A bad value throws ConfigError with one line naming the variable, so the operator fixes the right thing.
+ */
+import type { Durability } from './actors/engine-options.js';
+import type { EngineLimits } from './domain/engine.js';
+
+export type { Durability };
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  isProduction: boolean;
+  port: number;
+  host: string;
+  dbPath: string;
+  /** DB_SYNCHRONOUS */
+  durability: Durability;
+  authSecret: string;
+  adminKey: string;
+  usingDevelopmentSecrets: boolean;
+  logLevel: string;
+  limits: EngineLimits;
+  http: { bodyLimitBytes: number; requestTimeoutMs: number; connectionTimeoutMs: number; keepAliveTimeoutMs: number };
+  rateLimit: { tokenIssuePerMinute: number; demoTokenPerMinute: number };
+  demoTokenTtlSeconds: number;
+  ws: { maxSubscribersPerSchedule: number; maxBufferedBytes: number; heartbeatMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Fixed (not random) so user tokens survive a development restart. Never accepted in production:
+ * loadConfig refuses to start there without real secrets.
+ */
+export const DEVELOPMENT_AUTH_SECRET = 'development-only-auth-secret-do-not-use-in-production';
+export const DEVELOPMENT_ADMIN_KEY = 'development-only-admin-key';
+
+/** HS256 keys shorter than the hash output weaken the signature; admin keys must resist guessing. */
+const PRODUCTION_AUTH_SECRET_MIN_LENGTH = 32;
+const PRODUCTION_ADMIN_KEY_MIN_LENGTH = 16;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+const DURABILITIES = ['FULL', 'NORMAL'] as const;
+
+const SECONDS_PER_DAY = 86_400;
+const MAX_MONEY = Number.MAX_SAFE_INTEGER;
+
+type Env = Record<string, string | undefined>;
+
+/** An empty value counts as unset, as docker-compose and shells often produce `VAR=`. */
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value)) {
+    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${value}"`);
+  }
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${value}"`);
+  }
+  return parsed;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, caseInsensitive = false): T {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const candidate = caseInsensitive ? value.toUpperCase() : value;
+  const match = allowed.find((option) => option === candidate);
+  if (match === undefined) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return match;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+function secret(env: Env, name: string, isProduction: boolean, minProductionLength: number): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) {
+    if (isProduction) throw new ConfigError(name, 'is required when NODE_ENV=production');
+    return undefined;
+  }
+  if (isProduction && value.length < minProductionLength) {
+    throw new ConfigError(name, `must be at least ${minProductionLength} characters when NODE_ENV=production`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const isProduction = nodeEnv === 'production';
+
+  const authSecret = secret(env, 'AUTH_SECRET', isProduction, PRODUCTION_AUTH_SECRET_MIN_LENGTH);
+  const adminKey = secret(env, 'ADMIN_KEY', isProduction, PRODUCTION_ADMIN_KEY_MIN_LENGTH);
+
+  const limits: EngineLimits = {
+    holdTtlMs: integer(env, 'HOLD_TTL_SECONDS', 300, 1, SECONDS_PER_DAY) * 1000,
+    queueMaxActive: integer(env, 'QUEUE_MAX_ACTIVE', 100, 1, 1_000_000),
+    queueActiveTtlMs: integer(env, 'QUEUE_ACTIVE_TTL_SECONDS', 600, 1, SECONDS_PER_DAY) * 1000,
+    queueWaitingIdleMs: integer(env, 'QUEUE_WAITING_IDLE_SECONDS', 120, 1, SECONDS_PER_DAY) * 1000,
+    maxSeatsPerReservation: integer(env, 'MAX_SEATS_PER_RESERVATION', 4, 1, 100),
+    chargeMax: integer(env, 'CHARGE_MAX', 1_000_000, 1, MAX_MONEY),
+    balanceMax: integer(env, 'BALANCE_MAX', 10_000_000, 1, MAX_MONEY),
+    monthlyChargeMax: integer(env, 'MONTHLY_CHARGE_MAX', 5_000_000, 1, MAX_MONEY),
+  };
+
+  return {
+    nodeEnv,
+    isProduction,
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: text(env, 'HOST', '0.0.0.0'),
+    dbPath: text(env, 'DB_PATH', './data/booking.db'),
+    durability: oneOf(env, 'DB_SYNCHRONOUS', DURABILITIES, 'FULL', true),
+    authSecret: authSecret ?? DEVELOPMENT_AUTH_SECRET,
+    adminKey: adminKey ?? DEVELOPMENT_ADMIN_KEY,
+    usingDevelopmentSecrets: authSecret === undefined || adminKey === undefined,
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    limits,
+    http: {
+      bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 65_536, 1_024, 16 * 1_048_576),
+      requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+      // 0 = no idle timeout on the socket: WebSocket connections live long and carry their own heartbeat.
+      connectionTimeoutMs: integer(env, 'CONNECTION_TIMEOUT_MS', 0, 0, 3_600_000),
+      keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1_000, 600_000),
+    },
+    rateLimit: {
+      tokenIssuePerMinute: integer(env, 'RATE_LIMIT_TOKENS_PER_MINUTE', 30, 1, 1_000_000_000),
+      demoTokenPerMinute: integer(env, 'RATE_LIMIT_DEMO_TOKENS_PER_MINUTE', 60, 1, 1_000_000_000),
+    },
+    demoTokenTtlSeconds: integer(env, 'DEMO_TOKEN_TTL_SECONDS', 3_600, 60, 30 * SECONDS_PER_DAY),
+    ws: {
+      maxSubscribersPerSchedule: integer(env, 'WS_MAX_SUBSCRIBERS_PER_SCHEDULE', 10_000, 1, 1_000_000),
+      maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1_024, 1_073_741_824),
+      heartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 1_000, 600_000),
+    },
+  };
+}
