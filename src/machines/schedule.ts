@@ -1,0 +1,233 @@
+/**
+ * A concert schedule as pure data with decide/evolve functions: no I/O, no clock reads (`nowMs` comes in).
+ * The schedule owns its seats (stepped through the seat machine) and its reservations (stepped through the
+ * reservation machine). One accepted command yields one batch of events; one batch raises `version` by 1.
+ */
+import { fail, ok, type Result } from '../domain/error-codes.js';
+import type { GradeInput, ReservationStatus, SeatChange } from '../domain/views.js';
+import { nextReservationStatus } from './reservation.machine.js';
+import { stepSeat, type SeatRecord } from './seat.machine.js';
+
+export interface PaymentRecord {
+  paymentId: string;
+  amount: number;
+  paidAtMs: number;
+  balanceBefore: number;
+  balanceAfter: number;
+  queueTokenExpired: boolean;
+}
+
+export interface Reservation {
+  readonly reservationId: string;
+  readonly userId: string;
+  readonly scheduleId: string;
+  readonly concertId: string;
+  readonly seatNumbers: readonly number[];
+  readonly totalPrice: number;
+  readonly heldAtMs: number;
+  readonly holdExpiresAtMs: number;
+  status: ReservationStatus;
+  payment: PaymentRecord | null;
+}
+
+export interface ScheduleState {
+  readonly scheduleId: string;
+  readonly concertId: string;
+  readonly startsAtMs: number;
+  readonly bookingOpensAtMs: number;
+  readonly grades: readonly GradeInput[];
+  readonly seats: SeatRecord[]; // index = seatNumber - 1
+  readonly reservations: Map<string, Reservation>;
+  version: number;
+  availableCount: number;
+  heldCount: number;
+  reservedCount: number;
+}
+
+export type ScheduleEvent =
+  | { type: 'schedule.created'; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[] }
+  | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number }
+  | { type: 'reservation.confirmed'; scheduleId: string; reservationId: string; atMs: number; payment: PaymentRecord }
+  | { type: 'reservation.cancelled'; scheduleId: string; reservationId: string; atMs: number }
+  | { type: 'reservation.expired'; scheduleId: string; reservationId: string; atMs: number };
+
+export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>): ScheduleState {
+  const seats: SeatRecord[] = [];
+  for (let seatNumber = 1; seatNumber <= event.seatCount; seatNumber++) {
+    const grade = event.grades.find((g) => seatNumber >= g.from && seatNumber <= g.to);
+    if (grade === undefined) throw new Error(`seat ${seatNumber} has no grade`);
+    seats.push({ seatNumber, grade: grade.grade, price: grade.price, status: 'AVAILABLE', reservationId: null, userId: null, holdExpiresAtMs: 0 });
+  }
+  return {
+    scheduleId: event.scheduleId,
+    concertId: event.concertId,
+    startsAtMs: event.startsAtMs,
+    bookingOpensAtMs: event.bookingOpensAtMs,
+    grades: event.grades,
+    seats,
+    reservations: new Map(),
+    version: 0,
+    availableCount: seats.length,
+    heldCount: 0,
+    reservedCount: 0,
+  };
+}
+
+export function seatAt(state: ScheduleState, seatNumber: number): SeatRecord | undefined {
+  return Number.isInteger(seatNumber) ? state.seats[seatNumber - 1] : undefined;
+}
+
+export function isBookingOpen(state: ScheduleState, nowMs: number): boolean {
+  return nowMs >= state.bookingOpensAtMs && nowMs < state.startsAtMs;
+}
+
+/** Out of range or duplicated seat numbers, in request order. */
+export function invalidSeatNumbers(state: ScheduleState, seatNumbers: readonly number[]): number[] {
+  const seen = new Set<number>();
+  const invalid: number[] = [];
+  for (const n of seatNumbers) {
+    if (seatAt(state, n) === undefined || seen.has(n)) invalid.push(n);
+    seen.add(n);
+  }
+  return invalid;
+}
+
+/** Reservations holding any of these seats whose deadline has passed at `nowMs` (their timer may not have fired yet). */
+export function dueHoldsAmong(state: ScheduleState, seatNumbers: readonly number[], nowMs: number): string[] {
+  const due = new Set<string>();
+  for (const n of seatNumbers) {
+    const seat = seatAt(state, n);
+    if (seat?.status === 'TEMP_RESERVED' && seat.reservationId !== null && nowMs >= seat.holdExpiresAtMs) due.add(seat.reservationId);
+  }
+  return [...due];
+}
+
+export interface HoldRequest { reservationId: string; userId: string; seatNumbers: number[]; nowMs: number; holdTtlMs: number }
+
+/**
+ * All seats or none. Seats whose hold is past its deadline count as available: the caller expires those
+ * holds in the same batch (see dueHoldsAmong).
+ */
+export function decideHold(state: ScheduleState, request: HoldRequest): Result<ScheduleEvent[]> {
+  const invalid = invalidSeatNumbers(state, request.seatNumbers);
+  if (invalid.length > 0) return fail('INVALID_SEAT', { seatNumbers: invalid });
+  if (!isBookingOpen(state, request.nowMs)) {
+    return fail('BOOKING_NOT_OPEN', { bookingOpensAt: new Date(state.bookingOpensAtMs).toISOString(), startsAt: new Date(state.startsAtMs).toISOString() });
+  }
+  const dueIds = dueHoldsAmong(state, request.seatNumbers, request.nowMs);
+  const expiring = new Set(dueIds);
+  const events: ScheduleEvent[] = dueIds.map((reservationId) => ({
+    type: 'reservation.expired', scheduleId: state.scheduleId, reservationId, atMs: request.nowMs,
+  }));
+  const taken = request.seatNumbers.filter((n) => {
+    const seat = seatAt(state, n);
+    return seat !== undefined && seat.status !== 'AVAILABLE' && !(seat.reservationId !== null && expiring.has(seat.reservationId));
+  });
+  if (taken.length > 0) return fail('SEAT_UNAVAILABLE', { seatNumbers: taken });
+  events.push({
+    type: 'reservation.held',
+    scheduleId: state.scheduleId,
+    reservationId: request.reservationId,
+    userId: request.userId,
+    seatNumbers: [...request.seatNumbers],
+    atMs: request.nowMs,
+    holdExpiresAtMs: request.nowMs + request.holdTtlMs,
+  });
+  return ok(events);
+}
+
+/** Why a held reservation cannot be paid or cancelled, in the contract's terms. */
+export function refusalForSettled(reservation: Reservation, nowMs: number, action: 'pay' | 'cancel'): Result<null> {
+  if (reservation.status === 'CONFIRMED') return action === 'pay' ? fail('ALREADY_PAID') : fail('RESERVATION_NOT_HELD', { status: 'CONFIRMED' });
+  const expired = reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED' || nowMs >= reservation.holdExpiresAtMs;
+  if (expired) {
+    const status = reservation.status === 'HELD' ? 'EXPIRED' : reservation.status;
+    return action === 'pay' ? fail('RESERVATION_EXPIRED', { status }) : fail('RESERVATION_NOT_HELD', { status });
+  }
+  return ok(null);
+}
+
+function totalPriceOf(state: ScheduleState, seatNumbers: readonly number[]): number {
+  return seatNumbers.reduce((sum, n) => sum + (seatAt(state, n)?.price ?? 0), 0);
+}
+
+function mustStep(state: ScheduleState, seatNumber: number, step: Parameters<typeof stepSeat>[1], changes: SeatChange[]): void {
+  const seat = seatAt(state, seatNumber);
+  if (seat === undefined) throw new Error(`seat ${seatNumber} does not exist in ${state.scheduleId}`);
+  const before = seat.status;
+  const refusal = stepSeat(seat, step);
+  if (refusal !== null) throw new Error(`illegal ${step.type} on seat ${seatNumber} of ${state.scheduleId}: ${refusal}`);
+  countMove(state, before, seat.status);
+  changes.push({ seatNumber, status: seat.status });
+}
+
+function countMove(state: ScheduleState, from: SeatRecord['status'], to: SeatRecord['status']): void {
+  const delta = (status: SeatRecord['status'], by: number): void => {
+    if (status === 'AVAILABLE') state.availableCount += by;
+    else if (status === 'TEMP_RESERVED') state.heldCount += by;
+    else state.reservedCount += by;
+  };
+  delta(from, -1);
+  delta(to, 1);
+}
+
+function mustReservation(state: ScheduleState, reservationId: string): Reservation {
+  const reservation = state.reservations.get(reservationId);
+  if (reservation === undefined) throw new Error(`reservation ${reservationId} not in ${state.scheduleId}`);
+  return reservation;
+}
+
+function moveReservation(reservation: Reservation, event: Parameters<typeof nextReservationStatus>[1]): void {
+  const next = nextReservationStatus(reservation.status, event);
+  if (next === null) throw new Error(`illegal ${event.type} on reservation ${reservation.reservationId} (${reservation.status})`);
+  reservation.status = next;
+}
+
+/**
+ * Applies one decided event and returns the seat changes it made. Events were decided against this
+ * state, so a refusal here is a programmer error (or a corrupt journal) and throws.
+ */
+export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): SeatChange[] {
+  const changes: SeatChange[] = [];
+  switch (event.type) {
+    case 'schedule.created':
+      throw new Error('schedule.created starts a schedule; use createSchedule');
+    case 'reservation.held': {
+      for (const n of event.seatNumbers) {
+        mustStep(state, n, { type: 'seat.hold', reservationId: event.reservationId, userId: event.userId, holdExpiresAtMs: event.holdExpiresAtMs }, changes);
+      }
+      state.reservations.set(event.reservationId, {
+        reservationId: event.reservationId,
+        userId: event.userId,
+        scheduleId: state.scheduleId,
+        concertId: state.concertId,
+        seatNumbers: event.seatNumbers,
+        totalPrice: totalPriceOf(state, event.seatNumbers),
+        heldAtMs: event.atMs,
+        holdExpiresAtMs: event.holdExpiresAtMs,
+        status: 'HELD',
+        payment: null,
+      });
+      return changes;
+    }
+    case 'reservation.confirmed': {
+      const reservation = mustReservation(state, event.reservationId);
+      moveReservation(reservation, { type: 'reservation.confirm' });
+      reservation.payment = event.payment;
+      for (const n of reservation.seatNumbers) mustStep(state, n, { type: 'seat.confirm', reservationId: event.reservationId }, changes);
+      return changes;
+    }
+    case 'reservation.cancelled': {
+      const reservation = mustReservation(state, event.reservationId);
+      moveReservation(reservation, { type: 'reservation.cancel' });
+      for (const n of reservation.seatNumbers) mustStep(state, n, { type: 'seat.release', reservationId: event.reservationId }, changes);
+      return changes;
+    }
+    case 'reservation.expired': {
+      const reservation = mustReservation(state, event.reservationId);
+      moveReservation(reservation, { type: 'reservation.expire', deadlinePassed: event.atMs >= reservation.holdExpiresAtMs });
+      for (const n of reservation.seatNumbers) mustStep(state, n, { type: 'seat.expire', reservationId: event.reservationId, nowMs: event.atMs }, changes);
+      return changes;
+    }
+  }
+}
