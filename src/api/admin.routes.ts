@@ -1,0 +1,132 @@
+/**
+ * Admin: create concerts with schedules and seat maps, and read sales/queue statistics.
+ * Every route needs X-Admin-Key, compared in constant time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import type { SeatMapInput } from '../domain/views.js';
+import { raise, unwrap } from './errors.js';
+import { ADMIN_SECURITY, ALWAYS, AdminStats, ConcertCreated, IsoDateTime, errorResponses } from './schemas.js';
+
+/** Limits the contract leaves open: a seat map is held in memory, so its size is bounded. */
+const MAX_SEATS_PER_SCHEDULE = 1_000;
+const MAX_SCHEDULES_PER_CONCERT = 100;
+const MAX_GRADES_PER_SEAT_MAP = 50;
+/** Seat lists in error details are cut here so a bad 1000-seat map does not produce a huge answer. */
+const MAX_SEATS_LISTED = 20;
+
+const AdminHeaders = Type.Object({ 'x-admin-key': Type.Optional(Type.String({ description: 'ADMIN_KEY' })) });
+
+const Grade = Type.Object({
+  grade: Type.String({ minLength: 1, maxLength: 32 }),
+  from: Type.Integer({ minimum: 1 }),
+  to: Type.Integer({ minimum: 1 }),
+  price: Type.Integer({ minimum: 0, description: 'Integer won' }),
+}, { additionalProperties: false });
+const SeatMapBody = Type.Object({
+  seatCount: Type.Integer({ minimum: 1, maximum: MAX_SEATS_PER_SCHEDULE }),
+  grades: Type.Array(Grade, { minItems: 1, maxItems: MAX_GRADES_PER_SEAT_MAP }),
+}, { additionalProperties: false });
+const ScheduleBody = Type.Object({
+  startsAt: IsoDateTime,
+  bookingOpensAt: Type.Optional({ ...IsoDateTime, description: 'Defaults to now: booking opens at once' }),
+  seatMap: Type.Optional({ ...SeatMapBody, description: 'Defaults to the 50-seat demo map' }),
+}, { additionalProperties: false });
+const CreateConcertBody = Type.Object({
+  title: Type.String({ minLength: 1, maxLength: 200 }),
+  venue: Type.String({ minLength: 1, maxLength: 200 }),
+  schedules: Type.Array(ScheduleBody, { minItems: 1, maxItems: MAX_SCHEDULES_PER_CONCERT }),
+}, { additionalProperties: false });
+type CreateConcertBody = Static<typeof CreateConcertBody>;
+
+/** Equal-time comparison of two secrets of any length (digests have equal length by construction). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Seats not covered by any grade, covered twice, and grades outside 1..seatCount or reversed. */
+export function seatMapProblems(seatMap: SeatMapInput): Record<string, unknown> | null {
+  const coverCount = new Array<number>(seatMap.seatCount + 1).fill(0);
+  const badGrades: string[] = [];
+  for (const { grade, from, to } of seatMap.grades) {
+    if (from > to || to > seatMap.seatCount) {
+      badGrades.push(grade);
+      continue;
+    }
+    for (let seat = from; seat <= to; seat++) coverCount[seat] = (coverCount[seat] ?? 0) + 1;
+  }
+  const uncoveredSeats: number[] = [];
+  const overlappingSeats: number[] = [];
+  for (let seat = 1; seat <= seatMap.seatCount; seat++) {
+    const count = coverCount[seat] ?? 0;
+    if (count === 0) uncoveredSeats.push(seat);
+    if (count > 1) overlappingSeats.push(seat);
+  }
+  if (badGrades.length === 0 && uncoveredSeats.length === 0 && overlappingSeats.length === 0) return null;
+  return {
+    gradesOutOfRange: badGrades,
+    uncoveredSeats: uncoveredSeats.slice(0, MAX_SEATS_LISTED),
+    overlappingSeats: overlappingSeats.slice(0, MAX_SEATS_LISTED),
+  };
+}
+
+/** Every reason the concert cannot be created, per schedule index; null when it is sound. */
+function concertProblems(body: CreateConcertBody): Record<string, unknown> | null {
+  const problems: Record<string, unknown>[] = [];
+  body.schedules.forEach((schedule, index) => {
+    const startsAtMs = Date.parse(schedule.startsAt);
+    const opensAtMs = schedule.bookingOpensAt === undefined ? undefined : Date.parse(schedule.bookingOpensAt);
+    if (Number.isNaN(startsAtMs)) problems.push({ index, field: 'startsAt', problem: 'not an ISO 8601 time' });
+    if (opensAtMs !== undefined && Number.isNaN(opensAtMs)) {
+      problems.push({ index, field: 'bookingOpensAt', problem: 'not an ISO 8601 time' });
+    }
+    // The contract is silent; booking that opens after the show would never be open.
+    if (opensAtMs !== undefined && opensAtMs > startsAtMs) {
+      problems.push({ index, field: 'bookingOpensAt', problem: 'after startsAt' });
+    }
+    const seatMap = schedule.seatMap === undefined ? null : seatMapProblems(schedule.seatMap);
+    if (seatMap !== null) problems.push({ index, field: 'seatMap', problem: 'grades must cover every seat exactly once', ...seatMap });
+  });
+  return problems.length === 0 ? null : { schedules: problems };
+}
+
+const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const requireAdminKey = async (request: FastifyRequest): Promise<void> => {
+    const given = request.headers['x-admin-key'];
+    if (typeof given !== 'string' || !sameSecret(given, app.config.adminKey)) raise('UNAUTHENTICATED');
+  };
+
+  app.post('/admin/concerts', {
+    onRequest: [requireAdminKey],
+    schema: {
+      tags: ['admin'],
+      summary: 'Create a concert with its schedules and seat maps',
+      security: ADMIN_SECURITY,
+      headers: AdminHeaders,
+      body: CreateConcertBody,
+      response: { 201: ConcertCreated, ...errorResponses(400, 401, ...ALWAYS) },
+    },
+  }, async (request, reply) => {
+    const problems = concertProblems(request.body);
+    if (problems !== null) raise('VALIDATION_ERROR', problems, 'The concert is not valid.');
+    const created = unwrap(await app.engine.createConcert(request.body));
+    reply.code(201);
+    return created;
+  });
+
+  app.get('/admin/stats', {
+    onRequest: [requireAdminKey],
+    schema: {
+      tags: ['admin'],
+      summary: 'Queue, seat, reservation and sales figures',
+      security: ADMIN_SECURITY,
+      headers: AdminHeaders,
+      response: { 200: AdminStats, ...errorResponses(401, ...ALWAYS) },
+    },
+  }, async () => app.engine.stats());
+};
+
+export default adminRoutes;

@@ -1,0 +1,64 @@
+/**
+ * The catalogue: concerts (public), their schedules and seat maps (queue-gated).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { unwrap } from './errors.js';
+import { requireActiveQueueToken } from './queue-gate.js';
+import {
+  ALWAYS, ConcertList, OpaqueId, QUEUE_GATED_SECURITY, QueueTokenHeaders, ScheduleList, SeatMap, SeatStatus,
+  errorResponses,
+} from './schemas.js';
+
+// Query flags are strings on the wire; spelling them out keeps them exact whatever the validator coerces.
+const SchedulesQuery = Type.Object({
+  includeSoldOut: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    description: 'true lists every upcoming schedule, sold out or not',
+  })),
+});
+const SeatsQuery = Type.Object({ status: Type.Optional(SeatStatus) });
+
+const concertRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const gated = [app.authenticate, requireActiveQueueToken];
+
+  app.get('/concerts', {
+    schema: {
+      tags: ['concerts'],
+      summary: 'Every concert (public)',
+      response: { 200: ConcertList, ...errorResponses(...ALWAYS) },
+    },
+  }, async () => ({ concerts: app.engine.listConcerts() }));
+
+  app.get('/concerts/:concertId/schedules', {
+    onRequest: gated,
+    schema: {
+      tags: ['concerts'],
+      summary: 'Upcoming schedules of a concert; by default only those with an available seat',
+      security: QUEUE_GATED_SECURITY,
+      headers: QueueTokenHeaders,
+      params: Type.Object({ concertId: OpaqueId }),
+      querystring: SchedulesQuery,
+      response: { 200: ScheduleList, ...errorResponses(400, 401, 403, 404, ...ALWAYS) },
+    },
+  }, async (request) => unwrap(app.engine.listSchedules(request.params.concertId, {
+    includeSoldOut: request.query.includeSoldOut === 'true',
+  })));
+
+  app.get('/schedules/:scheduleId/seats', {
+    onRequest: gated,
+    schema: {
+      tags: ['concerts'],
+      summary: 'Seat map of a schedule, optionally filtered by status',
+      security: QUEUE_GATED_SECURITY,
+      headers: QueueTokenHeaders,
+      params: Type.Object({ scheduleId: OpaqueId }),
+      querystring: SeatsQuery,
+      response: { 200: SeatMap, ...errorResponses(400, 401, 403, 404, ...ALWAYS) },
+    },
+  }, async (request) => {
+    const { status } = request.query;
+    return unwrap(app.engine.getSeatMap(request.params.scheduleId, status === undefined ? {} : { status }));
+  });
+};
+
+export default concertRoutes;

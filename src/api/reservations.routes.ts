@@ -1,0 +1,80 @@
+/**
+ * Seat holds: create (queue-gated, idempotent), read, list, cancel. Another user's reservation is
+ * RESERVATION_NOT_FOUND, never FORBIDDEN, so existence does not leak.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { unwrap } from './errors.js';
+import { idempotencyOf, unwrapOutcome } from './idempotency.js';
+import { requireActiveQueueToken } from './queue-gate.js';
+import {
+  ALWAYS, IdempotentQueueGatedHeaders, OpaqueId, QUEUE_GATED_SECURITY, Reservation, ReservationList,
+  ReservationStatus, USER_SECURITY, errorResponses,
+} from './schemas.js';
+
+const ReservationParams = Type.Object({ reservationId: OpaqueId });
+
+const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // More seats than allowed is a malformed request (VALIDATION_ERROR); out-of-range or repeated seat
+  // numbers are the engine's INVALID_SEAT, because only it knows the seat map.
+  const HoldBody = Type.Object({
+    scheduleId: OpaqueId,
+    seatNumbers: Type.Array(Type.Integer(), { minItems: 1, maxItems: app.config.limits.maxSeatsPerReservation }),
+  }, { additionalProperties: false });
+
+  app.post('/reservations', {
+    onRequest: [app.authenticate, requireActiveQueueToken],
+    schema: {
+      tags: ['reservations'],
+      summary: 'Hold seats (all or none) until holdExpiresAt',
+      security: QUEUE_GATED_SECURITY,
+      headers: IdempotentQueueGatedHeaders,
+      body: HoldBody,
+      response: { 201: Reservation, ...errorResponses(400, 401, 403, 404, 409, 422, ...ALWAYS) },
+    },
+  }, async (request, reply) => {
+    const idempotency = idempotencyOf(request);
+    const { scheduleId, seatNumbers } = request.body;
+    const outcome = await app.engine.hold({
+      userId: request.userId, scheduleId, seatNumbers, ...(idempotency === undefined ? {} : { idempotency }),
+    });
+    const reservation = unwrapOutcome(reply, outcome);
+    reply.code(201);
+    return reservation;
+  });
+
+  app.get('/reservations', {
+    onRequest: [app.authenticate],
+    schema: {
+      tags: ['reservations'],
+      summary: 'Your reservations, optionally filtered by status',
+      security: USER_SECURITY,
+      querystring: Type.Object({ status: Type.Optional(ReservationStatus) }),
+      response: { 200: ReservationList, ...errorResponses(400, 401, ...ALWAYS) },
+    },
+  }, async (request) => ({ reservations: app.engine.listReservations(request.userId, request.query.status) }));
+
+  app.get('/reservations/:reservationId', {
+    onRequest: [app.authenticate],
+    schema: {
+      tags: ['reservations'],
+      summary: 'One of your reservations',
+      security: USER_SECURITY,
+      params: ReservationParams,
+      response: { 200: Reservation, ...errorResponses(400, 401, 404, ...ALWAYS) },
+    },
+  }, async (request) => unwrap(app.engine.getReservation(request.userId, request.params.reservationId)));
+
+  app.delete('/reservations/:reservationId', {
+    onRequest: [app.authenticate],
+    schema: {
+      tags: ['reservations'],
+      summary: 'Cancel a held reservation; its seats become AVAILABLE',
+      security: USER_SECURITY,
+      params: ReservationParams,
+      response: { 200: Reservation, ...errorResponses(400, 401, 404, 409, ...ALWAYS) },
+    },
+  }, async (request) => unwrap(await app.engine.cancelReservation(request.userId, request.params.reservationId)));
+};
+
+export default reservationRoutes;

@@ -1,0 +1,163 @@
+/**
+ * TypeBox schemas of the contract's bodies (../shared/contract/API.md), shared by the resource plugins.
+ * Response schemas list every field of the contract so fast-json-stringify sends exactly those.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import { errorResponseSchema } from './errors.js';
+
+export const IsoDateTime = Type.String({ format: 'date-time', description: 'ISO 8601 UTC time' });
+export const CalendarDate = Type.String({ format: 'date', description: 'YYYY-MM-DD (UTC)' });
+export const Won = Type.Integer({ minimum: 0, description: 'Integer won' });
+
+export const UserId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'userId' });
+
+/**
+ * Ids are opaque: an unknown id of any reasonable length is the resource's 404 (nothing leaks about
+ * the id format); only an absurdly long one is refused as 400 VALIDATION_ERROR, because every input has a limit.
+ */
+export const MAX_ID_LENGTH = 128;
+export const OpaqueId = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
+
+export const SeatStatus = Type.Union([Type.Literal('AVAILABLE'), Type.Literal('TEMP_RESERVED'), Type.Literal('RESERVED')]);
+export const ReservationStatus = Type.Union([
+  Type.Literal('HELD'), Type.Literal('CONFIRMED'), Type.Literal('EXPIRED'), Type.Literal('CANCELLED'),
+]);
+
+// Headers. Both are optional in the schema so that a missing one gets the contract's own code
+// (QUEUE_TOKEN_INVALID) from the gate rather than a generic validation error.
+export const QUEUE_TOKEN_HEADER = 'x-queue-token';
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const QueueTokenHeaders = Type.Object({
+  [QUEUE_TOKEN_HEADER]: Type.Optional(Type.String({ description: 'Your ACTIVE queue token', maxLength: 256 })),
+});
+export const IdempotentQueueGatedHeaders = Type.Object({
+  [QUEUE_TOKEN_HEADER]: Type.Optional(Type.String({ description: 'Your ACTIVE queue token', maxLength: 256 })),
+  [IDEMPOTENCY_KEY_HEADER]: Type.Optional(Type.String({ description: '1..255 visible ASCII characters' })),
+});
+export const IdempotentHeaders = Type.Object({
+  [IDEMPOTENCY_KEY_HEADER]: Type.Optional(Type.String({ description: '1..255 visible ASCII characters' })),
+});
+
+// Security requirements, named as in the OpenAPI components app.ts declares.
+export const USER_SECURITY = [{ bearerAuth: [] }];
+export const QUEUE_GATED_SECURITY = [{ bearerAuth: [], queueToken: [] }];
+export const ADMIN_SECURITY = [{ adminKey: [] }];
+
+/** `{ [status]: errorResponseSchema }` for each status a route can answer with an error. */
+export function errorResponses(...statusCodes: number[]): Record<number, TSchema> {
+  const responses: Record<number, TSchema> = {};
+  for (const statusCode of statusCodes) responses[statusCode] = errorResponseSchema;
+  return responses;
+}
+/** Statuses any /v1 route may answer: unexpected failure and not-ready. */
+export const ALWAYS = [500, 503] as const;
+
+// Identity
+export const DemoTokenBody = Type.Object({ userId: UserId }, { additionalProperties: false });
+export const DemoTokenResponse = Type.Object({ userId: UserId, token: Type.String(), expiresAt: IsoDateTime });
+
+// Waiting room
+export const QueueStatus = Type.Object({
+  token: Type.String(),
+  userId: UserId,
+  status: Type.Union([Type.Literal('WAITING'), Type.Literal('ACTIVE')]),
+  position: Type.Integer({ minimum: 0, description: '1 = head of the waiting line, 0 = ACTIVE' }),
+  estimatedWaitSeconds: Type.Integer({ minimum: 0 }),
+  issuedAt: IsoDateTime,
+  expiresAt: Type.Union([IsoDateTime, Type.Null()]),
+  soldOut: Type.Boolean({ description: 'True when every upcoming schedule is sold out: admission has stopped' }),
+});
+export type QueueStatus = Static<typeof QueueStatus>;
+
+// Catalogue
+export const ConcertSummary = Type.Object({ concertId: Type.String(), title: Type.String(), venue: Type.String() });
+export const ConcertList = Type.Object({ concerts: Type.Array(ConcertSummary) });
+export const Schedule = Type.Object({
+  scheduleId: Type.String(),
+  date: CalendarDate,
+  startsAt: IsoDateTime,
+  bookingOpensAt: IsoDateTime,
+  availableSeatCount: Type.Integer({ minimum: 0 }),
+  totalSeatCount: Type.Integer({ minimum: 0 }),
+});
+export const ScheduleList = Type.Object({ concertId: Type.String(), schedules: Type.Array(Schedule) });
+export const Seat = Type.Object({ seatNumber: Type.Integer({ minimum: 1 }), grade: Type.String(), price: Won, status: SeatStatus });
+export const SeatMap = Type.Object({
+  scheduleId: Type.String(),
+  concertId: Type.String(),
+  startsAt: IsoDateTime,
+  version: Type.Integer({ minimum: 0 }),
+  seats: Type.Array(Seat),
+});
+
+// Reservations
+export const ReservedSeat = Type.Object({ seatNumber: Type.Integer({ minimum: 1 }), grade: Type.String(), price: Won });
+export const Reservation = Type.Object({
+  reservationId: Type.String(),
+  userId: UserId,
+  scheduleId: Type.String(),
+  concertId: Type.String(),
+  seats: Type.Array(ReservedSeat),
+  totalPrice: Won,
+  status: ReservationStatus,
+  heldAt: IsoDateTime,
+  holdExpiresAt: IsoDateTime,
+  paymentId: Type.Optional(Type.String({ description: 'Set once CONFIRMED' })),
+});
+export const ReservationList = Type.Object({ reservations: Type.Array(Reservation) });
+
+// Balance
+export const Balance = Type.Object({ userId: UserId, balance: Won });
+export const Charge = Type.Object({
+  chargeId: Type.String(), userId: UserId, chargedAmount: Won, balance: Won, chargedAt: IsoDateTime,
+});
+export const LedgerEntry = Type.Object({
+  entryId: Type.String(),
+  kind: Type.Union([Type.Literal('CHARGE'), Type.Literal('PAYMENT'), Type.Literal('REFUND')]),
+  amount: Won,
+  balanceAfter: Won,
+  at: IsoDateTime,
+  reference: Type.String(),
+});
+export const BalanceHistory = Type.Object({ entries: Type.Array(LedgerEntry, { description: 'Newest first' }) });
+
+// Payments
+export const Payment = Type.Object({
+  paymentId: Type.String(),
+  reservationId: Type.String(),
+  userId: UserId,
+  amount: Won,
+  status: Type.Literal('COMPLETED'),
+  paidAt: IsoDateTime,
+  balanceBefore: Won,
+  balanceAfter: Won,
+  seats: Type.Array(ReservedSeat),
+  queueTokenExpired: Type.Boolean(),
+});
+
+// Admin
+export const CreatedSchedule = Type.Object({
+  scheduleId: Type.String(),
+  date: CalendarDate,
+  startsAt: IsoDateTime,
+  bookingOpensAt: IsoDateTime,
+  totalSeatCount: Type.Integer({ minimum: 1 }),
+});
+export const ConcertCreated = Type.Object({
+  concertId: Type.String(), title: Type.String(), venue: Type.String(), schedules: Type.Array(CreatedSchedule),
+});
+export const AdminStats = Type.Object({
+  queue: Type.Object({
+    waiting: Type.Integer({ minimum: 0 }),
+    active: Type.Integer({ minimum: 0 }),
+    admissionRatePerSecond: Type.Number({ minimum: 0 }),
+    soldOut: Type.Boolean(),
+  }),
+  seats: Type.Object({ available: Type.Integer(), held: Type.Integer(), confirmed: Type.Integer() }),
+  reservations: Type.Object({
+    held: Type.Integer(), confirmed: Type.Integer(), expired: Type.Integer(), cancelled: Type.Integer(),
+  }),
+  sales: Type.Object({ payments: Type.Integer(), total: Won }),
+  schedules: Type.Integer(),
+  concerts: Type.Integer(),
+});
