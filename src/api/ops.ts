@@ -1,0 +1,140 @@
+/**
+ * Operations endpoints: liveness (/health), readiness (/ready: 503 until recovery has finished) and
+ * Prometheus metrics (/metrics). Wrapped in fastify-plugin so the latency hook sees every route.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Type } from 'typebox';
+import { errorResponseSchema, sendError } from './errors.js';
+
+/**
+ * Process metrics (CPU, memory, event-loop lag, GC) describe the process, not an app, and their collectors
+ * install process-wide observers: registered once per process, shared by every app built in it.
+ */
+let processRegistry: Registry | undefined;
+function sharedProcessRegistry(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const COMMIT_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+const BATCH_BUCKETS_COMMANDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
+
+/** One registry per app, so tests can build many apps without "metric already registered". */
+function createAppMetrics(app: FastifyInstance): Registry {
+  const registry = new Registry();
+  const engine = app.engine;
+  const counter = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] });
+
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL: bounded label cardinality and no ids or tokens in labels.
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  new Gauge({
+    name: 'queue_waiting',
+    help: 'Tokens waiting in the waiting room',
+    registers: [registry],
+    collect() { if (engine.ready) this.set(engine.stats().queue.waiting); },
+  });
+  new Gauge({
+    name: 'queue_active',
+    help: 'Tokens admitted (ACTIVE)',
+    registers: [registry],
+    collect() { if (engine.ready) this.set(engine.stats().queue.active); },
+  });
+
+  const admissions = counter('queue_admissions_total', 'Tokens admitted from the waiting line');
+  const holds = counter('holds_total', 'Reservations held');
+  const expiries = counter('hold_expiries_total', 'Holds that expired');
+  const cancellations = counter('hold_cancellations_total', 'Holds cancelled by their user');
+  const payments = counter('payments_total', 'Payments completed');
+  const paymentAmount = counter('payment_amount_total', 'Sum of completed payments, in won');
+  const charges = counter('charges_total', 'Wallet charges completed');
+  const commitDuration = new Histogram({
+    name: 'journal_commit_duration_seconds',
+    help: 'Duration of one group commit (SQLite transaction)',
+    buckets: COMMIT_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'journal_batch_commands',
+    help: 'Commands acknowledged by one group commit',
+    buckets: BATCH_BUCKETS_COMMANDS,
+    registers: [registry],
+  });
+
+  const unsubscribe = engine.observe({
+    committed: ({ commands, durationMs }) => {
+      commitDuration.observe(durationMs / 1000);
+      batchSize.observe(commands);
+    },
+    holdCreated: () => holds.inc(),
+    holdExpired: () => expiries.inc(),
+    holdCancelled: () => cancellations.inc(),
+    paymentCompleted: (amount) => {
+      payments.inc();
+      paymentAmount.inc(amount);
+    },
+    chargeCompleted: () => charges.inc(),
+    queueAdmitted: (count) => admissions.inc(count),
+  });
+  app.addHook('onClose', async () => unsubscribe());
+
+  return registry;
+}
+
+const statusSchema = (status: string) => Type.Object({ status: Type.Literal(status) });
+
+async function opsPlugin(app: FastifyInstance): Promise<void> {
+  const registry = createAppMetrics(app);
+  const processMetrics = sharedProcessRegistry();
+
+  app.get('/health', {
+    schema: {
+      tags: ['ops'],
+      summary: 'Liveness: 200 while the process runs',
+      response: { 200: statusSchema('ok') },
+    },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/ready', {
+    schema: {
+      tags: ['ops'],
+      summary: 'Readiness: 200 once recovery has finished, 503 before',
+      response: { 200: statusSchema('ready'), 503: errorResponseSchema },
+    },
+  }, async (_request, reply) => {
+    if (!app.engine.ready) {
+      return sendError(reply, { code: 'NOT_READY', message: 'The service is recovering its state.' });
+    }
+    return { status: 'ready' as const };
+  });
+
+  app.get('/metrics', {
+    schema: {
+      tags: ['ops'],
+      summary: 'Prometheus metrics (text exposition format)',
+      produces: ['text/plain'],
+      response: { 200: Type.String({ description: 'Prometheus text format' }) },
+    },
+  }, async (_request, reply) => {
+    const text = `${await processMetrics.metrics()}\n${await registry.metrics()}`;
+    return reply.type(registry.contentType).send(text);
+  });
+}
+
+export default fp(opsPlugin, { name: 'ops', fastify: '5.x' });
