@@ -96,7 +96,9 @@ function concertProblems(body: CreateConcertBody): Record<string, unknown> | nul
 const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const requireAdminKey = async (request: FastifyRequest): Promise<void> => {
     const given = request.headers['x-admin-key'];
-    if (typeof given !== 'string' || !sameSecret(given, app.config.adminKey)) raise('UNAUTHENTICATED');
+    if (typeof given !== 'string' || !sameSecret(given, app.config.adminKey)) {
+      raise('UNAUTHENTICATED', undefined, 'A valid X-Admin-Key header is required.');
+    }
   };
 
   app.post('/admin/concerts', {
