@@ -1,0 +1,96 @@
+/** Stage 3: choose a concert (public list), then a date (queue-gated schedules). */
+import type { PageContext } from './context.js';
+import { byId, el, replaceChildren } from './dom.js';
+import { formatDateTime } from './format.js';
+import type { ConcertSummaryView, ScheduleView, SchedulesView } from '../domain/views.js';
+
+export interface ShowChoice { concert: ConcertSummaryView; schedule: ScheduleView }
+
+export class Catalogue {
+  private concerts: ConcertSummaryView[] = [];
+  private chosenConcert: ConcertSummaryView | null = null;
+
+  constructor(
+    private readonly context: PageContext,
+    private readonly onShowPicked: (choice: ShowChoice) => void,
+  ) {}
+
+  async load(): Promise<void> {
+    byId('schedule-block').hidden = true;
+    replaceChildren(byId('concert-list'), el('li', { class: 'hint' }, 'Loading concerts…'));
+    try {
+      const body = await this.context.api.request<{ concerts: ConcertSummaryView[] }>('GET', '/v1/concerts', { anonymous: true });
+      this.concerts = body.concerts;
+      this.renderConcerts();
+      if (this.concerts.length === 1 && this.concerts[0] !== undefined) await this.pickConcert(this.concerts[0]);
+    } catch (error) {
+      replaceChildren(byId('concert-list'));
+      this.context.handleFailure(error, 'Could not load the concerts.');
+    }
+  }
+
+  /** Back from the seat map: show the dates of the same concert again, with fresh seat counts. */
+  async reloadDates(): Promise<void> {
+    if (this.chosenConcert === null) await this.load();
+    else await this.pickConcert(this.chosenConcert);
+  }
+
+  private renderConcerts(): void {
+    const list = byId('concert-list');
+    if (this.concerts.length === 0) {
+      replaceChildren(list, el('li', { class: 'hint' }, 'No concerts are on sale right now.'));
+      return;
+    }
+    replaceChildren(list, ...this.concerts.map((concert) => {
+      const button = el('button', {
+        type: 'button', class: 'choice', 'data-concert-id': concert.concertId,
+        'aria-pressed': String(concert.concertId === this.chosenConcert?.concertId),
+      }, el('span', { class: 'choice-title' }, concert.title), el('span', { class: 'choice-detail' }, concert.venue));
+      button.addEventListener('click', () => void this.pickConcert(concert));
+      return el('li', {}, button);
+    }));
+  }
+
+  private async pickConcert(concert: ConcertSummaryView): Promise<void> {
+    this.chosenConcert = concert;
+    this.renderConcerts();
+    const block = byId('schedule-block');
+    block.hidden = false;
+    byId('schedule-heading').textContent = `Choose a date for ${concert.title}`;
+    const list = byId('schedule-list');
+    replaceChildren(list, el('li', { class: 'hint' }, 'Loading dates…'));
+    try {
+      const body = await this.context.api.request<SchedulesView>(
+        'GET', `/v1/concerts/${encodeURIComponent(concert.concertId)}/schedules?includeSoldOut=true`, { queueGated: true },
+      );
+      this.renderSchedules(concert, body.schedules);
+      byId('schedule-heading').focus();
+    } catch (error) {
+      replaceChildren(list);
+      this.context.handleFailure(error, 'Could not load the dates.');
+    }
+  }
+
+  private renderSchedules(concert: ConcertSummaryView, schedules: ScheduleView[]): void {
+    const list = byId('schedule-list');
+    if (schedules.length === 0) {
+      replaceChildren(list, el('li', { class: 'hint' }, 'No upcoming dates for this concert.'));
+      return;
+    }
+    const nowMs = this.context.clock.now();
+    replaceChildren(list, ...schedules.map((schedule) => {
+      const notOpenYet = Date.parse(schedule.bookingOpensAt) > nowMs;
+      const soldOut = schedule.availableSeatCount === 0;
+      const detail = notOpenYet
+        ? `Booking opens ${formatDateTime(schedule.bookingOpensAt)}`
+        : soldOut
+          ? 'Sold out'
+          : `${schedule.availableSeatCount} of ${schedule.totalSeatCount} seats left`;
+      const button = el('button', {
+        type: 'button', class: 'choice', 'data-schedule-id': schedule.scheduleId, disabled: notOpenYet || soldOut,
+      }, el('span', { class: 'choice-title' }, formatDateTime(schedule.startsAt)), el('span', { class: 'choice-detail' }, detail));
+      button.addEventListener('click', () => this.onShowPicked({ concert, schedule }));
+      return el('li', {}, button);
+    }));
+  }
+}

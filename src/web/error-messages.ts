@@ -1,0 +1,58 @@
+/**
+ * A human sentence for every error code of the contract. Typed against the server's closed set of
+ * codes, so adding a code there without a message here fails the type check.
+ */
+import type { ErrorCode } from '../domain/error-codes.js';
+import { listSeats } from './format.js';
+
+/** Codes the browser itself produces when there is no contract answer at all. */
+export type ClientErrorCode = 'NETWORK_ERROR' | 'UNEXPECTED_RESPONSE';
+export type AnyErrorCode = ErrorCode | ClientErrorCode;
+
+type Details = Record<string, unknown> | undefined;
+
+const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
+  VALIDATION_ERROR: () => 'Something in that request was not accepted. Please check what you entered and try again.',
+  INVALID_SEAT: () => 'One of the chosen seats is not on this seat map. Please pick your seats again.',
+  INVALID_AMOUNT: () => 'Please enter a whole number of won, more than zero and within the per-charge limit.',
+  CHARGE_LIMIT_EXCEEDED: () =>
+    "That charge would take your balance, or this month's charges, over the limit. Try a smaller amount.",
+  UNAUTHENTICATED: () => 'Your sign-in is missing or has expired. Please sign in again.',
+  QUEUE_TOKEN_INVALID: () =>
+    'Your turn in the waiting room has ended (it expired, you left, or you already paid). Join the line again to continue.',
+  INSUFFICIENT_BALANCE: () => 'Your balance does not cover these seats. Add money to your balance, then pay.',
+  FORBIDDEN: () => 'That belongs to another account, so it cannot be shown here.',
+  QUEUE_NOT_ACTIVE: () => "It is not your turn yet. Please wait in the waiting room; this page moves on by itself.",
+  BOOKING_NOT_OPEN: () => 'Booking for this date is not open right now: it opens later, or the show has already started.',
+  CONCERT_NOT_FOUND: () => 'That concert is no longer listed. Please choose another one.',
+  SCHEDULE_NOT_FOUND: () => 'That date is no longer available. Please choose another date.',
+  RESERVATION_NOT_FOUND: () => 'We could not find that seat hold. It may have been made in another session.',
+  PAYMENT_NOT_FOUND: () => 'We could not find that payment.',
+  NOT_FOUND: () => 'That page or item does not exist.',
+  SEAT_UNAVAILABLE: (details) => {
+    const seats = Array.isArray(details?.['seatNumbers']) ? (details['seatNumbers'] as number[]) : [];
+    return seats.length > 0
+      ? `Sorry, seat ${listSeats(seats)} was just taken by someone else. Nothing was held; please adjust your choice.`
+      : 'Sorry, one of those seats was just taken by someone else. Nothing was held; please adjust your choice.';
+  },
+  HOLD_LIMIT_REACHED: () => 'You already hold seats. Pay for them or release them before holding others.',
+  ALREADY_PAID: () => 'These seats are already paid for. Nothing was charged twice.',
+  RESERVATION_NOT_HELD: () => 'This hold is no longer active (it was paid, expired or released), so there is nothing to release.',
+  IDEMPOTENCY_IN_PROGRESS: () => 'Your earlier request is still being processed. Please wait a moment before trying again.',
+  RESERVATION_EXPIRED: () =>
+    'Your hold ran out of time or was released, so the seats went back on sale. Nothing was charged; please pick seats again.',
+  IDEMPOTENCY_KEY_REUSED: () => 'This request clashed with an earlier one. Please try again.',
+  RATE_LIMITED: () => 'Too many requests just now. Please wait a few seconds and try again.',
+  INTERNAL_ERROR: () => 'Something went wrong on our side. Anything already confirmed is safe; please try again.',
+  NOT_READY: () => 'The booking service is starting up. Please try again in a few seconds.',
+  NETWORK_ERROR: () => 'Cannot reach the booking service. Check your connection and try again.',
+  UNEXPECTED_RESPONSE: () => 'The booking service gave an answer this page does not understand. Please try again.',
+};
+
+export function isKnownCode(code: string): code is AnyErrorCode {
+  return Object.hasOwn(MESSAGES, code);
+}
+
+export function humanMessage(code: AnyErrorCode, details?: Record<string, unknown>): string {
+  return MESSAGES[code](details);
+}

@@ -1,0 +1,45 @@
+/** How numbers and times read on the page. */
+
+const wonFormat = new Intl.NumberFormat('en-US');
+
+export function formatWon(amount: number): string {
+  return `₩${wonFormat.format(amount)}`;
+}
+
+/** For aria-labels: screen readers read "150,000 won" better than a currency sign. */
+export function spokenWon(amount: number): string {
+  return `${wonFormat.format(amount)} won`;
+}
+
+/** "4:05" for a countdown; never negative. */
+export function formatCountdown(remainingMs: number): string {
+  const totalSeconds = Math.max(0, Math.ceil(remainingMs / 1000));
+  const minutes = Math.floor(totalSeconds / 60);
+  const seconds = totalSeconds % 60;
+  return `${minutes}:${String(seconds).padStart(2, '0')}`;
+}
+
+/** "about 1 min 20 s" for an estimated wait. */
+export function formatWait(seconds: number): string {
+  if (seconds <= 0) return 'any moment now';
+  if (seconds < 60) return `about ${Math.ceil(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds % 60);
+  return rest === 0 ? `about ${minutes} min` : `about ${minutes} min ${rest} s`;
+}
+
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
+});
+
+export function formatDateTime(iso: string): string {
+  return dateTimeFormat.format(new Date(iso));
+}
+
+export function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+export function listSeats(seatNumbers: readonly number[]): string {
+  return [...seatNumbers].sort((a, b) => a - b).join(', ');
+}

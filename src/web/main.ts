@@ -1,0 +1,149 @@
+/**
+ * The booking page: sign in -> waiting room -> concert and date -> live seat map, hold, pay ->
+ * confirmation. This file wires the stages together and decides where an error sends the fan.
+ */
+import { Announcer } from './announcer.js';
+import { ApiClient, ApiFailure, IdempotencyKeys } from './api-client.js';
+import { Booking } from './booking.js';
+import { Catalogue, type ShowChoice } from './catalogue.js';
+import { renderConfirmation } from './confirmation.js';
+import type { PageContext } from './context.js';
+import { byId, setText } from './dom.js';
+import { spokenWon } from './format.js';
+import { ServerClock } from './server-clock.js';
+import { loadSession, saveSession, type Session } from './session.js';
+import { prefillSignIn, setUpSignIn } from './sign-in.js';
+import { showStage } from './stages.js';
+import { TurnTimer } from './turn-timer.js';
+import { WaitingRoom } from './waiting-room.js';
+
+let session: Session | null = loadSession();
+let currentShow: ShowChoice | null = null;
+
+const announcer = new Announcer();
+const clock = new ServerClock();
+
+const context: PageContext = {
+  api: new ApiClient(() => session),
+  clock,
+  announcer,
+  idempotency: new IdempotencyKeys(),
+  session: () => session,
+  updateSession(change) {
+    if (session === null) return;
+    session = { ...session, ...change };
+    saveSession(session);
+  },
+  handleFailure(error, prefix) {
+    announcer.failure(error, prefix);
+    const code = error instanceof ApiFailure ? error.code : null;
+    if (code === 'UNAUTHENTICATED') {
+      signOut();
+      return true;
+    }
+    if (code === 'QUEUE_TOKEN_INVALID') {
+      endTurn('Your turn has ended. Join the line again to continue.');
+      return true;
+    }
+    if (code === 'QUEUE_NOT_ACTIVE') {
+      leaveBooking();
+      showStage('queue');
+      void waitingRoom.enter();
+      return true;
+    }
+    return false;
+  },
+};
+
+const turnTimer = new TurnTimer(clock, () => {
+  announcer.error('QUEUE_TOKEN_INVALID', undefined, 'Your time to book is up.');
+  endTurn('Your time to book is up. Join the line again to continue.');
+});
+
+const waitingRoom = new WaitingRoom(context, (status) => {
+  turnTimer.start(status.expiresAt);
+  showStage('concerts');
+  void catalogue.load();
+});
+
+const catalogue = new Catalogue(context, (show) => {
+  currentShow = show;
+  announcer.clearError();
+  showStage('booking');
+  void booking.open(show);
+});
+
+const booking = new Booking(context, {
+  paid(payment) {
+    booking.close();
+    turnTimer.stop();
+    context.updateSession({ queueToken: null });
+    renderConfirmation(payment, currentShow);
+    showStage('done');
+    announcer.say(`Payment complete. You paid ${spokenWon(payment.amount)}.`);
+  },
+  ended() {
+    // Back to picking seats on the same live map.
+    byId('hold-button').focus();
+  },
+});
+
+function leaveBooking(): void {
+  booking.close();
+  turnTimer.stop();
+}
+
+function endTurn(reason: string): void {
+  leaveBooking();
+  context.updateSession({ queueToken: null });
+  showStage('queue');
+  waitingRoom.showEnded(reason);
+}
+
+function signIn(next: Session): void {
+  session = next;
+  saveSession(session);
+  announcer.clearError();
+  byId('session-bar').hidden = false;
+  setText('session-user', session.userId);
+  showStage('queue');
+  void waitingRoom.enter();
+}
+
+function signOut(): void {
+  leaveBooking();
+  waitingRoom.stop();
+  session = null;
+  saveSession(null);
+  byId('session-bar').hidden = true;
+  prefillSignIn();
+  showStage('sign-in');
+}
+
+setUpSignIn(context, signIn);
+byId('sign-out').addEventListener('click', () => {
+  const queueToken = session?.queueToken;
+  // Leaving frees the place in line for the next fan; best effort, the server also drops idle waiters.
+  if (queueToken) void context.api.request('DELETE', '/v1/queue/tokens/current', { queueGated: true }).catch(() => undefined);
+  announcer.clearError();
+  signOut();
+});
+byId('back-to-dates').addEventListener('click', () => {
+  booking.close();
+  announcer.clearError();
+  showStage('concerts');
+  void catalogue.reloadDates();
+});
+byId('book-again').addEventListener('click', () => {
+  announcer.clearError();
+  showStage('queue');
+  void waitingRoom.enter();
+});
+
+if (session === null) {
+  prefillSignIn();
+  showStage('sign-in', { focus: false });
+} else {
+  signIn(session);
+}
+document.documentElement.dataset['ready'] = 'true';

@@ -1,0 +1,158 @@
+/**
+ * Stage 2: the waiting room. Takes a queue token (the same one again after a reload: reissuing never
+ * moves a fan back), then follows queue.status pushes until the status turns ACTIVE.
+ */
+import { ApiFailure } from './api-client.js';
+import type { PageContext } from './context.js';
+import { byId, setText } from './dom.js';
+import { formatWait, plural } from './format.js';
+import { LiveSocket, websocketUrl, type LiveState } from './live-socket.js';
+import type { QueueStatusView } from '../domain/views.js';
+
+/** Position news is read aloud at most this often, so a moving line does not talk over everything. */
+const POSITION_ANNOUNCE_INTERVAL_MS = 5_000;
+
+export class WaitingRoom {
+  private socket: LiveSocket | null = null;
+  private firstPosition: number | null = null;
+  private lastAnnouncedAtMs = 0;
+  private admitted = false;
+
+  constructor(
+    private readonly context: PageContext,
+    private readonly onAdmitted: (status: QueueStatusView) => void,
+  ) {
+    byId('queue-leave').addEventListener('click', () => void this.leave());
+    byId('queue-rejoin').addEventListener('click', () => void this.enter());
+  }
+
+  async enter(): Promise<void> {
+    this.stop();
+    this.admitted = false;
+    this.firstPosition = null;
+    this.setButtons({ waiting: true });
+    setText('queue-position', '–');
+    setText('queue-summary', 'Joining the line…');
+    try {
+      const status = await this.context.api.request<QueueStatusView>('POST', '/v1/queue/tokens');
+      this.context.updateSession({ queueToken: status.token });
+      this.render(status);
+      if (status.status !== 'ACTIVE') this.listen();
+    } catch (error) {
+      this.setButtons({ waiting: false });
+      this.context.handleFailure(error, 'Could not join the waiting room.');
+    }
+  }
+
+  /** The turn is over (paid, expired or left): offer to join again rather than silently requeueing. */
+  showEnded(reason: string): void {
+    this.stop();
+    this.setButtons({ waiting: false });
+    setText('queue-position', '–');
+    setText('queue-summary', reason);
+    this.setConnection('stopped');
+  }
+
+  stop(): void {
+    this.socket?.stop();
+    this.socket = null;
+  }
+
+  private listen(): void {
+    this.socket = new LiveSocket({
+      url: () => {
+        const session = this.context.session();
+        return websocketUrl('/v1/queue/ws', { token: session?.userToken ?? '', queueToken: session?.queueToken ?? '' });
+      },
+      onMessage: (message) => {
+        if (message['type'] !== 'queue.status') return;
+        if (typeof message['serverTime'] === 'string') this.context.clock.observe(message['serverTime']);
+        this.render(message as unknown as QueueStatusView);
+      },
+      onState: (state) => this.setConnection(state),
+      verifyAfterRefusal: () => this.verify(),
+    });
+    this.socket.start();
+  }
+
+  /** After the server refused the socket: ask over REST what is wrong (and what our status is). */
+  private async verify(): Promise<boolean> {
+    try {
+      const status = await this.context.api.request<QueueStatusView>('GET', '/v1/queue/status', { queueGated: true });
+      this.render(status);
+      return status.status !== 'ACTIVE';
+    } catch (error) {
+      if (error instanceof ApiFailure && (error.status === 0 || error.status >= 500)) return true;
+      this.context.handleFailure(error);
+      return false;
+    }
+  }
+
+  private render(status: QueueStatusView): void {
+    if (this.admitted) return;
+    if (status.status === 'ACTIVE') {
+      this.admitted = true;
+      this.stop();
+      setText('queue-position', '✓');
+      setText('queue-summary', "It's your turn! Taking you to the concerts…");
+      this.setProgress(1);
+      this.context.announcer.say("It's your turn. You may now choose seats.");
+      this.onAdmitted(status);
+      return;
+    }
+    this.firstPosition ??= status.position;
+    this.firstPosition = Math.max(this.firstPosition, status.position);
+    const ahead = Math.max(0, status.position - 1);
+    setText('queue-position', String(status.position));
+    const summary = status.soldOut
+      ? 'Every upcoming show is sold out, so admission has stopped. Sorry: there is nothing left to wait for.'
+      : `You are number ${status.position} in line, with ${plural(ahead, 'person', 'people')} ahead of you. ` +
+        `Estimated wait: ${formatWait(status.estimatedWaitSeconds)}.`;
+    setText('queue-summary', summary);
+    byId('queue-panel').dataset['soldOut'] = String(status.soldOut);
+    this.setProgress((this.firstPosition - status.position + 1) / this.firstPosition);
+    const nowMs = Date.now();
+    if (status.soldOut || nowMs - this.lastAnnouncedAtMs >= POSITION_ANNOUNCE_INTERVAL_MS) {
+      this.lastAnnouncedAtMs = nowMs;
+      this.context.announcer.say(summary);
+    }
+  }
+
+  private async leave(): Promise<void> {
+    const session = this.context.session();
+    this.stop();
+    if (session?.queueToken) {
+      try {
+        await this.context.api.request<void>('DELETE', '/v1/queue/tokens/current', { queueGated: true });
+      } catch (error) {
+        // Already gone is what we wanted; anything else is worth saying.
+        if (!(error instanceof ApiFailure && error.code === 'QUEUE_TOKEN_INVALID')) this.context.announcer.failure(error);
+      }
+    }
+    this.context.updateSession({ queueToken: null });
+    this.showEnded('You left the line. Join again whenever you like (you will join at the back).');
+    this.context.announcer.say('You left the waiting room.');
+  }
+
+  private setButtons({ waiting }: { waiting: boolean }): void {
+    byId('queue-leave').hidden = !waiting;
+    byId('queue-rejoin').hidden = waiting;
+  }
+
+  private setProgress(fraction: number): void {
+    byId('queue-progress-bar').style.width = `${Math.round(Math.min(1, Math.max(0.03, fraction)) * 100)}%`;
+  }
+
+  private setConnection(state: LiveState): void {
+    const label = byId('queue-connection');
+    label.dataset['state'] = state;
+    label.textContent = CONNECTION_TEXT[state];
+  }
+}
+
+export const CONNECTION_TEXT: Record<LiveState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live: updates arrive as they happen',
+  reconnecting: 'Connection lost, reconnecting…',
+  stopped: '',
+};
