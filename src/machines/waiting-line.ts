@@ -2,7 +2,7 @@ import { FenwickTree } from './fenwick.js';
 import { NOT_IN_LINE, PENDING_IN_LINE, type QueueTokenRecord } from './queue-token-record.js';
 
 /** Below this many slots compaction is not worth its pause. */
-const MIN_COMPACTION_SLOTS = 1024;
+export const DEFAULT_MIN_COMPACTION_SLOTS = 1024;
 
 /**
  * The waiting tokens in seq order, as slots: an array where each waiting token sits at its `slot` and
@@ -23,6 +23,8 @@ export class WaitingLine {
   private liveInSlots = 0;
   private tailSeq = Number.NEGATIVE_INFINITY;
   private pending: QueueTokenRecord[] = [];
+
+  constructor(private readonly minCompactionSlots = DEFAULT_MIN_COMPACTION_SLOTS) {}
 
   get size(): number {
     return this.liveInSlots + this.pending.length;
@@ -45,7 +47,7 @@ export class WaitingLine {
     this.fenwick.add(slot, -1);
     this.liveInSlots--;
     record.slot = NOT_IN_LINE;
-    if (this.slots.length > MIN_COMPACTION_SLOTS && this.slots.length > 2 * this.liveInSlots) this.compact();
+    if (this.slots.length > this.minCompactionSlots && this.slots.length > 2 * this.liveInSlots) this.compact();
   }
 
   /** 1 for the head; 0 when not in the line. */

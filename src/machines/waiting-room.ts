@@ -2,7 +2,7 @@ import { PerSecondRateEwma } from './ewma.js';
 import { IdleList } from './idle-list.js';
 import { canTransition, machineEventOf, type QueueEvent, type QueueToken } from './queue-token.machine.js';
 import { NOT_IN_LINE, QueueTokenRecord } from './queue-token-record.js';
-import { WaitingLine } from './waiting-line.js';
+import { DEFAULT_MIN_COMPACTION_SLOTS, WaitingLine } from './waiting-line.js';
 
 export type { QueueEvent, QueueToken, QueueEndReason } from './queue-token.machine.js';
 
@@ -17,11 +17,14 @@ export interface WaitingRoomTuning {
   admissionRateAlphaPerSecond: number;
   /** Bound on idle drops journaled by one tick; the rest go on the next ticks. */
   maxIdleDropsPerTick: number;
+  /** The waiting line compacts its holes only above this many slots (tests lower it to exercise compaction). */
+  lineCompactionMinSlots: number;
 }
 
 export const DEFAULT_WAITING_ROOM_TUNING: WaitingRoomTuning = {
   admissionRateAlphaPerSecond: 0.2,
   maxIdleDropsPerTick: 10_000,
+  lineCompactionMinSlots: DEFAULT_MIN_COMPACTION_SLOTS,
 };
 
 /** An event that does not fit the current state: a bug in the caller (or a corrupt journal), never user input. */
@@ -45,7 +48,7 @@ export class QueueEventRejectedError extends Error {
 export class WaitingRoom {
   private readonly byToken = new Map<string, QueueTokenRecord>();
   private readonly byUserId = new Map<string, QueueTokenRecord>();
-  private readonly line = new WaitingLine();
+  private readonly line: WaitingLine;
   private readonly idle = new IdleList();
   /** ACTIVE tokens; at most maxActive, so the tick's scan for expiry is bounded by the limit, not the line. */
   private readonly active = new Set<QueueTokenRecord>();
@@ -63,6 +66,7 @@ export class WaitingRoom {
       throw new RangeError('waiting room limits must be positive');
     }
     this.tuning = { ...DEFAULT_WAITING_ROOM_TUNING, ...tuning };
+    this.line = new WaitingLine(this.tuning.lineCompactionMinSlots);
     // Worst case: every admitted fan keeps the slot for the full TTL.
     this.rate = new PerSecondRateEwma(this.tuning.admissionRateAlphaPerSecond, this.worstCaseRatePerSecond());
   }
