@@ -1,0 +1,237 @@
+/**
+ * The booking page in a real Chromium against the real app (engine, SQLite, REST, WebSockets),
+ * four fans in four browser contexts, with QUEUE_MAX_ACTIVE = 2:
+ *   A and B are admitted at once; C and D wait in line (positions 1 and 2).
+ *   A holds seat 12 -> B sees it turn TEMP_RESERVED without reloading.
+ *   B picks a seat with the keyboard, holds it, tries to pay with no money -> a human message.
+ *   A charges and pays -> B sees seat 12 turn RESERVED; A's payment ends A's turn, so C is
+ *   admitted and D moves up to position 1, all pushed live.
+ *   C books on a 375 px wide screen.
+ * Screenshots go to test-artifacts/booking-page/.
+ *
+ * Needs Chromium (`apt-get install -y chromium`; .ci/run installs it). Outside CI the test is skipped
+ * when it is missing; in CI (CI set) a missing browser fails the run.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SystemClock } from '../../src/actors/clock.js';
+import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
+
+const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'booking-page');
+const CONCERT_TITLE = 'Aurora Live in Seoul';
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 375, height: 812 };
+const STEP_TIMEOUT_MS = 10_000;
+
+const browserAvailable = existsSync(CHROMIUM_PATH);
+if (!browserAvailable && process.env['CI'] === undefined) {
+  console.warn(`booking-page e2e skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
+}
+
+describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking page in Chromium', () => {
+  let testApp: TestApp<SystemClock>;
+  let browser: Browser;
+  let baseUrl: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'pipe' });
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    testApp = await buildTestApp<SystemClock>({
+      clock: 'system',
+      seedDemo: true,
+      config: { limits: { queueMaxActive: 2 } },
+    });
+    await testApp.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = testApp.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
+    baseUrl = `http://127.0.0.1:${address.port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await testApp?.close();
+  });
+
+  async function openFan(viewport: { width: number; height: number }): Promise<Page> {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) pageErrors.push(`csp: ${message.text()}`);
+    });
+    await page.goto(baseUrl);
+    await page.locator('html[data-ready="true"]').waitFor();
+    return page;
+  }
+
+  async function signIn(page: Page, userId: string): Promise<void> {
+    await page.getByLabel('Your name').fill(userId);
+    await page.getByRole('button', { name: 'Sign in and join the line' }).click();
+  }
+
+  async function stageOf(page: Page): Promise<string | null> {
+    return page.locator('body').getAttribute('data-stage');
+  }
+
+  async function waitForStage(page: Page, stage: string): Promise<void> {
+    await page.locator(`body[data-stage="${stage}"]`).waitFor();
+  }
+
+  async function openFirstOpenDate(page: Page): Promise<string> {
+    await page.getByRole('button', { name: new RegExp(CONCERT_TITLE) }).click();
+    const date = page.locator('#schedule-list button[data-schedule-id]:not([disabled])').first();
+    const scheduleId = await date.getAttribute('data-schedule-id');
+    await date.click();
+    await waitForStage(page, 'booking');
+    await page.locator('#seat-map button[data-seat="50"]').waitFor();
+    return scheduleId ?? '';
+  }
+
+  function seat(page: Page, seatNumber: number) {
+    return page.locator(`#seat-map button[data-seat="${seatNumber}"]`);
+  }
+
+  async function expectSeatStatus(page: Page, seatNumber: number, status: string): Promise<void> {
+    await page.locator(`#seat-map button[data-seat="${seatNumber}"][data-status="${status}"]`).waitFor();
+  }
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+  }
+
+  it('takes four fans through the waiting room, a live seat map, a hold and a payment', { timeout: 120_000 }, async () => {
+    // Given two admission slots, A and B are let in at once.
+    const fanA = await openFan(DESKTOP);
+    await screenshot(fanA, '01-sign-in');
+    await signIn(fanA, 'fan-a');
+    await waitForStage(fanA, 'concerts');
+    await expect.poll(() => fanA.locator('#turn-timer').isVisible()).toBe(true);
+    const fanB = await openFan(DESKTOP);
+    await signIn(fanB, 'fan-b');
+    await waitForStage(fanB, 'concerts');
+
+    // And C and D queue behind them, told where they stand.
+    const fanC = await openFan(PHONE);
+    await signIn(fanC, 'fan-c');
+    await waitForStage(fanC, 'queue');
+    await expect.poll(() => fanC.locator('#queue-position').textContent()).toBe('1');
+    const fanD = await openFan(DESKTOP);
+    await signIn(fanD, 'fan-d');
+    await expect.poll(() => fanD.locator('#queue-position').textContent()).toBe('2');
+    await expect.poll(() => fanD.locator('#queue-connection').getAttribute('data-state')).toBe('live');
+    expect(await fanD.locator('#queue-summary').textContent()).toContain('1 person ahead of you');
+    await screenshot(fanC, '02-fan-c-waiting-phone');
+    await screenshot(fanD, '03-fan-d-waiting');
+
+    // When A and B open the same date, both see the live map with every seat available.
+    await screenshot(fanA, '04-fan-a-concerts');
+    const scheduleA = await openFirstOpenDate(fanA);
+    const scheduleB = await openFirstOpenDate(fanB);
+    expect(scheduleB).toBe(scheduleA);
+    await expectSeatStatus(fanB, 12, 'AVAILABLE');
+    expect(await seat(fanB, 12).getAttribute('aria-label')).toBe('Seat 12, R, 150,000 won, available');
+    await fanB.evaluate(() => { (window as unknown as { fanBNeverReloaded: boolean }).fanBNeverReloaded = true; });
+
+    // And A holds seat 12 with a visible countdown in server time.
+    await seat(fanA, 12).click();
+    expect(await seat(fanA, 12).getAttribute('aria-pressed')).toBe('true');
+    await screenshot(fanA, '05-fan-a-seat-selected');
+    await fanA.getByRole('button', { name: /^Hold 1 seat/ }).click();
+    await fanA.locator('#checkout-panel').waitFor();
+    const countdownFirst = await fanA.locator('#hold-countdown').textContent();
+    expect(countdownFirst).toMatch(/^[45]:\d\d$/);
+
+    // Then B sees seat 12 turn TEMP_RESERVED, pushed over the WebSocket, without reloading.
+    await expectSeatStatus(fanB, 12, 'TEMP_RESERVED');
+    expect(await seat(fanB, 12).getAttribute('aria-label')).toContain('held by someone else');
+    expect(await seat(fanB, 12).getAttribute('aria-disabled')).toBe('true');
+    await expectSeatStatus(fanA, 12, 'TEMP_RESERVED');
+    expect(await seat(fanA, 12).getAttribute('data-mine')).toBe('true');
+    await screenshot(fanB, '06-fan-b-sees-seat-12-held');
+
+    // And B picks seat 13 with the keyboard only, holds it, and is told plainly that money is missing.
+    await seat(fanB, 11).focus();
+    await fanB.keyboard.press('ArrowRight');
+    await fanB.keyboard.press('ArrowRight');
+    expect(await fanB.evaluate(() => document.activeElement?.getAttribute('data-seat'))).toBe('13');
+    await fanB.keyboard.press('Space');
+    expect(await seat(fanB, 13).getAttribute('aria-pressed')).toBe('true');
+    await fanB.getByRole('button', { name: /^Hold 1 seat/ }).click();
+    await fanB.locator('#checkout-panel').waitFor();
+    await fanB.getByRole('button', { name: /^Pay / }).click();
+    await fanB.locator('#alert[data-code="INSUFFICIENT_BALANCE"]').waitFor();
+    expect(await fanB.locator('#alert').textContent()).toContain('Your balance does not cover these seats');
+    await expectSeatStatus(fanA, 13, 'TEMP_RESERVED');
+    await screenshot(fanB, '07-fan-b-insufficient-balance');
+
+    // The countdown runs.
+    await expect.poll(async () => (await fanA.locator('#hold-countdown').textContent()) !== countdownFirst, { timeout: 3_000 }).toBe(true);
+    await screenshot(fanA, '08-fan-a-holding');
+
+    // When A charges the shortfall and pays.
+    expect(await fanA.locator('#charge-amount').inputValue()).toBe('150000');
+    await fanA.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => fanA.locator('#balance').textContent()).toBe('₩150,000');
+    await fanA.getByRole('button', { name: 'Pay ₩150,000' }).click();
+    await waitForStage(fanA, 'done');
+    expect(await fanA.locator('#done-summary').textContent()).toContain('Seat 12');
+    expect(await fanA.locator('#receipt').textContent()).toContain('₩150,000');
+    expect(await fanA.locator('#turn-timer').isVisible()).toBe(false);
+    await screenshot(fanA, '09-fan-a-confirmed');
+
+    // Then B sees seat 12 turn RESERVED, still without a reload.
+    await expectSeatStatus(fanB, 12, 'RESERVED');
+    expect(await seat(fanB, 12).getAttribute('aria-label')).toContain('sold');
+    expect(await fanB.evaluate(() => (window as unknown as { fanBNeverReloaded?: boolean }).fanBNeverReloaded)).toBe(true);
+    await screenshot(fanB, '10-fan-b-sees-seat-12-sold');
+
+    // And A's payment ended A's turn: C, head of the line, is admitted and D moves up, live.
+    await waitForStage(fanC, 'concerts');
+    await expect.poll(() => fanD.locator('#queue-position').textContent()).toBe('1');
+    expect(await stageOf(fanD)).toBe('queue');
+    await screenshot(fanC, '11-fan-c-admitted-phone');
+    await screenshot(fanD, '12-fan-d-moved-up');
+
+    // And C books on a phone: the map fits 375 px and shows what A and B did.
+    const scheduleC = await openFirstOpenDate(fanC);
+    expect(scheduleC).toBe(scheduleA);
+    await expectSeatStatus(fanC, 12, 'RESERVED');
+    await expectSeatStatus(fanC, 13, 'TEMP_RESERVED');
+    const overflowPx = await fanC.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflowPx).toBeLessThanOrEqual(0);
+    await seat(fanC, 14).click();
+    await seat(fanC, 15).click();
+    await screenshot(fanC, '13-fan-c-booking-phone');
+
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('serves the page offline-capable: every asset from its own origin, hidden from the API document', async () => {
+    const page = await openFan(DESKTOP);
+    const externalRequests: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(baseUrl) && !request.url().startsWith('data:')) externalRequests.push(request.url());
+    });
+    await page.reload();
+    await page.locator('html[data-ready="true"]').waitFor();
+
+    expect(externalRequests).toEqual([]);
+    const openapi = await testApp.app.inject({ method: 'GET', url: '/openapi.json' });
+    const paths = Object.keys((openapi.json() as { paths: Record<string, unknown> }).paths);
+    expect(paths.some((path) => path === '/' || path.endsWith('.js') || path.endsWith('.css'))).toBe(false);
+    const unknown = await testApp.app.inject({ method: 'GET', url: '/no-such-page' });
+    expect(unknown.statusCode).toBe(404);
+    expect((unknown.json() as { code: string }).code).toBe('NOT_FOUND');
+  });
+});
