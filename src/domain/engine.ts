@@ -40,6 +40,9 @@ export type Outcome<T> = Result<T> & { readonly replayed: boolean };
 
 export type Unsubscribe = () => void;
 
+/** Why a queue token ended: its user left, paid, used up its ACTIVE time, or stopped polling while waiting. */
+export type QueueEndReason = 'LEFT' | 'PAID' | 'ACTIVE_EXPIRED' | 'IDLE_DROPPED';
+
 export interface EngineObserver {
   committed(batch: { commands: number; durationMs: number }): void;
   holdCreated(seats: number): void;
@@ -99,7 +102,11 @@ export interface BookingEngine {
    * Pushes the token's status when its status changes (at once) or its position moves (at most once per
    * queue tick). While subscribed the token counts as present and is never idle-dropped.
    */
-  subscribeQueue(queueToken: string, listener: (status: QueueStatusView) => void): Unsubscribe | null;
+  subscribeQueue(
+    queueToken: string,
+    listener: (status: QueueStatusView) => void,
+    onEnded?: (reason: QueueEndReason) => void,
+  ): Unsubscribe | null;
   observe(observer: Partial<EngineObserver>): Unsubscribe;
 
   /** Flushes pending commits and closes the database. */

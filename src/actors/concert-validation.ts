@@ -1,0 +1,68 @@
+/**
+ * Admin input for a concert, checked before anything changes: valid instants, a booking window that
+ * opens before the show, and grades that cover every seat exactly once.
+ */
+import { DEMO_SEAT_MAP } from '../domain/demo-catalogue.js';
+import { fail, ok, type Result } from '../domain/error-codes.js';
+import type { CreateConcertInput, GradeInput } from '../domain/views.js';
+
+export const MAX_SEATS_PER_SCHEDULE = 500;
+export const MAX_SCHEDULES_PER_CONCERT = 100;
+
+export interface ValidSchedule { startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[] }
+
+function invalid<T>(field: string, problem: string): Result<T> {
+  return fail('VALIDATION_ERROR', { field, problem });
+}
+
+function parseInstant(value: unknown): number | null {
+  if (typeof value !== 'string') return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+export function validateGrades(seatCount: number, grades: readonly GradeInput[], field: string): Result<GradeInput[]> {
+  if (!Number.isInteger(seatCount) || seatCount < 1 || seatCount > MAX_SEATS_PER_SCHEDULE) {
+    return invalid(`${field}.seatCount`, `must be an integer from 1 to ${MAX_SEATS_PER_SCHEDULE}`);
+  }
+  if (grades.length === 0) return invalid(`${field}.grades`, 'at least one grade is required');
+  const coveredBy = new Array<string | undefined>(seatCount + 1);
+  for (const [index, grade] of grades.entries()) {
+    const at = `${field}.grades[${index}]`;
+    if (typeof grade.grade !== 'string' || grade.grade.trim() === '') return invalid(`${at}.grade`, 'must be a non-empty name');
+    if (!Number.isSafeInteger(grade.price) || grade.price < 0) return invalid(`${at}.price`, 'must be a non-negative integer');
+    if (!Number.isInteger(grade.from) || !Number.isInteger(grade.to) || grade.from < 1 || grade.to > seatCount || grade.from > grade.to) {
+      return invalid(at, `from..to must lie within 1..${seatCount} with from <= to`);
+    }
+    for (let seat = grade.from; seat <= grade.to; seat++) {
+      if (coveredBy[seat] !== undefined) return invalid(at, `seat ${seat} is already covered by grade ${coveredBy[seat]}`);
+      coveredBy[seat] = grade.grade;
+    }
+  }
+  for (let seat = 1; seat <= seatCount; seat++) {
+    if (coveredBy[seat] === undefined) return invalid(`${field}.grades`, `seat ${seat} is not covered by any grade`);
+  }
+  return ok(grades.map((g) => ({ grade: g.grade, from: g.from, to: g.to, price: g.price })));
+}
+
+export function validateConcert(input: CreateConcertInput, nowMs: number): Result<ValidSchedule[]> {
+  if (typeof input.title !== 'string' || input.title.trim() === '') return invalid('title', 'must be a non-empty string');
+  if (typeof input.venue !== 'string' || input.venue.trim() === '') return invalid('venue', 'must be a non-empty string');
+  if (!Array.isArray(input.schedules) || input.schedules.length === 0 || input.schedules.length > MAX_SCHEDULES_PER_CONCERT) {
+    return invalid('schedules', `between 1 and ${MAX_SCHEDULES_PER_CONCERT} schedules are required`);
+  }
+  const schedules: ValidSchedule[] = [];
+  for (const [index, schedule] of input.schedules.entries()) {
+    const field = `schedules[${index}]`;
+    const startsAtMs = parseInstant(schedule.startsAt);
+    if (startsAtMs === null) return invalid(`${field}.startsAt`, 'must be an ISO 8601 instant');
+    const bookingOpensAtMs = schedule.bookingOpensAt === undefined ? Math.min(nowMs, startsAtMs) : parseInstant(schedule.bookingOpensAt);
+    if (bookingOpensAtMs === null) return invalid(`${field}.bookingOpensAt`, 'must be an ISO 8601 instant');
+    if (bookingOpensAtMs > startsAtMs) return invalid(`${field}.bookingOpensAt`, 'must not be after startsAt');
+    const seatMap = schedule.seatMap ?? DEMO_SEAT_MAP;
+    const grades = validateGrades(seatMap.seatCount, seatMap.grades ?? [], `${field}.seatMap`);
+    if (!grades.ok) return grades;
+    schedules.push({ startsAtMs, bookingOpensAtMs, seatCount: seatMap.seatCount, grades: grades.value });
+  }
+  return ok(schedules);
+}

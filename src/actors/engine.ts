@@ -1,0 +1,590 @@
+/**
+ * The engine facade: routes each command to the actors that own its state, evolves memory at decide
+ * time, and answers only after the group commit has made the change durable.
+ *
+ * Mailbox: JavaScript runs one thing at a time and every decide/evolve step here is synchronous (no
+ * await between the checks and the changes), so each actor's commands are applied one at a time in
+ * arrival order without locks; what waits is the acknowledgement, queued behind the commit.
+ */
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import pino from 'pino';
+import type { BookingEngine, EngineLimits, EngineObserver, IdempotencyInput, Outcome, QueueEndReason, Unsubscribe } from '../domain/engine.js';
+import { fail, ok, type Result } from '../domain/error-codes.js';
+import type {
+  AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
+  PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
+} from '../domain/views.js';
+import { createSchedule, decideHold, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
+import { openDatabase, type SqliteDatabase } from '../persistence/database.js';
+import { GroupCommitter } from '../persistence/group-commit.js';
+import { CHECKPOINT_SEQ_KEY, recover, type RecoveryTarget } from '../persistence/recovery.js';
+import { encodeSchedule } from '../persistence/schedule-snapshot.js';
+import { Store } from '../persistence/store.js';
+import { SystemClock, type Clock } from './clock.js';
+import { validateConcert } from './concert-validation.js';
+import type { EngineOptions } from './engine-options.js';
+import { HoldTimers, type HoldDeadline } from './hold-timers.js';
+import { Observers } from './observers.js';
+import { PendingChange } from './pending-change.js';
+import { QueueActor } from './queue-actor.js';
+import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
+import { iso, paymentView, reservationView, scheduleView, seatViews } from './views.js';
+import { WalletBook } from './wallet-book.js';
+
+const CHECKPOINT_EVERY_ROWS = 5_000;
+const CHECKPOINT_EVERY_MS = 10_000;
+const IDEMPOTENCY_RETENTION_MS = 48 * 3_600_000;
+const HISTORY_LIMIT = 1_000;
+const ARCHIVE_LIST_LIMIT = 1_000;
+
+interface Concert { concertId: string; title: string; venue: string; scheduleIds: string[] }
+
+export function createEngine(options: EngineOptions): BookingEngine {
+  return new Engine(options);
+}
+
+class Engine implements BookingEngine {
+  private readonly clock: Clock;
+  private readonly limits: EngineLimits;
+  private readonly logger: pino.Logger;
+  private readonly random: (size: number) => Buffer;
+  private readonly db: SqliteDatabase;
+  private readonly store: Store;
+  private readonly committer: GroupCommitter;
+  private readonly concerts = new Map<string, Concert>();
+  private readonly schedules = new ScheduleBook();
+  private readonly wallets: WalletBook;
+  private readonly queue: QueueActor;
+  private readonly holdTimers: HoldTimers;
+  private readonly observers = new Observers();
+  private readonly inflightKeys = new Map<string, string>();
+  private journalSeq = 0;
+  private rowsSinceCheckpoint = 0;
+  private lastCheckpointAtMs = 0;
+  private soldOutNow = false;
+  private started = false;
+  private closed = false;
+
+  constructor(options: EngineOptions) {
+    this.clock = options.clock ?? new SystemClock();
+    this.limits = options.limits;
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.random = options.randomBytes ?? nodeRandomBytes;
+    this.db = openDatabase(options.dbPath, options.durability ?? 'FULL');
+    this.store = new Store(this.db);
+    const onFatal = options.onFatal ?? ((error: unknown) => {
+      this.logger.fatal({ err: error }, 'commit failed: stopping (fail-stop); restart recovers the last committed state');
+      process.exit(1);
+    });
+    this.committer = new GroupCommitter(this.db, this.store, {
+      beforeCommit: (store) => this.maybeCheckpoint(store, false),
+      afterCommit: (batch) => this.observers.emit('committed', { commands: batch.units, durationMs: batch.durationMs }),
+      onFatal: (error) => {
+        this.stopTimers();
+        onFatal(error);
+      },
+    });
+    this.wallets = new WalletBook(this.limits);
+    this.holdTimers = new HoldTimers(this.clock, (due) => this.expireDue(due));
+    this.queue = new QueueActor({
+      clock: this.clock,
+      limits: { maxActive: this.limits.queueMaxActive, activeTtlMs: this.limits.queueActiveTtlMs, idleMs: this.limits.queueWaitingIdleMs },
+      newToken: () => this.random(16).toString('base64url'),
+      soldOut: () => this.soldOutNow,
+      commit: (change) => this.submit(change),
+      newChange: () => new PendingChange(),
+      onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
+    });
+  }
+
+  get ready(): boolean {
+    return this.started && !this.closed && !this.committer.stopped;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    const startedAt = performance.now();
+    const nowMs = this.clock.now();
+    const report = recover(this.store, this.recoveryTarget(nowMs), nowMs);
+    this.journalSeq = report.lastSeq;
+    this.queue.room.markAllSeen(nowMs);
+    this.lastCheckpointAtMs = nowMs;
+    this.started = true;
+    this.refreshSoldOut();
+    // Holds whose deadline passed while the server was down expire now, through the journal.
+    this.holdTimers.fireDue();
+    this.queue.start();
+    await this.settle();
+    this.logger.info({ ...report, recoveryMs: Math.round(performance.now() - startedAt) }, 'engine recovered');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopTimers();
+    this.committer.flush();
+    if (!this.committer.stopped && this.db.open) {
+      this.db.transaction(() => this.maybeCheckpoint(this.store, true))();
+    }
+    this.closed = true;
+    if (this.db.open) this.db.close();
+  }
+
+  private stopTimers(): void {
+    this.queue.stop();
+    this.holdTimers.stop();
+  }
+
+  private recoveryTarget(nowMs: number): RecoveryTarget {
+    return {
+      addConcert: (concertId, title, venue) => this.concerts.set(concertId, { concertId, title, venue, scheduleIds: [] }),
+      addSchedule: (state) => this.addSchedule(state),
+      replaySchedule: (event) => {
+        const actor = this.schedules.get(event.scheduleId);
+        if (actor === undefined) throw new Error(`journal names unknown schedule ${event.scheduleId}`);
+        const effects = this.schedules.applyBatch(actor, [event], null);
+        for (const r of effects.held) this.holdTimers.add({ deadlineMs: r.holdExpiresAtMs, scheduleId: r.scheduleId, reservationId: r.reservationId });
+      },
+      restoreWallet: (userId, balance, month, charged) => this.wallets.restore(userId, balance, month, charged),
+      restoreQueueToken: (row) => this.queue.room.restoreToken({
+        token: row.token, userId: row.user_id, seq: row.seq, status: row.status, issuedAtMs: row.issued_at_ms, activeUntilMs: row.active_until_ms,
+      }, nowMs),
+    };
+  }
+
+  private addSchedule(state: ScheduleState): ScheduleActor {
+    const actor = this.schedules.add(state);
+    this.concerts.get(state.concertId)?.scheduleIds.push(state.scheduleId);
+    for (const reservation of state.reservations.values()) {
+      if (reservation.status === 'HELD') this.holdTimers.add({ deadlineMs: reservation.holdExpiresAtMs, scheduleId: state.scheduleId, reservationId: reservation.reservationId });
+    }
+    return actor;
+  }
+
+  // ---------------------------------------------------------------- commit plumbing
+
+  /** Hands a change to the group commit; resolves once it is durable and its effects are published. */
+  private submit(change: PendingChange): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.committer.submit({
+        write: (store) => {
+          for (const entry of change.journal) {
+            store.appendJournal(++this.journalSeq, entry.atMs, entry.stream, entry.type, JSON.stringify(entry.data));
+          }
+          this.rowsSinceCheckpoint += change.journal.length;
+          for (const write of change.writes) write(store);
+        },
+        committed: () => {
+          for (const action of change.afterCommit) action();
+          resolve();
+        },
+        failed: reject,
+      });
+    });
+  }
+
+  /** Resolves after everything submitted so far is committed. */
+  private settle(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private maybeCheckpoint(store: Store, force: boolean): void {
+    const nowMs = this.clock.now();
+    const due = this.rowsSinceCheckpoint >= CHECKPOINT_EVERY_ROWS || nowMs - this.lastCheckpointAtMs >= CHECKPOINT_EVERY_MS;
+    if (!force && !due) return;
+    if (this.schedules.dirty.size === 0 && this.rowsSinceCheckpoint === 0) return;
+    for (const scheduleId of this.schedules.dirty) {
+      const actor = this.schedules.get(scheduleId);
+      if (actor !== undefined) store.upsertSnapshot(`schedule:${scheduleId}`, this.journalSeq, encodeSchedule(actor.state));
+    }
+    store.setMeta(CHECKPOINT_SEQ_KEY, String(this.journalSeq));
+    store.purgeIdempotency(nowMs - IDEMPOTENCY_RETENTION_MS);
+    this.schedules.dirty.clear();
+    this.rowsSinceCheckpoint = 0;
+    this.lastCheckpointAtMs = nowMs;
+  }
+
+  /**
+   * Runs one command: idempotency check, synchronous decide + evolve, then the commit. The stored
+   * outcome of a keyed command is written in the same transaction as its change, so a retry after a
+   * crash either finds both or neither.
+   */
+  private async command<T>(userId: string, idempotency: IdempotencyInput | undefined, decide: (change: PendingChange) => Result<T>): Promise<Outcome<T>> {
+    if (!this.ready) return { ...fail<T>('NOT_READY'), replayed: false };
+    if (idempotency === undefined) {
+      const change = new PendingChange();
+      const result = decide(change);
+      if (!change.isEmpty) await this.submit(change);
+      return { ...result, replayed: false };
+    }
+    const slot = `${userId}\u0000${idempotency.key}`;
+    const inflightHash = this.inflightKeys.get(slot);
+    if (inflightHash !== undefined) {
+      return { ...fail<T>(inflightHash === idempotency.requestHash ? 'IDEMPOTENCY_IN_PROGRESS' : 'IDEMPOTENCY_KEY_REUSED'), replayed: false };
+    }
+    const stored = this.store.getIdempotency(userId, idempotency.key);
+    if (stored !== undefined) {
+      if (stored.request_hash !== idempotency.requestHash) return { ...fail<T>('IDEMPOTENCY_KEY_REUSED'), replayed: false };
+      return { ...(JSON.parse(stored.outcome) as Result<T>), replayed: true };
+    }
+    const change = new PendingChange();
+    const result = decide(change);
+    const atMs = this.clock.now();
+    const outcome = JSON.stringify(result);
+    change.write((store) => store.putIdempotency(userId, idempotency.key, idempotency.requestHash, outcome, atMs));
+    this.inflightKeys.set(slot, idempotency.requestHash);
+    try {
+      await this.submit(change);
+    } finally {
+      this.inflightKeys.delete(slot);
+    }
+    return { ...result, replayed: false };
+  }
+
+  private newId(prefix: string): string {
+    return `${prefix}_${this.random(12).toString('base64url')}`;
+  }
+
+  // ---------------------------------------------------------------- catalogue
+
+  isEmpty(): boolean {
+    return this.concerts.size === 0;
+  }
+
+  listConcerts(): ConcertSummaryView[] {
+    return [...this.concerts.values()].map(({ concertId, title, venue }) => ({ concertId, title, venue }));
+  }
+
+  listSchedules(concertId: string, options: { includeSoldOut?: boolean } = {}): Result<SchedulesView> {
+    const concert = this.concerts.get(concertId);
+    if (concert === undefined) return fail('CONCERT_NOT_FOUND', { concertId });
+    const nowMs = this.clock.now();
+    const schedules = concert.scheduleIds
+      .map((id) => this.schedules.get(id)?.state)
+      .filter((s): s is ScheduleState => s !== undefined && s.startsAtMs > nowMs && (options.includeSoldOut === true || s.availableCount > 0))
+      .sort((a, b) => a.startsAtMs - b.startsAtMs)
+      .map(scheduleView);
+    return ok({ concertId, schedules });
+  }
+
+  getSeatMap(scheduleId: string, options: { status?: SeatStatus } = {}): Result<SeatMapView> {
+    const actor = this.schedules.get(scheduleId);
+    if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
+    const state = actor.state;
+    return ok({ scheduleId, concertId: state.concertId, startsAt: iso(state.startsAtMs), version: state.version, seats: seatViews(state, options.status) });
+  }
+
+  async createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>> {
+    if (!this.ready) return fail('NOT_READY');
+    const nowMs = this.clock.now();
+    const valid = validateConcert(input, nowMs);
+    if (!valid.ok) return valid;
+    const concertId = this.newId('con');
+    const change = new PendingChange();
+    change.record('catalogue', { type: 'concert.created', atMs: nowMs, concertId, title: input.title, venue: input.venue } as { type: string; atMs: number });
+    change.write((store) => store.insertConcert(concertId, input.title, input.venue, nowMs));
+    const concert: Concert = { concertId, title: input.title, venue: input.venue, scheduleIds: [] };
+    this.concerts.set(concertId, concert);
+    const created = valid.value.map((schedule) => {
+      const event: Extract<ScheduleEvent, { type: 'schedule.created' }> = {
+        type: 'schedule.created', atMs: nowMs, scheduleId: this.newId('sch'), concertId,
+        startsAtMs: schedule.startsAtMs, bookingOpensAtMs: schedule.bookingOpensAtMs, seatCount: schedule.seatCount, grades: schedule.grades,
+      };
+      const actor = this.addSchedule(createSchedule(event));
+      change.record(`schedule:${event.scheduleId}`, event);
+      this.schedules.dirty.add(event.scheduleId);
+      return { scheduleId: event.scheduleId, date: iso(event.startsAtMs).slice(0, 10), startsAt: iso(event.startsAtMs), bookingOpensAt: iso(event.bookingOpensAtMs), totalSeatCount: actor.state.seats.length };
+    });
+    this.refreshSoldOut();
+    await this.submit(change);
+    return ok({ concertId, title: input.title, venue: input.venue, schedules: created });
+  }
+
+  // ---------------------------------------------------------------- waiting room
+
+  async issueQueueToken(userId: string): Promise<Result<QueueTokenIssued>> {
+    const outcome = await this.command(userId, undefined, (change) => {
+      const { token, created } = this.queue.join(userId, change);
+      return ok({ created, status: this.queue.status(token) });
+    });
+    return outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details);
+  }
+
+  queueStatus(userId: string, queueToken: string): Result<QueueStatusView> {
+    const token = this.queue.room.get(queueToken);
+    if (token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
+    this.queue.room.touch(token, this.clock.now());
+    return ok(this.queue.status(token));
+  }
+
+  async leaveQueue(userId: string, queueToken: string): Promise<Result<null>> {
+    const token = this.queue.room.get(queueToken);
+    if (token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
+    const outcome = await this.command(userId, undefined, (change) => (this.queue.leave(queueToken, change) ? ok(null) : fail('QUEUE_TOKEN_INVALID')));
+    return outcome.ok ? ok(null) : fail(outcome.error.code);
+  }
+
+  checkQueueAccess(userId: string, queueToken: string): Result<null> {
+    const token = this.queue.room.get(queueToken);
+    if (token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
+    if (token.status !== 'ACTIVE') return fail('QUEUE_NOT_ACTIVE', { position: this.queue.room.position(token) });
+    if (this.clock.now() >= token.activeUntilMs) return fail('QUEUE_TOKEN_INVALID', { reason: 'ACTIVE_EXPIRED' });
+    return ok(null);
+  }
+
+  subscribeQueue(queueToken: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {
+    return this.queue.subscribe(queueToken, listener, onEnded);
+  }
+
+  /**
+   * Sold out: there is at least one upcoming schedule and none has a seat AVAILABLE or held (a held
+   * seat may come back). Recomputed on every queue tick and after each seat batch.
+   */
+  private refreshSoldOut(): void {
+    const nowMs = this.clock.now();
+    let upcoming = 0;
+    let open = 0;
+    for (const actor of this.schedules.actors.values()) {
+      if (actor.state.startsAtMs <= nowMs) continue;
+      upcoming++;
+      open += actor.state.availableCount + actor.state.heldCount;
+      if (open > 0) break;
+    }
+    this.soldOutNow = upcoming > 0 && open === 0;
+  }
+
+  // ---------------------------------------------------------------- reservations
+
+  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<ReservationView>> {
+    return this.command(command.userId, command.idempotency, (change) => {
+      const actor = this.schedules.get(command.scheduleId);
+      if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
+      const count = command.seatNumbers.length;
+      if (count < 1 || count > this.limits.maxSeatsPerReservation) {
+        return fail('VALIDATION_ERROR', { field: 'seatNumbers', min: 1, max: this.limits.maxSeatsPerReservation });
+      }
+      const nowMs = this.clock.now();
+      const existing = this.schedules.heldReservationOf(command.userId);
+      if (existing !== undefined) {
+        if (nowMs < existing.reservation.holdExpiresAtMs) return fail('HOLD_LIMIT_REACHED', { reservationId: existing.reservation.reservationId });
+        this.expireReservation(existing.actor, existing.reservation.reservationId, nowMs);
+      }
+      const reservationId = this.newId('res');
+      const decision = decideHold(actor.state, { reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs });
+      if (!decision.ok) return decision;
+      const effects = this.schedules.applyBatch(actor, decision.value, change);
+      this.afterSeatBatch(effects.ended.length, 'expired');
+      const reservation = actor.state.reservations.get(reservationId);
+      if (reservation === undefined) throw new Error('held reservation missing after apply');
+      this.holdTimers.add({ deadlineMs: reservation.holdExpiresAtMs, scheduleId: actor.state.scheduleId, reservationId });
+      const seats = reservation.seatNumbers.length;
+      change.then(() => this.observers.emit('holdCreated', seats));
+      return ok(reservationView(actor.state, reservation));
+    });
+  }
+
+  getReservation(userId: string, reservationId: string): Result<ReservationView> {
+    const live = this.schedules.reservation(reservationId);
+    if (live !== undefined) {
+      return live.reservation.userId === userId ? ok(reservationView(live.actor.state, live.reservation)) : fail('RESERVATION_NOT_FOUND');
+    }
+    const archived = this.store.archivedReservation(reservationId);
+    if (archived === undefined) return fail('RESERVATION_NOT_FOUND');
+    const view = JSON.parse(archived) as ReservationView;
+    return view.userId === userId ? ok(view) : fail('RESERVATION_NOT_FOUND');
+  }
+
+  listReservations(userId: string, status?: ReservationStatus): ReservationView[] {
+    const live = this.schedules.liveReservationsOf(userId)
+      .filter(({ reservation }) => status === undefined || reservation.status === status)
+      .map(({ actor, reservation }) => reservationView(actor.state, reservation));
+    const archived = status === 'HELD' || status === 'CONFIRMED'
+      ? []
+      : this.store.archivedReservations(userId, status ?? null, ARCHIVE_LIST_LIMIT).map((view) => JSON.parse(view) as ReservationView);
+    return [...live, ...archived].sort((a, b) => b.heldAt.localeCompare(a.heldAt));
+  }
+
+  async cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>> {
+    const outcome = await this.command(userId, undefined, (change) => {
+      const live = this.schedules.reservation(reservationId);
+      if (live === undefined || live.reservation.userId !== userId) {
+        const archived = this.getReservation(userId, reservationId);
+        return archived.ok ? fail('RESERVATION_NOT_HELD', { status: archived.value.status }) : archived;
+      }
+      const nowMs = this.clock.now();
+      const refusal = refusalForSettled(live.reservation, nowMs, 'cancel');
+      if (!refusal.ok) {
+        if (live.reservation.status === 'HELD') this.expireReservation(live.actor, reservationId, nowMs);
+        return refusal;
+      }
+      const seats = live.reservation.seatNumbers.length;
+      this.schedules.applyBatch(live.actor, [{ type: 'reservation.cancelled', scheduleId: live.actor.state.scheduleId, reservationId, atMs: nowMs }], change);
+      this.afterSeatBatch(0, 'expired');
+      change.then(() => this.observers.emit('holdCancelled', seats));
+      return ok(reservationView(live.actor.state, live.reservation));
+    });
+    return outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details);
+  }
+
+  /** Timer path: expire every due hold that is still HELD, one batch per schedule. */
+  private expireDue(due: HoldDeadline[]): void {
+    if (!this.ready) return;
+    const nowMs = this.clock.now();
+    const bySchedule = new Map<string, string[]>();
+    for (const entry of due) {
+      const list = bySchedule.get(entry.scheduleId) ?? [];
+      list.push(entry.reservationId);
+      bySchedule.set(entry.scheduleId, list);
+    }
+    for (const [scheduleId, reservationIds] of bySchedule) {
+      const actor = this.schedules.get(scheduleId);
+      if (actor === undefined) continue;
+      const events: ScheduleEvent[] = reservationIds
+        .filter((id) => {
+          const r = actor.state.reservations.get(id);
+          return r !== undefined && r.status === 'HELD' && nowMs >= r.holdExpiresAtMs;
+        })
+        .map((reservationId) => ({ type: 'reservation.expired', scheduleId, reservationId, atMs: nowMs }));
+      if (events.length === 0) continue;
+      const change = new PendingChange();
+      const effects = this.schedules.applyBatch(actor, events, change);
+      this.afterSeatBatch(effects.ended.length, 'expired', effects.ended.reduce((n, r) => n + r.seatNumbers.length, 0));
+      void this.submit(change).catch(() => undefined);
+    }
+  }
+
+  /** Expires one overdue hold now, as its own batch (a command found it before its timer fired). */
+  private expireReservation(actor: ScheduleActor, reservationId: string, nowMs: number): void {
+    const reservation = actor.state.reservations.get(reservationId);
+    if (reservation === undefined || reservation.status !== 'HELD' || nowMs < reservation.holdExpiresAtMs) return;
+    const change = new PendingChange();
+    this.schedules.applyBatch(actor, [{ type: 'reservation.expired', scheduleId: actor.state.scheduleId, reservationId, atMs: nowMs }], change);
+    this.afterSeatBatch(1, 'expired', reservation.seatNumbers.length);
+    void this.submit(change).catch(() => undefined);
+  }
+
+  private afterSeatBatch(endedCount: number, kind: 'expired', seats = 0): void {
+    if (endedCount > 0 && kind === 'expired' && seats > 0) this.observers.emit('holdExpired', seats);
+    const wasSoldOut = this.soldOutNow;
+    this.refreshSoldOut();
+    if (wasSoldOut !== this.soldOutNow) this.logger.info({ soldOut: this.soldOutNow }, 'sold-out state changed');
+  }
+
+  // ---------------------------------------------------------------- wallet
+
+  getBalance(userId: string): BalanceView {
+    return { userId, balance: this.wallets.of(userId).balance };
+  }
+
+  charge(command: { userId: string; amount: number; idempotency?: IdempotencyInput }): Promise<Outcome<ChargeView>> {
+    return this.command(command.userId, command.idempotency, (change) => {
+      const chargeId = this.newId('chg');
+      const nowMs = this.clock.now();
+      const decision = this.wallets.charge(command.userId, command.amount, nowMs, chargeId, change);
+      if (!decision.ok) return decision;
+      const amount = command.amount;
+      change.then(() => this.observers.emit('chargeCompleted', amount));
+      return ok({ chargeId, userId: command.userId, chargedAmount: amount, balance: decision.value.balanceAfter, chargedAt: iso(nowMs) });
+    });
+  }
+
+  balanceHistory(userId: string): BalanceHistoryView {
+    return {
+      entries: this.store.history(userId, HISTORY_LIMIT).map((row) => ({
+        entryId: String(row.entry_id), kind: row.kind as 'CHARGE' | 'PAYMENT' | 'REFUND', amount: row.amount, balanceAfter: row.balance_after, at: iso(row.at_ms), reference: row.reference,
+      })),
+    };
+  }
+
+  // ---------------------------------------------------------------- payments
+
+  /**
+   * One atomic step across schedule, wallet and queue: every check first, then every event, in one
+   * batch and one transaction. No await in between, so nothing can interleave.
+   */
+  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput }): Promise<Outcome<PaymentView>> {
+    return this.command(command.userId, command.idempotency, (change) => {
+      const live = this.schedules.reservation(command.reservationId);
+      if (live === undefined || live.reservation.userId !== command.userId) {
+        const archived = this.getReservation(command.userId, command.reservationId);
+        return archived.ok ? fail('RESERVATION_EXPIRED', { status: archived.value.status }) : fail('RESERVATION_NOT_FOUND');
+      }
+      const { actor, reservation } = live;
+      const nowMs = this.clock.now();
+      const settled = refusalForSettled(reservation, nowMs, 'pay');
+      if (!settled.ok) {
+        if (reservation.status === 'HELD') this.expireReservation(actor, reservation.reservationId, nowMs);
+        return settled;
+      }
+      const paymentId = this.newId('pay');
+      const debit = this.wallets.decideDebit(command.userId, reservation.totalPrice, nowMs, paymentId, reservation.reservationId);
+      if (!debit.ok) return debit;
+      const balanceBefore = this.wallets.of(command.userId).balance;
+      this.wallets.apply(debit.value, change);
+      const queueTokenExpired = this.queue.endForPayment(command.userId, change);
+      this.schedules.applyBatch(actor, [{
+        type: 'reservation.confirmed', scheduleId: actor.state.scheduleId, reservationId: reservation.reservationId, atMs: nowMs,
+        payment: { paymentId, amount: reservation.totalPrice, paidAtMs: nowMs, balanceBefore, balanceAfter: debit.value.balanceAfter, queueTokenExpired },
+      }], change);
+      this.afterSeatBatch(0, 'expired');
+      const amount = reservation.totalPrice;
+      change.then(() => this.observers.emit('paymentCompleted', amount));
+      const view = paymentView(actor.state, reservation);
+      if (view === null) throw new Error('confirmed reservation has no payment');
+      return ok(view);
+    });
+  }
+
+  getPayment(userId: string, paymentId: string): Result<PaymentView> {
+    const found = this.schedules.reservationOfPayment(paymentId);
+    if (found === undefined || found.reservation.userId !== userId) return fail('PAYMENT_NOT_FOUND');
+    const view = paymentView(found.actor.state, found.reservation);
+    return view === null ? fail('PAYMENT_NOT_FOUND') : ok(view);
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  stats(): AdminStatsView {
+    const seats = { available: 0, held: 0, confirmed: 0 };
+    const reservations = { held: 0, confirmed: 0, expired: 0, cancelled: 0 };
+    const sales = { payments: 0, total: 0 };
+    for (const actor of this.schedules.actors.values()) {
+      seats.available += actor.state.availableCount;
+      seats.held += actor.state.heldCount;
+      seats.confirmed += actor.state.reservedCount;
+      for (const r of actor.state.reservations.values()) {
+        if (r.status === 'HELD') reservations.held++;
+        if (r.payment !== null) {
+          reservations.confirmed++;
+          sales.payments++;
+          sales.total += r.payment.amount;
+        }
+      }
+    }
+    const archived = this.db.prepare('SELECT status, COUNT(*) AS n FROM reservation_archive GROUP BY status').all() as Array<{ status: string; n: number }>;
+    for (const row of archived) {
+      if (row.status === 'EXPIRED') reservations.expired = row.n;
+      if (row.status === 'CANCELLED') reservations.cancelled = row.n;
+    }
+    const counts = this.queue.room.counts();
+    return {
+      queue: { waiting: counts.waiting, active: counts.active, admissionRatePerSecond: this.queue.room.admissionRatePerSecond(this.clock.now()), soldOut: this.soldOutNow },
+      seats, reservations, sales,
+      schedules: this.schedules.actors.size,
+      concerts: this.concerts.size,
+    };
+  }
+
+  subscribeSeatMap(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null {
+    return this.schedules.subscribe(scheduleId, listener);
+  }
+
+  observe(observer: Partial<EngineObserver>): Unsubscribe {
+    return this.observers.add(observer);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * What one command changed: journal rows, projection writes and what to do once it is durable.
+ * The engine evolves memory at decide time (so the next command sees it) and hands the change to
+ * the group commit; callers are answered and subscribers told only in `afterCommit`.
+ */
+import type { Store } from '../persistence/store.js';
+
+export interface JournalEntry { stream: string; type: string; atMs: number; data: unknown }
+
+export class PendingChange {
+  readonly journal: JournalEntry[] = [];
+  readonly writes: Array<(store: Store) => void> = [];
+  readonly afterCommit: Array<() => void> = [];
+
+  record(stream: string, event: { type: string; atMs: number }): void {
+    this.journal.push({ stream, type: event.type, atMs: event.atMs, data: event });
+  }
+
+  write(write: (store: Store) => void): void {
+    this.writes.push(write);
+  }
+
+  then(action: () => void): void {
+    this.afterCommit.push(action);
+  }
+
+  get isEmpty(): boolean {
+    return this.journal.length === 0 && this.writes.length === 0;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The waiting room's actor: the pure WaitingRoom plus token minting, the one-second tick, journaling
+ * and subscriptions. Status changes (admission, end) are pushed at once after their commit; position
+ * moves are pushed at most once per tick per subscriber, so a line of n fans costs at most n messages a
+ * second, not n per admission.
+ */
+import type { QueueEndReason, Unsubscribe } from '../domain/engine.js';
+import type { QueueStatusView } from '../domain/views.js';
+import { WaitingRoom, type QueueEvent, type QueueToken, type WaitingRoomLimits } from '../machines/waiting-room.js';
+import type { Store } from '../persistence/store.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { PendingChange } from './pending-change.js';
+import { queueStatusView } from './views.js';
+
+export const QUEUE_STREAM = 'queue';
+export const QUEUE_TICK_MS = 1_000;
+
+interface Subscriber {
+  listener: (status: QueueStatusView) => void;
+  onEnded: ((reason: QueueEndReason) => void) | undefined;
+  lastPosition: number;
+  lastStatus: string;
+}
+
+export interface QueueActorDeps {
+  clock: Clock;
+  limits: WaitingRoomLimits;
+  newToken: () => string;
+  soldOut: () => boolean;
+  /** Commits a change built by the tick; the actor is told after the commit through the change's callbacks. */
+  commit: (change: PendingChange) => void;
+  newChange: () => PendingChange;
+  onAdmitted?: (count: number) => void;
+}
+
+export class QueueActor {
+  readonly room: WaitingRoom;
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
+  private tickTimer: TimerHandle | null = null;
+
+  constructor(private readonly deps: QueueActorDeps) {
+    this.room = new WaitingRoom(deps.limits);
+  }
+
+  // ---- commands (decide + apply now, journal in `change`) ----
+
+  /** The caller's live token, or a new one at the back of the line. */
+  join(userId: string, change: PendingChange): { token: QueueToken; created: boolean } {
+    const nowMs = this.deps.clock.now();
+    const decision = this.room.decideJoin(userId, this.deps.newToken(), nowMs);
+    if ('existing' in decision) {
+      this.room.touch(decision.existing, nowMs);
+      return { token: decision.existing, created: false };
+    }
+    this.applyAndRecord(decision.event, change);
+    const token = this.room.get(decision.event.token);
+    if (token === undefined) throw new Error('joined token missing after apply');
+    return { token, created: true };
+  }
+
+  leave(token: string, change: PendingChange): boolean {
+    const event = this.room.decideLeave(token, this.deps.clock.now());
+    if (event === null) return false;
+    this.applyAndRecord(event, change);
+    return true;
+  }
+
+  /** Ends the user's token as part of their payment. */
+  endForPayment(userId: string, change: PendingChange): boolean {
+    const event = this.room.decideEndForUser(userId, this.deps.clock.now(), 'PAID');
+    if (event === null) return false;
+    this.applyAndRecord(event, change);
+    return true;
+  }
+
+  // ---- queries ----
+
+  status(token: QueueToken): QueueStatusView {
+    const position = this.room.position(token);
+    const nowMs = this.deps.clock.now();
+    return queueStatusView(token, position, this.room.estimatedWaitSeconds(position, nowMs), this.deps.soldOut());
+  }
+
+  subscribe(tokenValue: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {
+    const token = this.room.get(tokenValue);
+    if (token === undefined) return null;
+    const subscriber: Subscriber = { listener, onEnded, lastPosition: this.room.position(token), lastStatus: token.status };
+    let set = this.subscribers.get(tokenValue);
+    if (set === undefined) {
+      set = new Set();
+      this.subscribers.set(tokenValue, set);
+    }
+    set.add(subscriber);
+    this.room.setPresent(token, true, this.deps.clock.now());
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      set.delete(subscriber);
+      if (set.size === 0) this.subscribers.delete(tokenValue);
+      const live = this.room.get(tokenValue);
+      if (live !== undefined) this.room.setPresent(live, false, this.deps.clock.now());
+    };
+  }
+
+  // ---- tick ----
+
+  start(): void {
+    if (this.tickTimer !== null) return;
+    this.tickTimer = this.deps.clock.setTimeout(() => this.onTick(), QUEUE_TICK_MS);
+  }
+
+  stop(): void {
+    if (this.tickTimer !== null) this.deps.clock.clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+  }
+
+  private onTick(): void {
+    this.tickTimer = null;
+    try {
+      this.tick();
+    } finally {
+      this.start();
+    }
+  }
+
+  /** Expires, drops and admits; then, after the commit, pushes moved positions to subscribers. */
+  tick(): void {
+    const nowMs = this.deps.clock.now();
+    const events = this.room.decideTick(nowMs, { admissionOpen: !this.deps.soldOut() });
+    const change = this.deps.newChange();
+    let admitted = 0;
+    for (const event of events) {
+      this.applyAndRecord(event, change);
+      if (event.type === 'queue.admitted') admitted++;
+    }
+    if (admitted > 0) change.then(() => this.deps.onAdmitted?.(admitted));
+    change.then(() => this.pushMovedPositions());
+    this.deps.commit(change);
+  }
+
+  // ---- internals ----
+
+  /** Applies one event now and records its journal row, state-image write and post-commit push. */
+  private applyAndRecord(event: QueueEvent, change: PendingChange): void {
+    this.room.apply(event);
+    change.record(QUEUE_STREAM, event);
+    change.write(queueImageWrite(event));
+    if (event.type === 'queue.joined') return;
+    const tokenValue = event.token;
+    if (event.type === 'queue.admitted') {
+      change.then(() => this.pushStatus(tokenValue));
+    } else {
+      const reason = event.reason;
+      change.then(() => this.endSubscribers(tokenValue, reason));
+    }
+  }
+
+  private pushStatus(tokenValue: string): void {
+    const subscribers = this.subscribers.get(tokenValue);
+    const token = this.room.get(tokenValue);
+    if (subscribers === undefined || token === undefined) return;
+    const status = this.status(token);
+    for (const subscriber of subscribers) this.deliver(subscriber, status);
+  }
+
+  private endSubscribers(tokenValue: string, reason: QueueEndReason): void {
+    const subscribers = this.subscribers.get(tokenValue);
+    if (subscribers === undefined) return;
+    this.subscribers.delete(tokenValue);
+    for (const subscriber of subscribers) subscriber.onEnded?.(reason);
+  }
+
+  private pushMovedPositions(): void {
+    for (const [tokenValue, subscribers] of this.subscribers) {
+      const token = this.room.get(tokenValue);
+      if (token === undefined) continue;
+      const status = this.status(token);
+      for (const subscriber of subscribers) {
+        if (subscriber.lastPosition !== status.position || subscriber.lastStatus !== status.status) this.deliver(subscriber, status);
+      }
+    }
+  }
+
+  private deliver(subscriber: Subscriber, status: QueueStatusView): void {
+    subscriber.lastPosition = status.position;
+    subscriber.lastStatus = status.status;
+    subscriber.listener(status);
+  }
+}
+
+/** The row-wise state image of the queue, written in the same transaction as the journal row. */
+function queueImageWrite(event: QueueEvent): (store: Store) => void {
+  switch (event.type) {
+    case 'queue.joined':
+      return (store) => store.insertQueueToken(event.token, event.userId, event.seq, event.atMs);
+    case 'queue.admitted':
+      return (store) => store.admitQueueToken(event.token, event.activeUntilMs);
+    case 'queue.ended':
+      return (store) => store.deleteQueueToken(event.token);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Every schedule actor and the indexes across them (reservation -> schedule, user -> held reservation,
+ * payment -> reservation). A schedule's seats change only here, one batch at a time; each batch raises
+ * its version by exactly 1 and is published to subscribers after its commit.
+ */
+import type { Unsubscribe } from '../domain/engine.js';
+import type { ReservationView, SeatChange, SeatMapDelta } from '../domain/views.js';
+import { evolveSchedule, type Reservation, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
+import type { PendingChange } from './pending-change.js';
+import { reservationView } from './views.js';
+
+export function scheduleStream(scheduleId: string): string {
+  return `schedule:${scheduleId}`;
+}
+
+export interface ScheduleActor {
+  readonly state: ScheduleState;
+  readonly subscribers: Set<(delta: SeatMapDelta) => void>;
+}
+
+export interface BatchEffects {
+  held: Reservation[];
+  ended: Reservation[];
+  confirmed: Reservation[];
+}
+
+export class ScheduleBook {
+  readonly actors = new Map<string, ScheduleActor>();
+  private readonly reservationToSchedule = new Map<string, string>();
+  private readonly heldByUser = new Map<string, string>();
+  private readonly confirmedByUser = new Map<string, Set<string>>();
+  private readonly paymentToReservation = new Map<string, string>();
+  /** Schedules changed since the last checkpoint. */
+  readonly dirty = new Set<string>();
+
+  add(state: ScheduleState): ScheduleActor {
+    const actor: ScheduleActor = { state, subscribers: new Set() };
+    this.actors.set(state.scheduleId, actor);
+    for (const reservation of state.reservations.values()) this.index(reservation);
+    return actor;
+  }
+
+  get(scheduleId: string): ScheduleActor | undefined {
+    return this.actors.get(scheduleId);
+  }
+
+  reservation(reservationId: string): { actor: ScheduleActor; reservation: Reservation } | undefined {
+    const scheduleId = this.reservationToSchedule.get(reservationId);
+    const actor = scheduleId === undefined ? undefined : this.actors.get(scheduleId);
+    const reservation = actor?.state.reservations.get(reservationId);
+    return actor === undefined || reservation === undefined ? undefined : { actor, reservation };
+  }
+
+  heldReservationOf(userId: string): { actor: ScheduleActor; reservation: Reservation } | undefined {
+    const reservationId = this.heldByUser.get(userId);
+    return reservationId === undefined ? undefined : this.reservation(reservationId);
+  }
+
+  liveReservationsOf(userId: string): Array<{ actor: ScheduleActor; reservation: Reservation }> {
+    const ids = [...(this.confirmedByUser.get(userId) ?? [])];
+    const held = this.heldByUser.get(userId);
+    if (held !== undefined) ids.push(held);
+    return ids.flatMap((id) => {
+      const found = this.reservation(id);
+      return found === undefined ? [] : [found];
+    });
+  }
+
+  reservationOfPayment(paymentId: string): { actor: ScheduleActor; reservation: Reservation } | undefined {
+    const reservationId = this.paymentToReservation.get(paymentId);
+    return reservationId === undefined ? undefined : this.reservation(reservationId);
+  }
+
+  subscribe(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null {
+    const actor = this.actors.get(scheduleId);
+    if (actor === undefined) return null;
+    actor.subscribers.add(listener);
+    return () => {
+      actor.subscribers.delete(listener);
+    };
+  }
+
+  /**
+   * Applies one batch of decided events to a schedule. With a `change`, records the journal rows,
+   * archives reservations that ended without a sale, and publishes the delta after the commit; without
+   * one (recovery replay) only evolves memory.
+   */
+  applyBatch(actor: ScheduleActor, events: ScheduleEvent[], change: PendingChange | null): BatchEffects {
+    const state = actor.state;
+    const latest = new Map<number, SeatChange['status']>();
+    const effects: BatchEffects = { held: [], ended: [], confirmed: [] };
+    for (const event of events) {
+      for (const seatChange of evolveSchedule(state, event)) latest.set(seatChange.seatNumber, seatChange.status);
+      change?.record(scheduleStream(state.scheduleId), event);
+      if (event.type === 'schedule.created') continue;
+      const reservation = state.reservations.get(event.reservationId);
+      if (reservation === undefined) continue;
+      if (event.type === 'reservation.held') {
+        this.index(reservation);
+        effects.held.push(reservation);
+      } else if (event.type === 'reservation.confirmed') {
+        this.index(reservation);
+        effects.confirmed.push(reservation);
+      } else {
+        effects.ended.push(reservation);
+        this.retire(actor, reservation, change);
+      }
+    }
+    this.dirty.add(state.scheduleId);
+    if (latest.size === 0) return effects;
+    state.version += 1;
+    if (change !== null) {
+      const delta: SeatMapDelta = {
+        scheduleId: state.scheduleId,
+        version: state.version,
+        changes: [...latest].map(([seatNumber, status]) => ({ seatNumber, status })),
+      };
+      change.then(() => {
+        for (const listener of actor.subscribers) listener(delta);
+      });
+    }
+    return effects;
+  }
+
+  private index(reservation: Reservation): void {
+    this.reservationToSchedule.set(reservation.reservationId, reservation.scheduleId);
+    if (reservation.status === 'HELD') this.heldByUser.set(reservation.userId, reservation.reservationId);
+    if (reservation.status === 'CONFIRMED') {
+      if (this.heldByUser.get(reservation.userId) === reservation.reservationId) this.heldByUser.delete(reservation.userId);
+      let set = this.confirmedByUser.get(reservation.userId);
+      if (set === undefined) {
+        set = new Set();
+        this.confirmedByUser.set(reservation.userId, set);
+      }
+      set.add(reservation.reservationId);
+      if (reservation.payment !== null) this.paymentToReservation.set(reservation.payment.paymentId, reservation.reservationId);
+    }
+  }
+
+  /** An EXPIRED or CANCELLED reservation leaves memory for the archive table, keeping schedules bounded. */
+  private retire(actor: ScheduleActor, reservation: Reservation, change: PendingChange | null): void {
+    if (this.heldByUser.get(reservation.userId) === reservation.reservationId) this.heldByUser.delete(reservation.userId);
+    this.reservationToSchedule.delete(reservation.reservationId);
+    actor.state.reservations.delete(reservation.reservationId);
+    if (change === null) return;
+    const view: ReservationView = reservationView(actor.state, reservation);
+    const endedAtMs = change.journal[change.journal.length - 1]?.atMs ?? reservation.heldAtMs;
+    change.write((store) => store.archiveReservation(reservation.reservationId, reservation.userId, reservation.status, JSON.stringify(view), endedAtMs));
+  }
+}

@@ -1,0 +1,82 @@
+/** Internal state -> the contract's bodies. */
+import type { Reservation, ScheduleState } from '../machines/schedule.js';
+import { seatAt } from '../machines/schedule.js';
+import type { QueueToken } from '../machines/waiting-room.js';
+import type { PaymentView, QueueStatusView, ReservationView, ReservedSeatView, ScheduleView, SeatStatus, SeatView } from '../domain/views.js';
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function reservedSeats(schedule: ScheduleState, seatNumbers: readonly number[]): ReservedSeatView[] {
+  return seatNumbers.map((seatNumber) => {
+    const seat = seatAt(schedule, seatNumber);
+    return { seatNumber, grade: seat?.grade ?? '', price: seat?.price ?? 0 };
+  });
+}
+
+export function reservationView(schedule: ScheduleState, reservation: Reservation): ReservationView {
+  const view: ReservationView = {
+    reservationId: reservation.reservationId,
+    userId: reservation.userId,
+    scheduleId: reservation.scheduleId,
+    concertId: reservation.concertId,
+    seats: reservedSeats(schedule, reservation.seatNumbers),
+    totalPrice: reservation.totalPrice,
+    status: reservation.status,
+    heldAt: iso(reservation.heldAtMs),
+    holdExpiresAt: iso(reservation.holdExpiresAtMs),
+  };
+  if (reservation.payment !== null) view.paymentId = reservation.payment.paymentId;
+  return view;
+}
+
+export function paymentView(schedule: ScheduleState, reservation: Reservation): PaymentView | null {
+  const payment = reservation.payment;
+  if (payment === null) return null;
+  return {
+    paymentId: payment.paymentId,
+    reservationId: reservation.reservationId,
+    userId: reservation.userId,
+    amount: payment.amount,
+    status: 'COMPLETED',
+    paidAt: iso(payment.paidAtMs),
+    balanceBefore: payment.balanceBefore,
+    balanceAfter: payment.balanceAfter,
+    seats: reservedSeats(schedule, reservation.seatNumbers),
+    queueTokenExpired: payment.queueTokenExpired,
+  };
+}
+
+export function seatViews(schedule: ScheduleState, status?: SeatStatus): SeatView[] {
+  const seats: SeatView[] = [];
+  for (const seat of schedule.seats) {
+    if (status === undefined || seat.status === status) seats.push({ seatNumber: seat.seatNumber, grade: seat.grade, price: seat.price, status: seat.status });
+  }
+  return seats;
+}
+
+export function scheduleView(schedule: ScheduleState): ScheduleView {
+  const startsAt = iso(schedule.startsAtMs);
+  return {
+    scheduleId: schedule.scheduleId,
+    date: startsAt.slice(0, 10),
+    startsAt,
+    bookingOpensAt: iso(schedule.bookingOpensAtMs),
+    availableSeatCount: schedule.availableCount,
+    totalSeatCount: schedule.seats.length,
+  };
+}
+
+export function queueStatusView(token: QueueToken, position: number, estimatedWaitSeconds: number, soldOut: boolean): QueueStatusView {
+  return {
+    token: token.token,
+    userId: token.userId,
+    status: token.status,
+    position,
+    estimatedWaitSeconds,
+    issuedAt: iso(token.issuedAtMs),
+    expiresAt: token.status === 'ACTIVE' ? iso(token.activeUntilMs) : null,
+    soldOut,
+  };
+}

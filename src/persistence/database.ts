@@ -1,0 +1,36 @@
+import Database from 'better-sqlite3';
+import type { Durability } from '../actors/engine-options.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * Opens the database with every pragma set explicitly: better-sqlite3 reports synchronous=FULL on a
+ * fresh WAL database and NORMAL when the same file is reopened, so nothing is left to defaults.
+ * FULL: a commit survives power loss. NORMAL (WAL): a power loss may drop the last commits; a process
+ * crash never does.
+ */
+export function openDatabase(path: string, durability: Durability): SqliteDatabase {
+  const db = new Database(path);
+  if (path !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${durability}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -65536');
+  db.pragma('wal_autocheckpoint = 10000');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: SqliteDatabase): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    const sql = MIGRATIONS[version];
+    if (sql === undefined) break;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Schema, versioned with PRAGMA user_version. Each migration runs once, in its own transaction.
+ * Add new migrations at the end; never edit a released one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  -- Append-only: one row per accepted event, in commit order.
+  CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    stream TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL
+  );
+
+  -- Latest state image per schedule actor; recovery = snapshot + journal rows after meta.checkpoint_seq.
+  CREATE TABLE snapshots (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE concerts (
+    concert_id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  -- Double-entry ledger. User accounts can never go negative, enforced here and not only in memory.
+  CREATE TABLE accounts (
+    account_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('USER', 'HOUSE')),
+    balance INTEGER NOT NULL,
+    CHECK (kind = 'HOUSE' OR balance >= 0)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE transfers (
+    transfer_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('CHARGE', 'PAYMENT', 'REFUND')),
+    debit_account TEXT NOT NULL REFERENCES accounts(account_id),
+    credit_account TEXT NOT NULL REFERENCES accounts(account_id),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    at_ms INTEGER NOT NULL,
+    reference TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE ledger_entries (
+    entry_id INTEGER PRIMARY KEY,
+    transfer_id TEXT NOT NULL REFERENCES transfers(transfer_id),
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    kind TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    balance_after INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    reference TEXT NOT NULL
+  );
+  CREATE INDEX ledger_entries_by_account ON ledger_entries (account_id, entry_id);
+
+  -- Live queue tokens, kept as a state image row by row (a million tokens need no big snapshot).
+  CREATE TABLE queue_tokens (
+    token TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL UNIQUE,
+    seq INTEGER NOT NULL UNIQUE,
+    status TEXT NOT NULL CHECK (status IN ('WAITING', 'ACTIVE')),
+    issued_at_ms INTEGER NOT NULL,
+    active_until_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE idempotency (
+    user_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_by_age ON idempotency (created_at_ms);
+
+  -- Reservations that ended without a sale (EXPIRED, CANCELLED) leave memory for this table, so a
+  -- schedule's state and snapshot stay bounded by its seats however many holds come and go.
+  CREATE TABLE reservation_archive (
+    reservation_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    view TEXT NOT NULL,
+    ended_at_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX reservation_archive_by_user ON reservation_archive (user_id, ended_at_ms);
+  `,
+];

@@ -1,0 +1,64 @@
+/**
+ * Rebuilds the engine from SQLite: concerts from their table, schedules from their latest snapshot plus
+ * the journal rows after the checkpoint, wallets from the ledger accounts, the waiting room from its
+ * row-wise state image. Each actor has exactly one durable source, so nothing is applied twice.
+ */
+import { createSchedule, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
+import { monthOf } from '../machines/wallet.js';
+import { decodeSchedule } from './schedule-snapshot.js';
+import type { QueueTokenRow, Store } from './store.js';
+
+export const CHECKPOINT_SEQ_KEY = 'checkpoint_seq';
+
+export interface RecoveryTarget {
+  addConcert(concertId: string, title: string, venue: string): void;
+  addSchedule(state: ScheduleState): void;
+  /** A schedule event from the journal tail (after the checkpoint), in commit order. */
+  replaySchedule(event: ScheduleEvent): void;
+  restoreWallet(userId: string, balance: number, chargeMonth: string, chargedThisMonth: number): void;
+  restoreQueueToken(row: QueueTokenRow): void;
+}
+
+export interface RecoveryReport { lastSeq: number; checkpointSeq: number; schedules: number; replayedEvents: number; queueTokens: number; wallets: number }
+
+export function recover(store: Store, target: RecoveryTarget, nowMs: number): RecoveryReport {
+  for (const concert of store.concerts()) target.addConcert(concert.concert_id, concert.title, concert.venue);
+
+  const checkpointSeq = Number(store.getMeta(CHECKPOINT_SEQ_KEY) ?? '0');
+  let schedules = 0;
+  for (const snapshot of store.snapshots()) {
+    if (!snapshot.stream.startsWith('schedule:')) continue;
+    target.addSchedule(decodeSchedule(snapshot.data));
+    schedules++;
+  }
+
+  let replayedEvents = 0;
+  for (const row of store.journalAfter(checkpointSeq)) {
+    if (!row.stream.startsWith('schedule:')) continue;
+    const event = JSON.parse(row.data) as ScheduleEvent;
+    if (event.type === 'schedule.created') {
+      target.addSchedule(createSchedule(event));
+      schedules++;
+    } else {
+      target.replaySchedule(event);
+    }
+    replayedEvents++;
+  }
+
+  const month = monthOf(nowMs);
+  const monthStartMs = Date.parse(`${month}-01T00:00:00.000Z`);
+  const chargedThisMonth = new Map(store.chargesSince(monthStartMs).map((row) => [row.account_id, row.total]));
+  let wallets = 0;
+  for (const account of store.userAccounts()) {
+    target.restoreWallet(account.account_id, account.balance, month, chargedThisMonth.get(account.account_id) ?? 0);
+    wallets++;
+  }
+
+  let queueTokens = 0;
+  for (const row of store.queueTokens()) {
+    target.restoreQueueToken(row);
+    queueTokens++;
+  }
+
+  return { lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens, wallets };
+}

@@ -1,0 +1,168 @@
+/**
+ * Every SQL statement of the engine, prepared once. Writes are only ever called inside the group
+ * commit's transaction; reads serve recovery and the few queries answered from disk (ledger history,
+ * idempotency records).
+ */
+import type { Statement } from 'better-sqlite3';
+import type { SqliteDatabase } from './database.js';
+
+export const FUNDING_ACCOUNT = 'house:funding';
+export const REVENUE_ACCOUNT = 'house:revenue';
+
+export interface JournalRow { seq: number; at_ms: number; stream: string; type: string; data: string }
+export interface AccountRow { account_id: string; kind: 'USER' | 'HOUSE'; balance: number }
+export interface LedgerEntryRow { entry_id: number; kind: string; amount: number; balance_after: number; at_ms: number; reference: string }
+export interface QueueTokenRow { token: string; user_id: string; seq: number; status: 'WAITING' | 'ACTIVE'; issued_at_ms: number; active_until_ms: number }
+export interface IdempotencyRow { request_hash: string; outcome: string; created_at_ms: number }
+
+export class Store {
+  private readonly appendJournalStmt: Statement;
+  private readonly upsertSnapshotStmt: Statement;
+  private readonly setMetaStmt: Statement;
+  private readonly getMetaStmt: Statement;
+  private readonly insertConcertStmt: Statement;
+  private readonly ensureAccountStmt: Statement;
+  private readonly addBalanceStmt: Statement;
+  private readonly insertTransferStmt: Statement;
+  private readonly insertEntryStmt: Statement;
+  private readonly insertTokenStmt: Statement;
+  private readonly admitTokenStmt: Statement;
+  private readonly deleteTokenStmt: Statement;
+  private readonly getIdempotencyStmt: Statement;
+  private readonly putIdempotencyStmt: Statement;
+  private readonly purgeIdempotencyStmt: Statement;
+  private readonly historyStmt: Statement;
+  private readonly archiveStmt: Statement;
+  private readonly archivedStmt: Statement;
+  private readonly archivedByUserStmt: Statement;
+
+  constructor(readonly db: SqliteDatabase) {
+    this.appendJournalStmt = db.prepare('INSERT INTO journal (seq, at_ms, stream, type, data) VALUES (?, ?, ?, ?, ?)');
+    this.upsertSnapshotStmt = db.prepare('INSERT INTO snapshots (stream, seq, data) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, data = excluded.data');
+    this.setMetaStmt = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.getMetaStmt = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    this.insertConcertStmt = db.prepare('INSERT INTO concerts (concert_id, title, venue, created_at_ms) VALUES (?, ?, ?, ?)');
+    this.ensureAccountStmt = db.prepare('INSERT INTO accounts (account_id, kind, balance) VALUES (?, ?, 0) ON CONFLICT (account_id) DO NOTHING');
+    this.addBalanceStmt = db.prepare('UPDATE accounts SET balance = balance + ? WHERE account_id = ? RETURNING balance').pluck();
+    this.insertTransferStmt = db.prepare('INSERT INTO transfers (transfer_id, kind, debit_account, credit_account, amount, at_ms, reference) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertEntryStmt = db.prepare('INSERT INTO ledger_entries (transfer_id, account_id, kind, amount, balance_after, at_ms, reference) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertTokenStmt = db.prepare('INSERT INTO queue_tokens (token, user_id, seq, status, issued_at_ms, active_until_ms) VALUES (?, ?, ?, \'WAITING\', ?, 0)');
+    this.admitTokenStmt = db.prepare('UPDATE queue_tokens SET status = \'ACTIVE\', active_until_ms = ? WHERE token = ?');
+    this.deleteTokenStmt = db.prepare('DELETE FROM queue_tokens WHERE token = ?');
+    this.getIdempotencyStmt = db.prepare('SELECT request_hash, outcome, created_at_ms FROM idempotency WHERE user_id = ? AND key = ?');
+    this.putIdempotencyStmt = db.prepare('INSERT INTO idempotency (user_id, key, request_hash, outcome, created_at_ms) VALUES (?, ?, ?, ?, ?)');
+    this.purgeIdempotencyStmt = db.prepare('DELETE FROM idempotency WHERE created_at_ms < ?');
+    this.archiveStmt = db.prepare('INSERT INTO reservation_archive (reservation_id, user_id, status, view, ended_at_ms) VALUES (?, ?, ?, ?, ?)');
+    this.archivedStmt = db.prepare('SELECT view FROM reservation_archive WHERE reservation_id = ?').pluck();
+    this.archivedByUserStmt = db.prepare('SELECT view FROM reservation_archive WHERE user_id = ? AND (? IS NULL OR status = ?) ORDER BY ended_at_ms DESC LIMIT ?').pluck();
+    this.historyStmt = db.prepare('SELECT entry_id, kind, amount, balance_after, at_ms, reference FROM ledger_entries WHERE account_id = ? ORDER BY entry_id DESC LIMIT ?');
+  }
+
+  // --- writes (inside the group commit transaction) ---
+
+  appendJournal(seq: number, atMs: number, stream: string, type: string, data: string): void {
+    this.appendJournalStmt.run(seq, atMs, stream, type, data);
+  }
+
+  upsertSnapshot(stream: string, seq: number, data: string): void {
+    this.upsertSnapshotStmt.run(stream, seq, data);
+  }
+
+  setMeta(key: string, value: string): void {
+    this.setMetaStmt.run(key, value);
+  }
+
+  insertConcert(concertId: string, title: string, venue: string, atMs: number): void {
+    this.insertConcertStmt.run(concertId, title, venue, atMs);
+  }
+
+  /**
+   * Moves `amount` from one account to another as one transfer with two ledger entries. A user account
+   * that would go negative fails the CHECK constraint, which fails the whole transaction.
+   */
+  transfer(transferId: string, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', from: string, to: string, amount: number, atMs: number, reference: string): { fromBalance: number; toBalance: number } {
+    this.ensureAccountStmt.run(from, from.startsWith('house:') ? 'HOUSE' : 'USER');
+    this.ensureAccountStmt.run(to, to.startsWith('house:') ? 'HOUSE' : 'USER');
+    this.insertTransferStmt.run(transferId, kind, from, to, amount, atMs, reference);
+    const fromBalance = this.addBalanceStmt.get(-amount, from) as number;
+    const toBalance = this.addBalanceStmt.get(amount, to) as number;
+    this.insertEntryStmt.run(transferId, from, kind, -amount, fromBalance, atMs, reference);
+    this.insertEntryStmt.run(transferId, to, kind, amount, toBalance, atMs, reference);
+    return { fromBalance, toBalance };
+  }
+
+  insertQueueToken(token: string, userId: string, seq: number, issuedAtMs: number): void {
+    this.insertTokenStmt.run(token, userId, seq, issuedAtMs);
+  }
+
+  admitQueueToken(token: string, activeUntilMs: number): void {
+    this.admitTokenStmt.run(activeUntilMs, token);
+  }
+
+  deleteQueueToken(token: string): void {
+    this.deleteTokenStmt.run(token);
+  }
+
+  putIdempotency(userId: string, key: string, requestHash: string, outcome: string, atMs: number): void {
+    this.putIdempotencyStmt.run(userId, key, requestHash, outcome, atMs);
+  }
+
+  purgeIdempotency(olderThanMs: number): number {
+    return this.purgeIdempotencyStmt.run(olderThanMs).changes;
+  }
+
+  archiveReservation(reservationId: string, userId: string, status: string, view: string, endedAtMs: number): void {
+    this.archiveStmt.run(reservationId, userId, status, view, endedAtMs);
+  }
+
+  // --- reads ---
+
+  archivedReservation(reservationId: string): string | undefined {
+    return this.archivedStmt.get(reservationId) as string | undefined;
+  }
+
+  archivedReservations(userId: string, status: string | null, limit: number): string[] {
+    return this.archivedByUserStmt.all(userId, status, status, limit) as string[];
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.getMetaStmt.get(key) as string | undefined;
+  }
+
+  getIdempotency(userId: string, key: string): IdempotencyRow | undefined {
+    return this.getIdempotencyStmt.get(userId, key) as IdempotencyRow | undefined;
+  }
+
+  history(accountId: string, limit: number): LedgerEntryRow[] {
+    return this.historyStmt.all(accountId, limit) as LedgerEntryRow[];
+  }
+
+  maxJournalSeq(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM journal').pluck().get() as number);
+  }
+
+  journalAfter(seq: number): IterableIterator<JournalRow> {
+    return this.db.prepare('SELECT seq, at_ms, stream, type, data FROM journal WHERE seq > ? ORDER BY seq').iterate(seq) as IterableIterator<JournalRow>;
+  }
+
+  snapshots(): IterableIterator<{ stream: string; seq: number; data: string }> {
+    return this.db.prepare('SELECT stream, seq, data FROM snapshots').iterate() as IterableIterator<{ stream: string; seq: number; data: string }>;
+  }
+
+  concerts(): Array<{ concert_id: string; title: string; venue: string }> {
+    return this.db.prepare('SELECT concert_id, title, venue FROM concerts ORDER BY created_at_ms, concert_id').all() as Array<{ concert_id: string; title: string; venue: string }>;
+  }
+
+  userAccounts(): IterableIterator<AccountRow> {
+    return this.db.prepare('SELECT account_id, kind, balance FROM accounts WHERE kind = \'USER\'').iterate() as IterableIterator<AccountRow>;
+  }
+
+  /** Per user, the sum of charges at or after `sinceMs` (the start of the current UTC month). */
+  chargesSince(sinceMs: number): Array<{ account_id: string; total: number }> {
+    return this.db.prepare('SELECT account_id, SUM(amount) AS total FROM ledger_entries WHERE kind = \'CHARGE\' AND amount > 0 AND at_ms >= ? AND account_id NOT LIKE \'house:%\' GROUP BY account_id').all(sinceMs) as Array<{ account_id: string; total: number }>;
+  }
+
+  queueTokens(): IterableIterator<QueueTokenRow> {
+    return this.db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens ORDER BY seq').iterate() as IterableIterator<QueueTokenRow>;
+  }
+}

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { admit, createOpenSchedule, openHarness, type Harness } from '../support/engine-harness.js';
+
+let h: Harness;
+afterEach(async () => h?.dispose());
+
+describe('engine: a booking from queue to payment', () => {
+  it('holds, charges, pays and keeps it all across a restart', async () => {
+    h = await openHarness();
+    const { scheduleId } = await createOpenSchedule(h.engine, h.clock.now());
+    await admit(h, 'alice');
+
+    const hold = await h.engine.hold({ userId: 'alice', scheduleId, seatNumbers: [1, 2] });
+    expect(hold.ok).toBe(true);
+    if (!hold.ok) return;
+    expect(hold.value.status).toBe('HELD');
+    expect(hold.value.totalPrice).toBe(400_000);
+
+    const charge = await h.engine.charge({ userId: 'alice', amount: 500_000 });
+    expect(charge.ok && charge.value.balance).toBe(500_000);
+
+    const paid = await h.engine.pay({ userId: 'alice', reservationId: hold.value.reservationId });
+    expect(paid.ok).toBe(true);
+    if (!paid.ok) return;
+    expect(paid.value).toMatchObject({ amount: 400_000, balanceBefore: 500_000, balanceAfter: 100_000, queueTokenExpired: true });
+
+    const engine = await h.reopen();
+    expect(engine.getBalance('alice').balance).toBe(100_000);
+    const seats = engine.getSeatMap(scheduleId);
+    expect(seats.ok && seats.value.seats.filter((s) => s.status === 'RESERVED').map((s) => s.seatNumber)).toEqual([1, 2]);
+    expect(engine.getPayment('alice', paid.value.paymentId).ok).toBe(true);
+    expect(engine.getReservation('alice', hold.value.reservationId)).toMatchObject({ ok: true, value: { status: 'CONFIRMED' } });
+  });
+
+  it('expires a hold at its absolute deadline, also across a restart', async () => {
+    h = await openHarness({ holdTtlMs: 300_000 });
+    const { scheduleId } = await createOpenSchedule(h.engine, h.clock.now());
+    const hold = await h.engine.hold({ userId: 'bob', scheduleId, seatNumbers: [5] });
+    if (!hold.ok) throw new Error(hold.error.code);
+    await h.advance(200_000);
+    let engine = await h.reopen();
+    expect(engine.getReservation('bob', hold.value.reservationId)).toMatchObject({ ok: true, value: { status: 'HELD' } });
+    await h.advance(99_999);
+    expect(engine.getReservation('bob', hold.value.reservationId)).toMatchObject({ ok: true, value: { status: 'HELD' } });
+    await h.advance(1);
+    expect(engine.getReservation('bob', hold.value.reservationId)).toMatchObject({ ok: true, value: { status: 'EXPIRED' } });
+    engine = await h.reopen();
+    expect(engine.getReservation('bob', hold.value.reservationId)).toMatchObject({ ok: true, value: { status: 'EXPIRED' } });
+    const seat = engine.getSeatMap(scheduleId);
+    expect(seat.ok && seat.value.seats[4]?.status).toBe('AVAILABLE');
+  });
+});
