@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildTestApp, TEST_ADMIN_KEY, type TestApp } from '../helpers/build-test-app.js';
+
+const METRIC_NAMES = [
+  'http_request_duration_seconds', 'queue_waiting', 'queue_active', 'queue_admissions_total', 'holds_total',
+  'hold_expiries_total', 'hold_cancellations_total', 'payments_total', 'payment_amount_total', 'charges_total',
+  'journal_commit_duration_seconds', 'journal_batch_commands', 'process_cpu_user_seconds_total',
+];
+
+describe('operations endpoints', () => {
+  let t: TestApp;
+  afterEach(async () => t?.close());
+
+  it('given a running process, when /health is asked, then 200 ok', async () => {
+    t = await buildTestApp({ start: false });
+
+    const res = await t.app.inject({ method: 'GET', url: '/health' });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('given recovery not finished, when /ready and /v1 are asked, then 503 NOT_READY; after start, 200', async () => {
+    t = await buildTestApp({ start: false });
+
+    const before = await t.app.inject({ method: 'GET', url: '/ready' });
+    const apiBefore = await t.app.inject({ method: 'GET', url: '/v1/concerts' });
+    await t.engine.start();
+    const after = await t.app.inject({ method: 'GET', url: '/ready' });
+    const apiAfter = await t.app.inject({ method: 'GET', url: '/v1/concerts' });
+
+    expect(before.statusCode).toBe(503);
+    expect(before.json()).toMatchObject({ statusCode: 503, code: 'NOT_READY', error: 'Service Unavailable' });
+    expect(apiBefore.statusCode).toBe(503);
+    expect(apiBefore.json()).toMatchObject({ code: 'NOT_READY' });
+    expect(after.statusCode).toBe(200);
+    expect(after.json()).toEqual({ status: 'ready' });
+    expect(apiAfter.statusCode).toBe(200);
+  });
+
+  it('given some traffic, when /metrics is scraped, then the Prometheus text names every metric', async () => {
+    t = await buildTestApp({ seedDemo: true });
+    await t.app.inject({ method: 'GET', url: '/v1/concerts' });
+
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    for (const name of METRIC_NAMES) expect(res.body).toContain(`# TYPE ${name} `);
+    expect(res.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/v1\/concerts"[^}]*\} 1/);
+    expect(res.body).toMatch(/journal_batch_commands_count [1-9]/);
+  });
+
+  it('given two apps in one process, when both expose metrics, then neither collides with the other', async () => {
+    t = await buildTestApp();
+    const other = await buildTestApp();
+    try {
+      const res = await other.app.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('given the app, when /openapi.json is asked, then it is an OpenAPI 3 document of the /v1 routes', async () => {
+    t = await buildTestApp();
+
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth', 'queueToken', 'adminKey']);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/v1/concerts']));
+    expect(doc.paths['/openapi.json']).toBeUndefined();
+  });
+
+  it('given the app, when /docs is asked, then Swagger UI answers', async () => {
+    t = await buildTestApp();
+
+    const res = await t.app.inject({ method: 'GET', url: '/docs/' });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('swagger');
+  });
+
+  it('given admin stats, when the key is wrong, then 401 in the contract shape (identity wired app-wide)', async () => {
+    t = await buildTestApp();
+
+    const wrong = await t.app.inject({ method: 'GET', url: '/v1/admin/stats', headers: { 'x-admin-key': 'nope' } });
+    const right = await t.app.inject({ method: 'GET', url: '/v1/admin/stats', headers: { 'x-admin-key': TEST_ADMIN_KEY } });
+
+    expect(wrong.statusCode).toBe(401);
+    expect(right.statusCode).toBe(200);
+  });
+});
