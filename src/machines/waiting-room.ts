@@ -155,7 +155,6 @@ export class WaitingRoom {
       this.active.delete(record);
       this.byToken.delete(record.token);
       this.byUserId.delete(record.userId);
-      record.live = false;
     }
   }
 
@@ -302,9 +301,10 @@ export class WaitingRoom {
       if (record.status === 'WAITING') {
         waiting++;
         if (record.slot === NOT_IN_LINE) return `waiting token seq ${record.seq} is not in the line`;
-        if (record.inIdleList !== (record.presentCount === 0)) return `waiting token seq ${record.seq} idle-list membership is wrong`;
-        if (record.inIdleList) idle++;
-      } else if (!this.active.has(record) || record.slot !== NOT_IN_LINE || record.inIdleList) {
+        const inIdleList = this.idle.has(record);
+        if (inIdleList !== (record.presentCount === 0)) return `waiting token seq ${record.seq} idle-list membership is wrong`;
+        if (inIdleList) idle++;
+      } else if (!this.active.has(record) || record.slot !== NOT_IN_LINE || this.idle.has(record)) {
         return `active token seq ${record.seq} is misfiled`;
       }
     }

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import {
@@ -331,3 +333,72 @@ describe('WaitingRoom recovery', () => {
     expect(restored.verify()).toBeNull();
   });
 });
+
+describe('WaitingRoom at a million waiting tokens', () => {
+  it('given 1,000,000 joins, when the last position is looked up, then it is 1,000,000 and the indexes are consistent', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const collectGarbage = vm.runInNewContext('gc') as () => void;
+    const count = 1_000_000;
+    const heapAtStart = heapUsedAfterGc(collectGarbage);
+    // Tokens shaped like the real ones: 128 random-looking bits as base64url (22 characters).
+    const tokenBytes = Buffer.alloc(16);
+    const tokens: string[] = [];
+    const userIds: string[] = [];
+    for (let i = 0; i < count; i++) {
+      tokenBytes.writeUInt32LE(i, 0);
+      tokenBytes.writeUInt32LE(Math.imul(i, 2654435761) >>> 0, 4);
+      tokens.push(tokenBytes.toString('base64url'));
+      userIds.push(`user-${i}`);
+    }
+    const heapWithStrings = heapUsedAfterGc(collectGarbage);
+
+    const room = new WaitingRoom({ maxActive: 100, activeTtlMs: 600_000, idleMs: 120_000 });
+    const joinStartedAt = performance.now();
+    for (let i = 0; i < count; i++) {
+      const decision = room.decideJoin(userIds[i] as string, tokens[i] as string, T0 + i);
+      if ('event' in decision) room.apply(decision.event);
+    }
+    const joinSeconds = (performance.now() - joinStartedAt) / 1000;
+    const heapWithRoom = heapUsedAfterGc(collectGarbage);
+
+    const last = room.get(tokens[count - 1] as string) as QueueToken;
+    expect(room.position(last)).toBe(count);
+    expect(room.counts()).toEqual({ waiting: count, active: 0 });
+    expect(room.position(room.get(tokens[0] as string) as QueueToken)).toBe(1);
+
+    const lookups = 200_000;
+    const lookupStartedAt = performance.now();
+    let positionSum = 0;
+    for (let i = 0; i < lookups; i++) {
+      positionSum += room.position(room.get(tokens[(i * 7919) % count] as string) as QueueToken);
+    }
+    const lookupSeconds = (performance.now() - lookupStartedAt) / 1000;
+    expect(positionSum).toBeGreaterThan(0);
+
+    // a hole in the middle and one admission tick move the last fan up by exactly that much
+    room.apply(room.decideLeave(tokens[count / 2] as string, T0 + count) as QueueEvent);
+    for (const user of userIds.slice(0, 10)) room.touch(room.byUser(user) as QueueToken, T0 + count);
+    const tickStartedAt = performance.now();
+    const events = tick(room, T0 + count + 1000);
+    const tickMs = performance.now() - tickStartedAt;
+    expect(tokensOf(events, 'queue.admitted')).toHaveLength(100);
+    expect(room.position(last)).toBe(count - 1 - 100 - tokensOf(events, 'queue.ended').length);
+    expect(room.verify()).toBeNull();
+
+    console.log(
+      `[waiting-room 1M] heap: room ${mb(heapWithRoom - heapWithStrings)} MB + token/user strings ` +
+        `${mb(heapWithStrings - heapAtStart)} MB = ${mb(heapWithRoom - heapAtStart)} MB; ` +
+        `joins ${Math.round(count / joinSeconds)}/s; position lookups ${Math.round(lookups / lookupSeconds)}/s; ` +
+        `tick with ${events.length} events ${tickMs.toFixed(1)} ms`,
+    );
+  }, 300_000);
+});
+
+function heapUsedAfterGc(collectGarbage: () => void): number {
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
