@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_SEAT_MAP } from '../../src/domain/demo-catalogue.js';
+import { createSchedule, decideHold, evolveSchedule, refusalForSettled, type ScheduleState } from '../../src/machines/schedule.js';
+
+const NOW = 1_000_000;
+const TTL = 300_000;
+
+function schedule(): ScheduleState {
+  return createSchedule({ type: 'schedule.created', atMs: 0, scheduleId: 's1', concertId: 'c1', startsAtMs: NOW + 86_400_000, bookingOpensAtMs: NOW - 1, seatCount: 50, grades: [...DEMO_SEAT_MAP.grades] });
+}
+
+function hold(state: ScheduleState, reservationId: string, seatNumbers: number[], nowMs = NOW) {
+  const decision = decideHold(state, { reservationId, userId: `u-${reservationId}`, seatNumbers, nowMs, holdTtlMs: TTL });
+  if (decision.ok) for (const event of decision.value) evolveSchedule(state, event);
+  return decision;
+}
+
+describe('schedule', () => {
+  it('given seats 12 and 13 free, when held together, then both are TEMP_RESERVED at their grade prices', () => {
+    const state = schedule();
+    expect(hold(state, 'r1', [12, 13]).ok).toBe(true);
+    expect(state.seats[11]?.status).toBe('TEMP_RESERVED');
+    expect(state.reservations.get('r1')?.totalPrice).toBe(300_000);
+    expect([state.availableCount, state.heldCount]).toEqual([48, 2]);
+  });
+
+  it('given seat 13 taken, when 12 and 13 are held, then nothing is held and 13 is named', () => {
+    const state = schedule();
+    hold(state, 'r1', [13]);
+    const refused = hold(state, 'r2', [12, 13]);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'SEAT_UNAVAILABLE', details: { seatNumbers: [13] } } });
+    expect(state.seats[11]?.status).toBe('AVAILABLE');
+  });
+
+  it('refuses seats out of range or repeated, and holds outside the booking window', () => {
+    const state = schedule();
+    expect(hold(state, 'r1', [0, 51])).toMatchObject({ ok: false, error: { code: 'INVALID_SEAT' } });
+    expect(hold(state, 'r1', [3, 3])).toMatchObject({ ok: false, error: { code: 'INVALID_SEAT', details: { seatNumbers: [3] } } });
+    expect(hold(state, 'r1', [3], NOW - 2)).toMatchObject({ ok: false, error: { code: 'BOOKING_NOT_OPEN' } });
+    expect(hold(state, 'r1', [3], NOW + 86_400_000)).toMatchObject({ ok: false, error: { code: 'BOOKING_NOT_OPEN' } });
+  });
+
+  it('given a hold past its deadline whose timer has not fired, when another fan holds the seat, then the old hold expires in the same batch', () => {
+    const state = schedule();
+    hold(state, 'r1', [7]);
+    const decision = hold(state, 'r2', [7], NOW + TTL);
+    expect(decision.ok && decision.value.map((e) => e.type)).toEqual(['reservation.expired', 'reservation.held']);
+    expect(state.reservations.get('r1')?.status).toBe('EXPIRED');
+    expect(state.seats[6]?.reservationId).toBe('r2');
+  });
+
+  it('a reservation is payable strictly before its deadline, not at it', () => {
+    const state = schedule();
+    hold(state, 'r1', [1]);
+    const r = state.reservations.get('r1');
+    if (r === undefined) throw new Error('missing');
+    expect(refusalForSettled(r, NOW + TTL - 1, 'pay').ok).toBe(true);
+    expect(refusalForSettled(r, NOW + TTL, 'pay')).toMatchObject({ ok: false, error: { code: 'RESERVATION_EXPIRED' } });
+  });
+});
