@@ -36,6 +36,11 @@ export class SeatMapView {
       if (button !== null) this.toggle(Number(button.dataset['seat']));
     });
     this.container.addEventListener('keydown', (event) => this.onKey(event));
+    // However a seat got focus (tab, click, screen reader), arrow keys continue from there.
+    this.container.addEventListener('focusin', (event) => {
+      const button = (event.target as Element).closest<HTMLButtonElement>('button[data-seat]');
+      if (button !== null) this.moveFocus(Number(button.dataset['seat']), false);
+    });
   }
 
   selection(): number[] {

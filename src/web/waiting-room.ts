@@ -11,9 +11,16 @@ import type { QueueStatusView } from '../domain/views.js';
 
 /** Position news is read aloud at most this often, so a moving line does not talk over everything. */
 const POSITION_ANNOUNCE_INTERVAL_MS = 5_000;
+/**
+ * While the socket is down, poll instead: a poll also counts as presence, so a fan whose network
+ * blocks WebSockets is not dropped as idle (QUEUE_WAITING_IDLE_SECONDS, default 120).
+ */
+const FALLBACK_POLL_INTERVAL_MS = 15_000;
 
 export class WaitingRoom {
   private socket: LiveSocket | null = null;
+  private socketState: LiveState = 'stopped';
+  private pollTimer: number | undefined;
   private firstPosition: number | null = null;
   private lastAnnouncedAtMs = 0;
   private admitted = false;
@@ -54,6 +61,7 @@ export class WaitingRoom {
   }
 
   stop(): void {
+    window.clearInterval(this.pollTimer);
     this.socket?.stop();
     this.socket = null;
   }
@@ -69,10 +77,17 @@ export class WaitingRoom {
         if (typeof message['serverTime'] === 'string') this.context.clock.observe(message['serverTime']);
         this.render(message as unknown as QueueStatusView);
       },
-      onState: (state) => this.setConnection(state),
+      onState: (state) => {
+        this.socketState = state;
+        this.setConnection(state);
+      },
       verifyAfterRefusal: () => this.verify(),
     });
     this.socket.start();
+    window.clearInterval(this.pollTimer);
+    this.pollTimer = window.setInterval(() => {
+      if (this.socketState !== 'live' && this.socket !== null) void this.verify();
+    }, FALLBACK_POLL_INTERVAL_MS);
   }
 
   /** After the server refused the socket: ask over REST what is wrong (and what our status is). */
@@ -104,10 +119,12 @@ export class WaitingRoom {
     this.firstPosition = Math.max(this.firstPosition, status.position);
     const ahead = Math.max(0, status.position - 1);
     setText('queue-position', String(status.position));
+    const place = ahead === 0
+      ? 'You are next in line.'
+      : `You are number ${status.position} in line, with ${plural(ahead, 'person', 'people')} ahead of you.`;
     const summary = status.soldOut
       ? 'Every upcoming show is sold out, so admission has stopped. Sorry: there is nothing left to wait for.'
-      : `You are number ${status.position} in line, with ${plural(ahead, 'person', 'people')} ahead of you. ` +
-        `Estimated wait: ${formatWait(status.estimatedWaitSeconds)}.`;
+      : `${place} Estimated wait: ${formatWait(status.estimatedWaitSeconds)}.`;
     setText('queue-summary', summary);
     byId('queue-panel').dataset['soldOut'] = String(status.soldOut);
     this.setProgress((this.firstPosition - status.position + 1) / this.firstPosition);

@@ -126,6 +126,7 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking p
     await signIn(fanC, 'fan-c');
     await waitForStage(fanC, 'queue');
     await expect.poll(() => fanC.locator('#queue-position').textContent()).toBe('1');
+    expect(await fanC.locator('#queue-summary').textContent()).toContain('You are next in line.');
     const fanD = await openFan(DESKTOP);
     await signIn(fanD, 'fan-d');
     await expect.poll(() => fanD.locator('#queue-position').textContent()).toBe('2');
