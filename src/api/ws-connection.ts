@@ -193,14 +193,25 @@ export class WsConnections {
     this.peers.delete(peer);
   }
 
-  /** Closes every socket with 1001, waits up to the grace period, then terminates the rest. */
-  async shutdown(): Promise<void> {
+  /**
+   * Closes every open socket with 1001 and waits up to the grace period for the peers to answer, then
+   * terminates whatever is left, including sockets already closing after a refusal (their code was sent).
+   * `sockets` is every socket of the server, so none that slipped past tracking keeps the close waiting.
+   */
+  async shutdown(sockets: Iterable<WebSocket>): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
-    const sockets = [...this.peers].map((peer) => peer.socket);
+    const all = [...sockets];
+    // Refused sockets whose peer never finished the close handshake: nothing more to tell them.
+    for (const socket of all) {
+      if (socket.readyState === WebSocket.CLOSING) socket.terminate();
+    }
     for (const peer of [...this.peers]) peer.close(WS_CLOSE.SHUTTING_DOWN);
-    await waitForClosed(sockets, this.shutdownGraceMs);
-    for (const socket of sockets) {
+    for (const socket of all) {
+      if (socket.readyState === WebSocket.OPEN) socket.close(WS_CLOSE.SHUTTING_DOWN.code, WS_CLOSE.SHUTTING_DOWN.reason);
+    }
+    await waitForClosed(all, this.shutdownGraceMs);
+    for (const socket of all) {
       if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
     }
   }

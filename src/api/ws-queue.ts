@@ -5,7 +5,9 @@
  * queue subscription delivers: status changes (admission to ACTIVE) at once, position moves at most once
  * per queue tick (1 s) per token, so a long line costs one message per socket per second at most, not
  * one per admission. While the socket is open the token counts as present and is never idle-dropped.
- * When the token ends (paid, ACTIVE time over, left) the socket is closed with 1000 QUEUE_TOKEN_ENDED.
+ * When the token ends (paid, ACTIVE time over, left, idle-dropped) the socket gets a last message
+ * `{ type: 'queue.ended', token, reason: 'PAID'|'ACTIVE_EXPIRED'|'LEFT'|'IDLE_DROPPED', serverTime }` and is
+ * closed with 1000 QUEUE_TOKEN_ENDED.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type WebSocket from 'ws';
@@ -44,7 +46,14 @@ function watchQueueToken(app: FastifyInstance, request: FastifyRequest, peer: Ws
   }
 
   const pusher = new QueueStatusPusher(peer);
-  const unsubscribe = app.engine.subscribeQueue(queueToken, (status) => pusher.push(status));
+  const unsubscribe = app.engine.subscribeQueue(
+    queueToken,
+    (status) => pusher.push(status),
+    (reason) => {
+      peer.send({ type: 'queue.ended', token: queueToken, reason });
+      peer.close(WS_CLOSE.QUEUE_TOKEN_ENDED);
+    },
+  );
   if (unsubscribe === null) {
     peer.close(WS_CLOSE.QUEUE_TOKEN_INVALID);
     return;

@@ -5,7 +5,8 @@
  * Both are driven by engine subscriptions, never by polling. Close codes: src/api/ws-connection.ts.
  */
 import websocket from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { WsConnections } from './ws-connection.js';
 import { registerQueueRoute } from './ws-queue.js';
 import { registerSeatMapRoute, SeatMapFanout } from './ws-seatmap.js';
@@ -13,7 +14,13 @@ import { registerSeatMapRoute, SeatMapFanout } from './ws-seatmap.js';
 /** Clients only listen; a few KiB is plenty for anything they might send and caps what they can make us parse. */
 const MAX_INBOUND_PAYLOAD_BYTES = 4_096;
 
-export default async function wsRoutes(app: FastifyInstance): Promise<void> {
+/**
+ * Not encapsulated (fastify-plugin) so that @fastify/websocket decorates the app itself: `app.injectWS`
+ * for tests and `app.websocketServer`. The routes still live in their own scope under the prefix app.ts
+ * registers this plugin with (fastify-plugin does not apply it, so it is applied here).
+ */
+async function wsPlugin(app: FastifyInstance, options: FastifyPluginOptions): Promise<void> {
+  const prefix = typeof options['prefix'] === 'string' ? options['prefix'] : '/v1';
   const { heartbeatMs, maxBufferedBytes, maxSubscribersPerSchedule } = app.config.ws;
   const now = (): number => app.engine.now();
   const connections = new WsConnections({ heartbeatMs, maxBufferedBytes, now, log: app.log });
@@ -24,7 +31,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
     // Replaces the plugin's default (close without a code): unsubscribe first, then 1001 to every peer.
     preClose: async function closeSockets(this: FastifyInstance) {
       seatMaps.closeAll();
-      await connections.shutdown();
+      await connections.shutdown(this.websocketServer.clients);
       await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
     },
     errorHandler(error, socket, request) {
@@ -34,6 +41,10 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
     },
   });
 
-  registerSeatMapRoute(app, connections, seatMaps);
-  registerQueueRoute(app, connections);
+  await app.register(async (routes) => {
+    registerSeatMapRoute(routes, connections, seatMaps);
+    registerQueueRoute(routes, connections);
+  }, { prefix });
 }
+
+export default fp(wsPlugin, { name: 'ws-routes', fastify: '5.x', dependencies: ['identity'] });
