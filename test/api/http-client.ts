@@ -3,7 +3,7 @@
  * client that speaks the contract's headers, and the steps every booking flow shares.
  */
 import { createHmac } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { expect } from 'vitest';
 import type { Clock } from '../../src/actors/clock.js';
 import { ManualClock } from '../../src/actors/clock.js';
@@ -42,9 +42,90 @@ export class ApiClient {
     return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
   }
 
+  /**
+   * Sends the requests at the same instant: each socket is first warmed up with a keep-alive GET /health
+   * (so the server has accepted it and is reading), then all requests are written in one synchronous
+   * burst, so the server reads them in the same event-loop turn (before any commit), which is what a
+   * race or an in-flight duplicate needs. HTTP/1.1 over plain TCP.
+   */
+  async simultaneous(requests: { method: string; path: string; options?: RequestOptions }[]): Promise<HttpResponse[]> {
+    const { hostname, port } = new URL(this.baseUrl);
+    const sockets = await Promise.all(requests.map(() => new Promise<Socket>((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port) }, () => resolve(socket));
+      socket.once('error', reject);
+    })));
+    const readers = sockets.map((socket) => new RawReader(socket));
+    sockets.forEach((socket) => socket.write(`GET /health HTTP/1.1\r\nhost: ${hostname}\r\nconnection: keep-alive\r\n\r\n`));
+    await Promise.all(readers.map((reader) => reader.next()));
+    requests.forEach((request, index) => sockets[index]!.write(rawRequest(hostname, request.method, request.path, request.options ?? {})));
+    const responses = await Promise.all(readers.map((reader) => reader.next()));
+    sockets.forEach((socket) => socket.destroy());
+    return responses;
+  }
+
   get<T = Json>(path: string, options?: RequestOptions): Promise<HttpResponse<T>> { return this.request<T>('GET', path, options); }
   post<T = Json>(path: string, options?: RequestOptions): Promise<HttpResponse<T>> { return this.request<T>('POST', path, options); }
   delete<T = Json>(path: string, options?: RequestOptions): Promise<HttpResponse<T>> { return this.request<T>('DELETE', path, options); }
+}
+
+function rawRequest(host: string, method: string, path: string, options: RequestOptions): string {
+  const headers: Record<string, string> = { host, connection: 'keep-alive', ...options.headers };
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.queueToken !== undefined) headers['x-queue-token'] = options.queueToken;
+  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+  if (options.adminKey !== undefined) headers['x-admin-key'] = options.adminKey;
+  const body = options.rawBody ?? (options.body === undefined ? '' : JSON.stringify(options.body));
+  if (body !== '') {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\r\n');
+  return `${method} ${path} HTTP/1.1\r\n${head}\r\n\r\n${body}`;
+}
+
+/** Reads successive HTTP/1.1 responses with content-length bodies (what Fastify sends) off one socket. */
+class RawReader {
+  private buffer = '';
+  private waiting: (() => void) | undefined;
+  private failure: Error | undefined;
+
+  constructor(socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      this.waiting?.();
+    });
+    socket.on('error', (error) => {
+      this.failure = error;
+      this.waiting?.();
+    });
+  }
+
+  async next(): Promise<HttpResponse> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      const response = this.take();
+      if (response !== undefined) return response;
+      await new Promise<void>((resolve) => { this.waiting = resolve; });
+    }
+  }
+
+  private take(): HttpResponse | undefined {
+    const headEnd = this.buffer.indexOf('\r\n\r\n');
+    if (headEnd === -1) return undefined;
+    const [statusLine, ...headerLines] = this.buffer.slice(0, headEnd).split('\r\n');
+    const headers = new Headers();
+    for (const line of headerLines) {
+      const colon = line.indexOf(':');
+      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    }
+    const length = Number(headers.get('content-length') ?? '0');
+    const bodyBytes = Buffer.from(this.buffer.slice(headEnd + 4), 'utf8');
+    if (bodyBytes.length < length) return undefined;
+    const text = bodyBytes.subarray(0, length).toString('utf8');
+    this.buffer = bodyBytes.subarray(length).toString('utf8');
+    return { status: Number(statusLine!.split(' ')[1]), headers, body: text === '' ? undefined : JSON.parse(text) };
+  }
 }
 
 export interface LiveApi<C extends Clock = ManualClock> extends TestApp<C> {

@@ -1,0 +1,288 @@
+/**
+ * Every error code of the contract, at least once, over real HTTP: the status, the code and the
+ * contract's error shape `{ statusCode, code, error, message, details? }`, never a stack trace.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES, type ErrorCode } from '../../src/domain/error-codes.js';
+import { TEST_ADMIN_KEY, TEST_AUTH_SECRET } from '../helpers/build-test-app.js';
+import {
+  admittedFan, charge, createConcert, hold, pay, signUserToken, startLiveApi,
+  type CreatedConcert, type Fan, type HttpResponse, type LiveApi,
+} from './http-client.js';
+
+const HOLD_TTL_MS = 300_000;
+const DAY_MS = 86_400_000;
+
+let api: LiveApi;
+let concert: CreatedConcert;
+let fanCount = 0;
+
+/** A fresh admitted fan per case, so cases do not depend on each other. */
+function newFan(): Promise<Fan> {
+  fanCount += 1;
+  return admittedFan(api, `err-fan-${fanCount}`);
+}
+function scheduleId(): string {
+  return concert.schedules[0]!.scheduleId;
+}
+/** A seat nobody else in this file asks for. */
+let nextSeat = 1;
+function freeSeat(): number {
+  nextSeat += 1;
+  return nextSeat;
+}
+
+beforeAll(async () => {
+  api = await startLiveApi({ config: { limits: { queueMaxActive: 1_000 } } });
+  concert = await createConcert(api);
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+interface ErrorCase { name: string; code: ErrorCode; status: number; when: () => Promise<HttpResponse> }
+
+const cases: ErrorCase[] = [
+  {
+    name: 'a hold whose seat numbers are not integers', code: 'VALIDATION_ERROR', status: 400,
+    when: async () => hold(api, await newFan(), scheduleId(), ['x' as unknown as number]),
+  },
+  {
+    name: 'a body with an unknown field', code: 'VALIDATION_ERROR', status: 400,
+    when: async () => api.http.post('/v1/users/me/balance/charge', { token: (await newFan()).token, body: { amount: 10, currency: 'KRW' } }),
+  },
+  {
+    name: 'malformed JSON', code: 'VALIDATION_ERROR', status: 400,
+    when: async () => api.http.post('/v1/users/me/balance/charge', { token: (await newFan()).token, rawBody: '{"amount":' }),
+  },
+  {
+    name: 'an Idempotency-Key with a space', code: 'VALIDATION_ERROR', status: 400,
+    when: async () => api.http.post('/v1/users/me/balance/charge', { token: (await newFan()).token, idempotencyKey: 'has space', body: { amount: 10 } }),
+  },
+  {
+    name: 'more seats than MAX_SEATS_PER_RESERVATION', code: 'VALIDATION_ERROR', status: 400,
+    when: async () => hold(api, await newFan(), scheduleId(), [1, 2, 3, 4, 5]),
+  },
+  { name: 'seat 51 of a 50-seat map', code: 'INVALID_SEAT', status: 400, when: async () => hold(api, await newFan(), scheduleId(), [51]) },
+  { name: 'seat 0', code: 'INVALID_SEAT', status: 400, when: async () => hold(api, await newFan(), scheduleId(), [0]) },
+  { name: 'the same seat twice', code: 'INVALID_SEAT', status: 400, when: async () => hold(api, await newFan(), scheduleId(), [30, 30]) },
+  { name: 'a zero charge', code: 'INVALID_AMOUNT', status: 400, when: async () => charge(api, await newFan(), 0) },
+  { name: 'a fractional charge', code: 'INVALID_AMOUNT', status: 400, when: async () => charge(api, await newFan(), 10.5) },
+  { name: 'a charge above CHARGE_MAX', code: 'INVALID_AMOUNT', status: 400, when: async () => charge(api, await newFan(), api.config.limits.chargeMax + 1) },
+  {
+    name: 'a charge past MONTHLY_CHARGE_MAX', code: 'CHARGE_LIMIT_EXCEEDED', status: 400,
+    when: async () => {
+      const fan = await newFan();
+      const { chargeMax, monthlyChargeMax } = api.config.limits;
+      for (let charged = 0; charged + chargeMax <= monthlyChargeMax; charged += chargeMax) {
+        expect((await charge(api, fan, chargeMax)).status).toBe(200);
+      }
+      return charge(api, fan, chargeMax);
+    },
+  },
+  { name: 'no user token', code: 'UNAUTHENTICATED', status: 401, when: async () => api.http.get('/v1/users/me/balance') },
+  {
+    name: 'a user token signed with another secret', code: 'UNAUTHENTICATED', status: 401,
+    when: async () => api.http.get('/v1/users/me/balance', { token: signUserToken({ sub: 'mallory' }, 'not-the-secret') }),
+  },
+  { name: 'a wrong X-Admin-Key', code: 'UNAUTHENTICATED', status: 401, when: async () => api.http.get('/v1/admin/stats', { adminKey: `${TEST_ADMIN_KEY}x` }) },
+  {
+    name: 'an unknown queue token', code: 'QUEUE_TOKEN_INVALID', status: 401,
+    when: async () => api.http.get(`/v1/schedules/${scheduleId()}/seats`, { token: (await newFan()).token, queueToken: 'no-such-token' }),
+  },
+  {
+    name: 'no queue token on a gated route', code: 'QUEUE_TOKEN_INVALID', status: 401,
+    when: async () => api.http.get(`/v1/concerts/${concert.concertId}/schedules`, { token: (await newFan()).token }),
+  },
+  {
+    name: 'paying more than the balance', code: 'INSUFFICIENT_BALANCE', status: 402,
+    when: async () => {
+      const fan = await newFan();
+      const held = await hold(api, fan, scheduleId(), [freeSeat()]);
+      expect(held.status).toBe(201);
+      return pay(api, fan, held.body.reservationId);
+    },
+  },
+  { name: "another user's /users path", code: 'FORBIDDEN', status: 403, when: async () => api.http.get('/v1/users/someone-else/balance', { token: (await newFan()).token }) },
+  {
+    name: 'a hold before bookingOpensAt', code: 'BOOKING_NOT_OPEN', status: 403,
+    when: async () => {
+      const now = api.engine.now();
+      const later = await createConcert(api, [{ startsAt: new Date(now + 30 * DAY_MS).toISOString(), bookingOpensAt: new Date(now + DAY_MS).toISOString() }]);
+      return hold(api, await newFan(), later.schedules[0]!.scheduleId, [1]);
+    },
+  },
+  {
+    name: 'a hold after the show started', code: 'BOOKING_NOT_OPEN', status: 403,
+    when: async () => {
+      const now = api.engine.now();
+      const past = await createConcert(api, [{ startsAt: new Date(now - DAY_MS).toISOString(), bookingOpensAt: new Date(now - 10 * DAY_MS).toISOString() }]);
+      return hold(api, await newFan(), past.schedules[0]!.scheduleId, [1]);
+    },
+  },
+  { name: 'an unknown concert', code: 'CONCERT_NOT_FOUND', status: 404, when: async () => api.http.get('/v1/concerts/no-such-concert/schedules', await newFan()) },
+  { name: 'an unknown schedule', code: 'SCHEDULE_NOT_FOUND', status: 404, when: async () => api.http.get('/v1/schedules/no-such-schedule/seats', await newFan()) },
+  { name: 'a hold on an unknown schedule', code: 'SCHEDULE_NOT_FOUND', status: 404, when: async () => hold(api, await newFan(), 'no-such-schedule', [1]) },
+  { name: 'an unknown reservation', code: 'RESERVATION_NOT_FOUND', status: 404, when: async () => api.http.get('/v1/reservations/no-such-reservation', { token: (await newFan()).token }) },
+  { name: 'paying an unknown reservation', code: 'RESERVATION_NOT_FOUND', status: 404, when: async () => pay(api, await newFan(), 'no-such-reservation') },
+  { name: 'an unknown payment', code: 'PAYMENT_NOT_FOUND', status: 404, when: async () => api.http.get('/v1/payments/no-such-payment', { token: (await newFan()).token }) },
+  { name: 'an unknown route', code: 'NOT_FOUND', status: 404, when: async () => api.http.get('/v1/no-such-route?token=secret') },
+  {
+    name: 'a seat another fan holds', code: 'SEAT_UNAVAILABLE', status: 409,
+    when: async () => {
+      const seat = freeSeat();
+      expect((await hold(api, await newFan(), scheduleId(), [seat])).status).toBe(201);
+      return hold(api, await newFan(), scheduleId(), [seat]);
+    },
+  },
+  {
+    name: 'a second hold while one is HELD', code: 'HOLD_LIMIT_REACHED', status: 409,
+    when: async () => {
+      const fan = await newFan();
+      expect((await hold(api, fan, scheduleId(), [freeSeat()])).status).toBe(201);
+      return hold(api, fan, scheduleId(), [freeSeat()]);
+    },
+  },
+  {
+    name: 'paying twice', code: 'ALREADY_PAID', status: 409,
+    when: async () => {
+      const fan = await newFan();
+      const held = await hold(api, fan, scheduleId(), [freeSeat()]);
+      expect((await charge(api, fan, 1_000_000)).status).toBe(200);
+      expect((await pay(api, fan, held.body.reservationId)).status).toBe(201);
+      // the payment ended the queue token: come back through the line, then pay again
+      const again = await admittedFan(api, fan.userId);
+      return pay(api, again, held.body.reservationId);
+    },
+  },
+  {
+    name: 'cancelling twice', code: 'RESERVATION_NOT_HELD', status: 409,
+    when: async () => {
+      const fan = await newFan();
+      const held = await hold(api, fan, scheduleId(), [freeSeat()]);
+      expect((await api.http.delete(`/v1/reservations/${held.body.reservationId}`, { token: fan.token })).status).toBe(200);
+      return api.http.delete(`/v1/reservations/${held.body.reservationId}`, { token: fan.token });
+    },
+  },
+  {
+    name: 'a repeat while the first is in flight', code: 'IDEMPOTENCY_IN_PROGRESS', status: 409,
+    when: async () => {
+      const fan = await newFan();
+      const request = { method: 'POST', path: '/v1/users/me/balance/charge', options: { token: fan.token, idempotencyKey: 'twin-key', body: { amount: 1_000 } } };
+      const twins = await api.http.simultaneous([request, request]);
+      // whichever the server read first is charged; the other arrived before its commit
+      expect(twins.filter((response) => response.status === 200)).toHaveLength(1);
+      return twins.find((response) => response.status !== 200) ?? twins[0]!;
+    },
+  },
+  {
+    name: 'paying after the hold expired', code: 'RESERVATION_EXPIRED', status: 410,
+    when: async () => {
+      const fan = await newFan();
+      const held = await hold(api, fan, scheduleId(), [freeSeat()]);
+      expect((await charge(api, fan, 1_000_000)).status).toBe(200);
+      api.clock.advance(HOLD_TTL_MS + 1_000);
+      return pay(api, fan, held.body.reservationId);
+    },
+  },
+  {
+    name: 'paying a cancelled reservation', code: 'RESERVATION_EXPIRED', status: 410,
+    when: async () => {
+      const fan = await newFan();
+      const held = await hold(api, fan, scheduleId(), [freeSeat()]);
+      expect((await api.http.delete(`/v1/reservations/${held.body.reservationId}`, { token: fan.token })).status).toBe(200);
+      return pay(api, fan, held.body.reservationId);
+    },
+  },
+  {
+    name: 'an Idempotency-Key reused with another body', code: 'IDEMPOTENCY_KEY_REUSED', status: 422,
+    when: async () => {
+      const fan = await newFan();
+      const first = await api.http.post('/v1/users/me/balance/charge', { token: fan.token, idempotencyKey: 'reused', body: { amount: 1_000 } });
+      expect(first.status).toBe(200);
+      return api.http.post('/v1/users/me/balance/charge', { token: fan.token, idempotencyKey: 'reused', body: { amount: 2_000 } });
+    },
+  },
+];
+
+describe('error codes of the contract over HTTP', () => {
+  it.each(cases)('given $name, then $status $code', async ({ code, status, when }) => {
+    const response = await when();
+    expect(response.status, JSON.stringify(response.body)).toBe(status);
+    expect(response.body).toMatchObject({ statusCode: status, code, error: expect.any(String), message: expect.any(String) });
+    expect(Object.keys(response.body).filter((key) => !['statusCode', 'code', 'error', 'message', 'details'].includes(key))).toEqual([]);
+    expect(JSON.stringify(response.body)).not.toMatch(/at .+\.(ts|js):\d+/);
+  });
+});
+
+describe('error codes that need a differently configured server', () => {
+  it('given a full waiting room, when a waiting fan calls a gated route, then 403 QUEUE_NOT_ACTIVE', async () => {
+    const tight = await startLiveApi({ config: { limits: { queueMaxActive: 1 } } });
+    try {
+      const now = tight.engine.now();
+      const tokenOf = (userId: string): string => signUserToken({ sub: userId, exp: Math.floor(now / 1000) + 600 }, TEST_AUTH_SECRET);
+      const first = await tight.http.post('/v1/queue/tokens', { token: tokenOf('first') });
+      const second = await tight.http.post('/v1/queue/tokens', { token: tokenOf('second') });
+      expect([first.status, second.status]).toEqual([201, 201]);
+      tight.clock.advance(1_000);
+      const response = await tight.http.get('/v1/concerts/any/schedules', { token: tokenOf('second'), queueToken: second.body.token });
+      expect(response.status).toBe(403);
+      expect(response.body).toMatchObject({ statusCode: 403, code: 'QUEUE_NOT_ACTIVE' });
+    } finally {
+      await tight.close();
+    }
+  });
+
+  it('given tight rate limits, then demo tokens per IP and queue tokens per user are 429 RATE_LIMITED', async () => {
+    const limited = await startLiveApi({ config: { rateLimit: { demoTokenPerMinute: 2, tokenIssuePerMinute: 2 } } });
+    try {
+      const demo = [];
+      for (let i = 0; i < 3; i++) demo.push(await limited.http.post('/v1/auth/demo-token', { body: { userId: `rate-${i}` } }));
+      expect(demo.map((response) => response.status)).toEqual([200, 200, 429]);
+      expect(demo[2]!.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED', error: 'Too Many Requests' });
+      expect(Number(demo[2]!.headers.get('retry-after'))).toBeGreaterThan(0);
+
+      const now = limited.engine.now();
+      const alice = signUserToken({ sub: 'alice', exp: Math.floor(now / 1000) + 600 }, TEST_AUTH_SECRET);
+      const bob = signUserToken({ sub: 'bob', exp: Math.floor(now / 1000) + 600 }, TEST_AUTH_SECRET);
+      const issued = [];
+      for (let i = 0; i < 3; i++) issued.push(await limited.http.post('/v1/queue/tokens', { token: alice }));
+      expect(issued.map((response) => response.status)).toEqual([201, 200, 429]);
+      expect(issued[2]!.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
+      // keyed per user: another user from the same address is not throttled
+      expect((await limited.http.post('/v1/queue/tokens', { token: bob })).status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('given an engine still recovering, then /v1 is 503 NOT_READY', async () => {
+    const recovering = await startLiveApi({ start: false });
+    try {
+      const response = await recovering.http.get('/v1/concerts');
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ statusCode: 503, code: 'NOT_READY', error: 'Service Unavailable' });
+    } finally {
+      await recovering.close();
+    }
+  });
+
+  it('given NODE_ENV=production, then the demo-token route does not exist: 404 NOT_FOUND', async () => {
+    const production = await startLiveApi({ config: { nodeEnv: 'production', isProduction: true } });
+    try {
+      const response = await production.http.post('/v1/auth/demo-token', { body: { userId: 'alice' } });
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    } finally {
+      await production.close();
+    }
+  });
+
+  it('covers every code of the contract (all but INTERNAL_ERROR, which no request should provoke)', () => {
+    const tested = new Set<ErrorCode>([
+      ...cases.map((c) => c.code), 'QUEUE_NOT_ACTIVE', 'RATE_LIMITED', 'NOT_READY', 'NOT_FOUND',
+    ]);
+    const contract = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => code !== 'INTERNAL_ERROR');
+    expect(contract.filter((code) => !tested.has(code))).toEqual([]);
+  });
+});
