@@ -62,6 +62,7 @@ export class SeatMapView {
   setLocked(locked: boolean): void {
     this.locked = locked;
     this.container.dataset['locked'] = String(locked);
+    if (!locked) this.dropUnavailableSelections();
   }
 
   /** Full redraw after a snapshot. */
@@ -145,8 +146,12 @@ export class SeatMapView {
     this.events.selectionChanged(this.selection());
   }
 
-  /** A seat someone else just took cannot stay in our selection. */
+  /**
+   * A seat someone else just took cannot stay in our selection. Not while locked: during our own
+   * hold request, the delta of our own hold may arrive before the HTTP answer does.
+   */
   private dropUnavailableSelections(): void {
+    if (this.locked) return;
     const lost = [...this.selected].filter((seatNumber) => this.model.statusOf(seatNumber) !== 'AVAILABLE');
     if (lost.length === 0) return;
     for (const seatNumber of lost) this.selected.delete(seatNumber);

@@ -62,7 +62,7 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking p
     await testApp?.close();
   });
 
-  async function openFan(viewport: { width: number; height: number }): Promise<Page> {
+  async function openFan(viewport: { width: number; height: number }, url: string = baseUrl): Promise<Page> {
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -70,7 +70,7 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking p
     page.on('console', (message) => {
       if (message.text().includes('Content Security Policy')) pageErrors.push(`csp: ${message.text()}`);
     });
-    await page.goto(baseUrl);
+    await page.goto(url);
     await page.locator('html[data-ready="true"]').waitFor();
     return page;
   }
@@ -216,6 +216,49 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking p
     await screenshot(fanC, '13-fan-c-booking-phone');
 
     expect(pageErrors).toEqual([]);
+  });
+
+  it('counts a hold down in server time and hands the seat back when it expires', { timeout: 60_000 }, async () => {
+    // Given an app whose holds last 4 seconds.
+    const shortHolds = await buildTestApp<SystemClock>({ clock: 'system', seedDemo: true, config: { limits: { holdTtlMs: 4_000 } } });
+    try {
+      await shortHolds.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = shortHolds.app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
+      const url = `http://127.0.0.1:${address.port}`;
+      const holder = await openFan(DESKTOP, url);
+      const watcher = await openFan(PHONE, url);
+      await signIn(holder, 'slow-payer');
+      await signIn(watcher, 'watcher');
+      await waitForStage(holder, 'concerts');
+      await waitForStage(watcher, 'concerts');
+      await openFirstOpenDate(holder);
+      await openFirstOpenDate(watcher);
+
+      // When the holder holds seat 1 and does not pay.
+      await seat(holder, 1).click();
+      await holder.getByRole('button', { name: /^Hold 1 seat/ }).click();
+      await holder.locator('#checkout-panel').waitFor();
+      expect(await holder.locator('#hold-countdown').textContent()).toMatch(/^0:0[1-4]$/);
+      await expectSeatStatus(watcher, 1, 'TEMP_RESERVED');
+      // Our own hold's delta may beat the HTTP answer; it must not read as someone else's.
+      expect(await holder.locator('#selection-notice').textContent()).toBe('');
+      await holder.locator('#hold-countdown-box[data-urgency="high"]').waitFor();
+      await screenshot(holder, '14-hold-about-to-expire');
+
+      // Then the hold expires on time: the holder is told, and both maps show the seat available again.
+      await holder.locator('#alert[data-code="RESERVATION_EXPIRED"]').waitFor();
+      expect(await holder.locator('#alert').textContent()).toContain('ran out of time');
+      await holder.locator('#selection-panel').waitFor();
+      await expectSeatStatus(holder, 1, 'AVAILABLE');
+      await expectSeatStatus(watcher, 1, 'AVAILABLE');
+      expect(await seat(holder, 1).getAttribute('data-mine')).toBe('false');
+      expect(await holder.locator('#selection-notice').textContent()).toBe('');
+      await screenshot(holder, '15-hold-expired');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await shortHolds.close();
+    }
   });
 
   it('serves the page offline-capable: every asset from its own origin, hidden from the API document', async () => {
