@@ -14,7 +14,7 @@ import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
-import { createSchedule, decideHold, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
+import { createSchedule, decideHold, invalidSeatNumbers, isBookingOpen, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { openDatabase, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
 import { CHECKPOINT_SEQ_KEY, recover, type RecoveryTarget } from '../persistence/recovery.js';
@@ -369,6 +369,12 @@ class Engine implements BookingEngine {
         return fail('VALIDATION_ERROR', { field: 'seatNumbers', min: 1, max: this.limits.maxSeatsPerReservation });
       }
       const nowMs = this.clock.now();
+      // Precedence: the request itself (seats, window) before the user's state (hold limit) before seats taken.
+      const invalid = invalidSeatNumbers(actor.state, command.seatNumbers);
+      if (invalid.length > 0) return fail('INVALID_SEAT', { seatNumbers: invalid });
+      if (!isBookingOpen(actor.state, nowMs)) {
+        return fail('BOOKING_NOT_OPEN', { bookingOpensAt: iso(actor.state.bookingOpensAtMs), startsAt: iso(actor.state.startsAtMs) });
+      }
       const existing = this.schedules.heldReservationOf(command.userId);
       if (existing !== undefined) {
         if (nowMs < existing.reservation.holdExpiresAtMs) return fail('HOLD_LIMIT_REACHED', { reservationId: existing.reservation.reservationId });
