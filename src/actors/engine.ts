@@ -31,6 +31,7 @@ import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
 import { iso, paymentView, reservationView, scheduleView, seatViews } from './views.js';
 import { WalletBook } from './wallet-book.js';
 
+const QUEUE_NEXT_SEQ_KEY = 'queue_next_seq';
 const CHECKPOINT_EVERY_ROWS = 5_000;
 const CHECKPOINT_EVERY_MS = 10_000;
 const IDEMPOTENCY_RETENTION_MS = 48 * 3_600_000;
@@ -59,6 +60,7 @@ class Engine implements BookingEngine {
   private readonly observers = new Observers();
   private readonly inflightKeys = new Map<string, string>();
   private journalSeq = 0;
+  private persistedQueueNextSeq = 0;
   private rowsSinceCheckpoint = 0;
   private lastCheckpointAtMs = 0;
   private soldOutNow = false;
@@ -77,7 +79,10 @@ class Engine implements BookingEngine {
       process.exit(1);
     });
     this.committer = new GroupCommitter(this.db, this.store, {
-      beforeCommit: (store) => this.maybeCheckpoint(store, false),
+      beforeCommit: (store) => {
+        this.persistQueueSeq(store);
+        this.maybeCheckpoint(store, false);
+      },
       afterCommit: (batch) => this.observers.emit('committed', { commands: batch.units, durationMs: batch.durationMs }),
       onFatal: (error) => {
         this.stopTimers();
@@ -113,6 +118,8 @@ class Engine implements BookingEngine {
     const nowMs = this.clock.now();
     const report = recover(this.store, this.recoveryTarget(nowMs), nowMs);
     this.journalSeq = report.lastSeq;
+    this.persistedQueueNextSeq = Number(this.store.getMeta(QUEUE_NEXT_SEQ_KEY) ?? '0');
+    this.queue.room.restoreNextSeq(this.persistedQueueNextSeq);
     this.queue.room.markAllSeen(nowMs);
     this.lastCheckpointAtMs = nowMs;
     this.started = true;
@@ -191,6 +198,17 @@ class Engine implements BookingEngine {
   /** Resolves after everything submitted so far is committed. */
   private settle(): Promise<void> {
     return new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * The highest queue seq ever issued survives restarts even when its token has ended, so a seq is
+   * never handed out twice and later joins always queue behind earlier ones.
+   */
+  private persistQueueSeq(store: Store): void {
+    const nextSeq = this.queue.room.nextSeq();
+    if (nextSeq === this.persistedQueueNextSeq) return;
+    store.setMeta(QUEUE_NEXT_SEQ_KEY, String(nextSeq));
+    this.persistedQueueNextSeq = nextSeq;
   }
 
   private maybeCheckpoint(store: Store, force: boolean): void {

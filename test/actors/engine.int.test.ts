@@ -50,3 +50,26 @@ describe('engine: a booking from queue to payment', () => {
     expect(seat.ok && seat.value.seats[4]?.status).toBe('AVAILABLE');
   });
 });
+
+describe('engine: the waiting room across restarts', () => {
+  it('keeps the line in order and never reuses a seq after the newest token ended', async () => {
+    h = await openHarness({ queueMaxActive: 1, queueWaitingIdleMs: 3_600_000, queueActiveTtlMs: 3_600_000 });
+    await createOpenSchedule(h.engine, h.clock.now());
+    const tokens: Record<string, string> = {};
+    for (const user of ['a', 'b', 'c', 'd']) {
+      const issued = await h.engine.issueQueueToken(user);
+      if (!issued.ok) throw new Error(issued.error.code);
+      tokens[user] = issued.value.status.token;
+    }
+    await h.advance(1_000); // admits 'a'
+    expect(await h.engine.leaveQueue('d', tokens.d as string)).toMatchObject({ ok: true });
+    let engine = await h.reopen();
+    expect(engine.queueStatus('a', tokens.a as string)).toMatchObject({ ok: true, value: { status: 'ACTIVE', position: 0 } });
+    expect(engine.queueStatus('b', tokens.b as string)).toMatchObject({ ok: true, value: { status: 'WAITING', position: 1 } });
+    expect(engine.queueStatus('c', tokens.c as string)).toMatchObject({ ok: true, value: { status: 'WAITING', position: 2 } });
+    const e = await engine.issueQueueToken('e');
+    expect(e.ok && e.value.status.position).toBe(3);
+    engine = await h.reopen();
+    expect(engine.queueStatus('e', e.ok ? e.value.status.token : '')).toMatchObject({ ok: true, value: { position: 3 } });
+  });
+});
