@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { unwrap } from './errors.js';
 import { idempotencyOf, unwrapOutcome } from './idempotency.js';
-import { requireActiveQueueToken } from './queue-gate.js';
+import { requireActiveQueueTokenUnlessRetry, settleDeferredGate } from './queue-gate.js';
 import {
   ALWAYS, IdempotentQueueGatedHeaders, OpaqueId, Payment, QUEUE_GATED_SECURITY, USER_SECURITY, errorResponses,
 } from './schemas.js';
@@ -14,7 +14,7 @@ const PayBody = Type.Object({ reservationId: OpaqueId }, { additionalProperties:
 
 const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/payments', {
-    onRequest: [app.authenticate, requireActiveQueueToken],
+    onRequest: [app.authenticate, requireActiveQueueTokenUnlessRetry],
     schema: {
       tags: ['payments'],
       summary: 'Pay a held reservation: debit, seats RESERVED, reservation CONFIRMED, queue token ended',
@@ -25,6 +25,10 @@ const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const idempotency = idempotencyOf(request);
+    settleDeferredGate(request, () => {
+      const reservation = app.engine.getReservation(request.userId, request.body.reservationId);
+      return reservation.ok && reservation.value.status === 'CONFIRMED';
+    });
     const outcome = await app.engine.pay({
       userId: request.userId,
       reservationId: request.body.reservationId,
