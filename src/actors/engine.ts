@@ -84,6 +84,7 @@ class Engine implements BookingEngine {
         this.maybeCheckpoint(store, false);
       },
       afterCommit: (batch) => this.observers.emit('committed', { commands: batch.units, durationMs: batch.durationMs }),
+      onCallbackError: (error) => this.logger.error({ err: error }, 'post-commit callback failed'),
       onFatal: (error) => {
         this.stopTimers();
         onFatal(error);
@@ -187,8 +188,14 @@ class Engine implements BookingEngine {
           for (const write of change.writes) write(store);
         },
         committed: () => {
-          for (const action of change.afterCommit) action();
           resolve();
+          for (const action of change.afterCommit) {
+            try {
+              action();
+            } catch (error) {
+              this.logger.error({ err: error }, 'post-commit publication failed; the change itself is committed');
+            }
+          }
         },
         failed: reject,
       });

@@ -19,6 +19,8 @@ export interface GroupCommitHooks {
   /** Runs inside the transaction after every unit is written: the place for checkpoints. */
   beforeCommit?(store: Store): void;
   afterCommit?(batch: { units: number; durationMs: number }): void;
+  /** A post-commit callback threw: the commit stands; report it. */
+  onCallbackError?(error: unknown): void;
   onFatal(error: unknown): void;
 }
 
@@ -82,7 +84,7 @@ export class GroupCommitter {
         unit.committed();
       } catch (error) {
         // A subscriber's failure must not stop the acknowledgement of the rest of the batch.
-        queueMicrotask(() => { throw error; });
+        this.hooks.onCallbackError?.(error);
       }
     }
   }
