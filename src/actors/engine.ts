@@ -6,7 +6,6 @@
  * await between the checks and the changes), so each actor's commands are applied one at a time in
  * arrival order without locks; what waits is the acknowledgement, queued behind the commit.
  */
-import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { BookingEngine, EngineLimits, EngineObserver, IdempotencyInput, Outcome, QueueEndReason, Unsubscribe } from '../domain/engine.js';
 import { fail, ok, type Result } from '../domain/error-codes.js';
@@ -27,6 +26,7 @@ import { HoldTimers, type HoldDeadline } from './hold-timers.js';
 import { Observers } from './observers.js';
 import { PendingChange } from './pending-change.js';
 import { QueueActor } from './queue-actor.js';
+import { RandomPool } from './random-pool.js';
 import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
 import { iso, paymentView, reservationView, scheduleView, seatViews } from './views.js';
 import { WalletBook } from './wallet-book.js';
@@ -71,7 +71,8 @@ class Engine implements BookingEngine {
     this.clock = options.clock ?? new SystemClock();
     this.limits = options.limits;
     this.logger = options.logger ?? pino({ level: 'silent' });
-    this.random = options.randomBytes ?? nodeRandomBytes;
+    const pool = new RandomPool();
+    this.random = options.randomBytes ?? ((size) => pool.bytes(size));
     this.db = openDatabase(options.dbPath, options.durability ?? 'FULL');
     this.store = new Store(this.db);
     const onFatal = options.onFatal ?? ((error: unknown) => {
