@@ -1,0 +1,39 @@
+/**
+ * `npm run soak -- --cycles=N [--seed=S] [--booking-users=B] [--waiter-users=W] [--keep]`: the CI crash
+ * loop for as many kill cycles as you like. Exits 1 on the first violation and keeps the work directory
+ * (database, record, server log) for a look; the seed reproduces the run's choices.
+ */
+import { CI_CRASH_LOOP, runCrashLoop } from './support/crash-loop.js';
+
+function flag(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+
+function integerFlag(name: string, fallback: number): number {
+  const raw = flag(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
+  return value;
+}
+
+const seed = integerFlag('seed', Math.floor(Math.random() * 2 ** 31));
+const startedAt = Date.now();
+const report = await runCrashLoop({
+  ...CI_CRASH_LOOP,
+  cycles: integerFlag('cycles', 100),
+  bookingUsers: integerFlag('booking-users', CI_CRASH_LOOP.bookingUsers),
+  waiterUsers: integerFlag('waiter-users', CI_CRASH_LOOP.waiterUsers),
+  seed,
+  keepWorkDir: process.argv.includes('--keep'),
+  log: (line) => process.stdout.write(`${line}\n`),
+});
+const seconds = Math.round((Date.now() - startedAt) / 1000);
+process.stdout.write(`\nsoak: seed ${report.seed}, ${report.killCycles} kill -9 cycles (${report.startupKills} more during recovery) in ${seconds} s; `
+  + `${report.acknowledged} acknowledged operations, ${report.checkedOperations} checks of them, ${report.replays} key replays, `
+  + `${report.journalRows} journal rows; ${report.violations.length} violations\n`);
+if (report.violations.length > 0) {
+  process.stdout.write(`work directory kept: ${report.workDir}\nreplay the choices with --seed=${report.seed}\n`);
+  process.exit(1);
+}

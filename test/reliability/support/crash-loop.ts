@@ -1,0 +1,259 @@
+/**
+ * The crash loop, shared by the CI test and `npm run soak`: the real server on a temp database, load
+ * from a separate driver process, kill -9 at a random moment, an offline audit of the SQLite file, a
+ * restart (recovery), and an audit of the restarted server against everything that was acknowledged.
+ * Now and then the kill lands in the middle of start-up and recovery instead.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditModel } from './audit-model.js';
+import { createSchedule, type CreatedSchedule } from './catalogue.js';
+import { sleep, type HttpClient } from './http-client.js';
+import { auditOverHttp } from './http-audit.js';
+import { auditJournal, auditLedger, LedgerFacts, openReadOnly } from './journal-audit.js';
+import type { DriverConfig } from './load-driver.js';
+import { SeededRandom } from './random.js';
+import { readRecord } from './record.js';
+import { RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET, REPO_ROOT, ServerProcess } from './server-process.js';
+import { userToken } from './tokens.js';
+
+export interface CrashLoopOptions {
+  cycles: number;
+  seed: number;
+  bookingUsers: number;
+  waiterUsers: number;
+  holdTtlSeconds: number;
+  /** Active slots besides the auditor's: fewer than the users, so a line forms. */
+  activeSlots: number;
+  minLoadMs: number;
+  maxLoadMs: number;
+  /** Chance that a cycle's kill lands during start-up and recovery instead of under load. */
+  startupKillChance: number;
+  stopOnViolation: boolean;
+  keepWorkDir: boolean;
+  log: (line: string) => void;
+}
+
+export const CI_CRASH_LOOP: Omit<CrashLoopOptions, 'seed' | 'log'> = {
+  cycles: 20,
+  bookingUsers: 12,
+  waiterUsers: 8,
+  holdTtlSeconds: 3,
+  activeSlots: 8,
+  minLoadMs: 700,
+  maxLoadMs: 2_200,
+  startupKillChance: 0.15,
+  stopOnViolation: true,
+  keepWorkDir: false,
+};
+
+export interface CrashLoopReport {
+  seed: number;
+  workDir: string;
+  killCycles: number;
+  startupKills: number;
+  /** 2xx answers in the record. */
+  acknowledged: number;
+  /** Acknowledged operations the audits looked up again (summed over every audit). */
+  checkedOperations: number;
+  replays: number;
+  journalRows: number;
+  violations: string[];
+}
+
+const AUDITOR = 'auditor';
+
+export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoopReport> {
+  const random = new SeededRandom(options.seed);
+  const workDir = mkdtempSync(join(tmpdir(), 'crash-loop-'));
+  const dbPath = join(workDir, 'booking.db');
+  const recordPath = join(workDir, 'record.jsonl');
+  const queueMaxActive = options.activeSlots + 1;
+  const server = await ServerProcess.create({
+    dbPath,
+    logPath: join(workDir, 'server.log'),
+    env: {
+      HOLD_TTL_SECONDS: String(options.holdTtlSeconds),
+      QUEUE_MAX_ACTIVE: String(queueMaxActive),
+      // Nobody leaves the room except by leaving or paying, so every disappearance is explained.
+      QUEUE_ACTIVE_TTL_SECONDS: '86400',
+      QUEUE_WAITING_IDLE_SECONDS: '86400',
+      BALANCE_MAX: '1000000000000',
+      MONTHLY_CHARGE_MAX: '1000000000000',
+    },
+  });
+  const report: CrashLoopReport = {
+    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, violations: [],
+  };
+  const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
+  const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
+  let driver: RunningDriver | undefined;
+  try {
+    await server.start();
+    const auditorQueueToken = await admitAuditor(server.http);
+    const schedules: CreatedSchedule[] = [
+      await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'hot', '1'),
+      await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'big', '1'),
+    ];
+    const schedulesPath = join(workDir, 'schedules.json');
+    writeFileSync(schedulesPath, JSON.stringify(schedules));
+    driver = startDriver({
+      baseUrl: server.baseUrl, authSecret: RELIABILITY_AUTH_SECRET, recordPath, runId: 'd', seed: random.int(1, 2 ** 31),
+      bookingUsers, waiterUsers, schedulesPath, holdTtlMs: options.holdTtlSeconds * 1000, maxSeatsPerReservation: 4,
+    });
+    await driver.ready;
+
+    for (let cycle = 1; cycle <= options.cycles; cycle++) {
+      const cycleStartedAt = Date.now();
+      driver.resume();
+      await sleep(random.int(options.minLoadMs, options.maxLoadMs));
+      await server.kill();
+      report.killCycles++;
+      // Let the driver see its requests fail (nothing more is acknowledged), then freeze it for the audit.
+      await sleep(150);
+      driver.pause();
+
+      const offline = auditDatabaseFile(dbPath, recordPath, queueMaxActive, options.holdTtlSeconds * 1000);
+      report.journalRows = offline.journalRows;
+      report.checkedOperations += offline.checked;
+
+      if (random.chance(options.startupKillChance)) {
+        server.spawn();
+        await sleep(random.int(0, 400));
+        await server.kill();
+        report.startupKills++;
+      }
+      const restartAt = Date.now();
+      await server.start();
+      const readyAt = Date.now();
+
+      const model = new AuditModel();
+      model.add(readRecord(recordPath));
+      report.acknowledged = model.acknowledged;
+      const online = await auditOverHttp(model, {
+        http: server.http, authSecret: RELIABILITY_AUTH_SECRET, scheduleIds: schedules.map((s) => s.scheduleId),
+        auditorUser: AUDITOR, auditorQueueToken, expiryGraceMs: 1_500, replayAllSince: cycleStartedAt, replaySample: 20, seed: random.int(1, 2 ** 31),
+      });
+      const c = online.checked;
+      report.checkedOperations += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens;
+      report.replays += c.replays;
+      const violations = [...offline.violations, ...online.violations].map((v) => `cycle ${cycle}: ${v}`);
+      report.violations.push(...violations);
+      options.log(`cycle ${cycle}/${options.cycles}: killed after load; ${model.acknowledged} acknowledged so far, `
+        + `${c.charges} charges, ${c.payments} payments, ${c.holds} holds, ${c.tokens} queue tokens, ${c.replays} replays checked; `
+        + `${offline.journalRows} journal rows; ${violations.length} violations `
+        + `(restart ${readyAt - restartAt} ms, audit ${Date.now() - readyAt} ms)`);
+      for (const violation of violations.slice(0, 20)) options.log(`  ${violation}`);
+      if (violations.length > 0 && options.stopOnViolation) break;
+      if (await topUpSchedules(server.http, schedules, auditorQueueToken, cycle)) writeFileSync(schedulesPath, JSON.stringify(schedules));
+    }
+  } finally {
+    await driver?.stop();
+    await server.kill();
+    if (!options.keepWorkDir && report.violations.length === 0) rmSync(workDir, { recursive: true, force: true });
+  }
+  return report;
+}
+
+/** The auditor joins first (an empty line) and stays ACTIVE for the whole run, to read seat maps. */
+async function admitAuditor(http: HttpClient): Promise<string> {
+  const token = userToken(AUDITOR, RELIABILITY_AUTH_SECRET);
+  const joined = await http.call('POST', '/v1/queue/tokens', { token });
+  if (joined.status !== 201 && joined.status !== 200) throw new Error(`auditor join: ${joined.status}`);
+  const queueToken = joined.body.token as string;
+  for (let i = 0; i < 50; i++) {
+    const status = await http.call('GET', '/v1/queue/status', { token, queueToken });
+    if (status.body?.status === 'ACTIVE') return queueToken;
+    await sleep(100);
+  }
+  throw new Error('auditor not admitted within 5 s');
+}
+
+/** Adds a fresh hot or big schedule when the current one is nearly sold out, so contention goes on. */
+async function topUpSchedules(http: HttpClient, schedules: CreatedSchedule[], auditorQueueToken: string, cycle: number): Promise<boolean> {
+  let added = false;
+  for (const kind of ['hot', 'big'] as const) {
+    const current = [...schedules].reverse().find((s) => s.hot === (kind === 'hot'));
+    if (current === undefined) continue;
+    const seats = await http.call('GET', `/v1/schedules/${current.scheduleId}/seats?status=AVAILABLE`, {
+      token: userToken(AUDITOR, RELIABILITY_AUTH_SECRET), queueToken: auditorQueueToken,
+    });
+    const available = seats.status === 200 ? (seats.body.seats as unknown[]).length : 0;
+    if (available < (kind === 'hot' ? 6 : 40)) {
+      schedules.push(await createSchedule(http, RELIABILITY_ADMIN_KEY, kind, String(cycle)));
+      added = true;
+    }
+  }
+  return added;
+}
+
+function auditDatabaseFile(dbPath: string, recordPath: string, queueMaxActive: number, holdTtlMs: number): { violations: string[]; journalRows: number; checked: number } {
+  const db = openReadOnly(dbPath);
+  try {
+    const violations = auditLedger(db).map((v) => `file: ${v}`);
+    const journal = auditJournal(db, { queueMaxActive, holdTtlMs });
+    violations.push(...journal.violations.map((v) => `file: ${v}`));
+    const model = new AuditModel();
+    model.add(readRecord(recordPath));
+    const facts = new LedgerFacts(db);
+    let checked = 0;
+    for (const charge of model.charges.values()) {
+      checked++;
+      const n = facts.countEntries(charge.user, 'CHARGE', charge.chargeId);
+      if (n !== 1) violations.push(`file: acknowledged charge ${charge.chargeId} of ${charge.user} has ${n} ledger entries`);
+    }
+    for (const payment of model.payments.values()) {
+      checked++;
+      const n = facts.countEntries(payment.user, 'PAYMENT', payment.paymentId);
+      if (n !== 1) violations.push(`file: acknowledged payment ${payment.paymentId} of ${payment.user} has ${n} ledger entries`);
+      const status = journal.reservationStatus.get(payment.reservationId);
+      if (status !== 'CONFIRMED') violations.push(`file: acknowledged payment ${payment.paymentId}: its reservation is ${status} in the journal`);
+    }
+    for (const hold of model.holds.values()) {
+      checked++;
+      if (!journal.reservationStatus.has(hold.reservationId)) violations.push(`file: acknowledged hold ${hold.reservationId} is not in the journal`);
+    }
+    for (const reservationId of model.cancelsAcked) {
+      if (journal.reservationStatus.get(reservationId) !== 'CANCELLED') violations.push(`file: acknowledged cancel of ${reservationId}: ${journal.reservationStatus.get(reservationId)} in the journal`);
+    }
+    for (const user of model.users) {
+      const charges = facts.countTransfers(user, 'CHARGE');
+      if (charges > (model.chargeAttempts.get(user) ?? 0)) violations.push(`file: ${user} has ${charges} charges for ${model.chargeAttempts.get(user) ?? 0} distinct charge requests`);
+    }
+    return { violations, journalRows: journal.journalRows, checked };
+  } finally {
+    db.close();
+  }
+}
+
+interface RunningDriver { ready: Promise<void>; pause(): void; resume(): void; stop(): Promise<void> }
+
+function startDriver(config: DriverConfig): RunningDriver {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/reliability/support/load-driver.ts'), JSON.stringify(config)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('driver ready')) resolve();
+    });
+    void exited.then(() => reject(new Error('load driver exited before it was ready')));
+  });
+  return {
+    ready,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    async stop() {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * Checks a restarted server against the record (audit-model.ts) over HTTP, as its clients would see it:
+ * acknowledged money is there exactly once, balances add up, holds keep their absolute deadlines,
+ * no seat has two owners, keys replay, and the waiting line keeps its order.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { AuditModel, KeyedAnswer, TokenRecord } from './audit-model.js';
+import type { HttpClient, Reply } from './http-client.js';
+import { SeededRandom } from './random.js';
+import { userToken } from './tokens.js';
+
+export interface HttpAuditOptions {
+  http: HttpClient;
+  authSecret: string;
+  scheduleIds: string[];
+  /** An ACTIVE queue token of `auditorUser`, to read seat maps. */
+  auditorUser: string;
+  auditorQueueToken: string;
+  /** A hold may still read HELD this long after its deadline (timer tick and restart). */
+  expiryGraceMs: number;
+  /** Keyed answers acknowledged at or after this time are all replayed; older ones are sampled. */
+  replayAllSince: number;
+  replaySample: number;
+  seed: number;
+}
+
+export interface HttpAuditReport {
+  violations: string[];
+  checked: { charges: number; payments: number; holds: number; cancels: number; replays: number; tokens: number; seats: number; users: number };
+}
+
+interface ReservationBody { reservationId: string; scheduleId: string; userId: string; status: string; holdExpiresAt: string; seats: Array<{ seatNumber: number }>; paymentId?: string; totalPrice: number }
+
+export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions): Promise<HttpAuditReport> {
+  const violations: string[] = [...model.recordViolations];
+  const checked = { charges: 0, payments: 0, holds: 0, cancels: 0, replays: 0, tokens: 0, seats: 0, users: 0 };
+  const { http } = options;
+  const tokenOf = (user: string): string => userToken(user, options.authSecret);
+  const get = async (path: string, user: string, queueToken?: string): Promise<Reply> =>
+    http.call('GET', path, { token: tokenOf(user), ...(queueToken === undefined ? {} : { queueToken }) });
+
+  // ---- wallets: balance >= 0, every acknowledged charge and payment exactly once, nothing unasked for
+  const chargesByUser = groupBy([...model.charges.values()], (c) => c.user);
+  const paymentsByUser = groupBy([...model.payments.values()], (p) => p.user);
+  for (const user of model.users) {
+    checked.users++;
+    const balance = await get('/v1/users/me/balance', user);
+    const history = await get('/v1/users/me/balance/history', user);
+    if (balance.status !== 200 || history.status !== 200) {
+      violations.push(`${user}: balance ${balance.status}, history ${history.status}`);
+      continue;
+    }
+    const entries = history.body.entries as Array<{ kind: string; amount: number; balanceAfter: number; reference: string }>;
+    const amount: number = balance.body.balance;
+    if (!(amount >= 0)) violations.push(`${user}: balance ${amount} is negative`);
+    const complete = entries.length < 1_000;
+    if (complete) {
+      const sum = entries.reduce((total, entry) => total + entry.amount, 0);
+      if (sum !== amount) violations.push(`${user}: balance ${amount} but the history sums to ${sum}`);
+      if (entries.length > 0 && entries[0]?.balanceAfter !== amount) violations.push(`${user}: balance ${amount} but the newest entry says ${entries[0]?.balanceAfter}`);
+      const chargesCommitted = entries.filter((e) => e.kind === 'CHARGE').length;
+      const paymentsCommitted = entries.filter((e) => e.kind === 'PAYMENT').length;
+      if (chargesCommitted > (model.chargeAttempts.get(user) ?? 0)) violations.push(`${user}: ${chargesCommitted} charges in the ledger for ${model.chargeAttempts.get(user) ?? 0} distinct charge requests`);
+      if (paymentsCommitted > (model.payAttempts.get(user) ?? 0)) violations.push(`${user}: ${paymentsCommitted} payments in the ledger for ${model.payAttempts.get(user) ?? 0} payment requests`);
+      for (const charge of chargesByUser.get(user) ?? []) {
+        checked.charges++;
+        const found = entries.filter((e) => e.kind === 'CHARGE' && e.reference === charge.chargeId);
+        if (found.length !== 1 || found[0]?.amount !== charge.amount) violations.push(`${user}: acknowledged charge ${charge.chargeId} of ${charge.amount} appears ${found.length} times in the history`);
+      }
+      for (const payment of paymentsByUser.get(user) ?? []) {
+        const found = entries.filter((e) => e.kind === 'PAYMENT' && e.reference === payment.paymentId);
+        if (found.length !== 1 || found[0]?.amount !== -payment.amount) violations.push(`${user}: acknowledged payment ${payment.paymentId} of ${payment.amount} appears ${found.length} times in the history`);
+      }
+    }
+  }
+
+  // ---- payments: each acknowledged payment reads back the same
+  for (const payment of model.payments.values()) {
+    checked.payments++;
+    const reply = await get(`/v1/payments/${encodeURIComponent(payment.paymentId)}`, payment.user);
+    if (reply.status !== 200) violations.push(`payment ${payment.paymentId} acknowledged, now ${reply.status} ${reply.body?.code}`);
+    else if (!isDeepStrictEqual(reply.body, payment.body)) violations.push(`payment ${payment.paymentId} reads back different: ${JSON.stringify(reply.body)} vs acknowledged ${JSON.stringify(payment.body)}`);
+    const hold = model.holds.get(payment.reservationId);
+    if (hold !== undefined && Date.parse(payment.paidAt) >= Date.parse(hold.holdExpiresAt)) violations.push(`payment ${payment.paymentId} at ${payment.paidAt}, at or after its hold's deadline ${hold.holdExpiresAt}`);
+  }
+
+  // ---- holds: same absolute deadline, and a status the record allows
+  for (const hold of model.holds.values()) {
+    checked.holds++;
+    const reply = await get(`/v1/reservations/${encodeURIComponent(hold.reservationId)}`, hold.user);
+    const nowMs = Date.now();
+    if (reply.status !== 200) {
+      violations.push(`hold ${hold.reservationId} acknowledged, now ${reply.status} ${reply.body?.code}`);
+      continue;
+    }
+    const r = reply.body as ReservationBody;
+    const deadlineMs = Date.parse(hold.holdExpiresAt);
+    if (r.holdExpiresAt !== hold.holdExpiresAt) violations.push(`hold ${hold.reservationId}: holdExpiresAt moved from ${hold.holdExpiresAt} to ${r.holdExpiresAt}`);
+    if (!isDeepStrictEqual(r.seats.map((s) => s.seatNumber), hold.seatNumbers)) violations.push(`hold ${hold.reservationId}: seats changed`);
+    const payment = [...model.payments.values()].find((p) => p.reservationId === hold.reservationId);
+    if (model.cancelsAcked.has(hold.reservationId)) {
+      checked.cancels++;
+      if (r.status !== 'CANCELLED') violations.push(`hold ${hold.reservationId}: cancel acknowledged, status ${r.status}`);
+    }
+    if (payment !== undefined && (r.status !== 'CONFIRMED' || r.paymentId !== payment.paymentId)) violations.push(`hold ${hold.reservationId}: payment ${payment.paymentId} acknowledged, status ${r.status} payment ${r.paymentId}`);
+    switch (r.status) {
+      case 'HELD':
+        if (nowMs >= deadlineMs + options.expiryGraceMs) violations.push(`hold ${hold.reservationId}: still HELD ${nowMs - deadlineMs} ms after its deadline`);
+        break;
+      case 'EXPIRED':
+        if (nowMs < deadlineMs) violations.push(`hold ${hold.reservationId}: EXPIRED ${deadlineMs - nowMs} ms before its deadline`);
+        break;
+      case 'CANCELLED':
+        if (!model.cancelsSent.has(hold.reservationId)) violations.push(`hold ${hold.reservationId}: CANCELLED but nobody asked`);
+        break;
+      case 'CONFIRMED': {
+        if (!model.paysSent.has(hold.reservationId)) violations.push(`hold ${hold.reservationId}: CONFIRMED but nobody paid`);
+        const paid = r.paymentId === undefined ? null : await get(`/v1/payments/${encodeURIComponent(r.paymentId)}`, hold.user);
+        if (paid?.status !== 200 || paid.body.amount !== hold.totalPrice) violations.push(`hold ${hold.reservationId}: CONFIRMED with payment ${r.paymentId} that reads ${paid?.status}`);
+        break;
+      }
+      default:
+        violations.push(`hold ${hold.reservationId}: unknown status ${r.status}`);
+    }
+  }
+
+  // ---- queue: acknowledged tokens survive with their place; the line stays in first-come order
+  const activeTokens = new Map<string, TokenRecord>();
+  const waitingTokens: Array<{ token: TokenRecord; position: number }> = [];
+  for (const token of model.tokens.values()) {
+    if (token.issuedAt === '') continue;
+    checked.tokens++;
+    const reply = await get('/v1/queue/status', token.user, token.token);
+    if (reply.status === 200) {
+      if (reply.body.issuedAt !== token.issuedAt) violations.push(`queue token of ${token.user}: issuedAt ${token.issuedAt} became ${reply.body.issuedAt}`);
+      if (model.mustHaveEnded(token)) violations.push(`queue token of ${token.user}: ended (leave or payment acknowledged) but live again`);
+      if (reply.body.status === 'WAITING') {
+        if (token.activeSeenAt !== null && model.durableAfter(token.activeSeenAt)) violations.push(`queue token of ${token.user}: admitted before the crash, WAITING after it`);
+        waitingTokens.push({ token, position: reply.body.position });
+      } else {
+        activeTokens.set(token.user, token);
+      }
+    } else if (reply.status === 401) {
+      if (!model.mayHaveEnded(token) && model.durableAfter(token.firstSeenAt)) violations.push(`queue token of ${token.user} (issued ${token.issuedAt}) lost: nobody left or paid with it`);
+    } else {
+      violations.push(`queue token of ${token.user}: status ${reply.status}`);
+    }
+  }
+  waitingTokens.sort((a, b) => a.position - b.position);
+  for (let i = 1; i < waitingTokens.length; i++) {
+    const ahead = waitingTokens[i - 1];
+    const behind = waitingTokens[i];
+    if (ahead === undefined || behind === undefined) continue;
+    if (ahead.position === behind.position) violations.push(`queue: two waiting tokens at position ${ahead.position}`);
+    if (Date.parse(ahead.token.issuedAt) > Date.parse(behind.token.issuedAt)) {
+      violations.push(`queue: ${ahead.token.user} (issued ${ahead.token.issuedAt}) is ahead of ${behind.token.user} (issued ${behind.token.issuedAt})`);
+    }
+  }
+  const firstWaiting = waitingTokens.reduce((min, w) => Math.min(min, Date.parse(w.token.issuedAt)), Number.POSITIVE_INFINITY);
+  for (const token of activeTokens.values()) {
+    if (Date.parse(token.issuedAt) > firstWaiting) violations.push(`queue: ${token.user} (issued ${token.issuedAt}) is ACTIVE while an earlier token still waits`);
+  }
+
+  // ---- seats: every RESERVED seat has exactly one CONFIRMED reservation, every TEMP_RESERVED one HELD
+  const live = new Map<string, ReservationBody>();
+  for (const user of model.users) {
+    for (const status of ['HELD', 'CONFIRMED']) {
+      const reply = await get(`/v1/reservations?status=${status}`, user);
+      if (reply.status !== 200) {
+        violations.push(`${user}: reservations?status=${status} answered ${reply.status}`);
+        continue;
+      }
+      for (const r of reply.body.reservations as ReservationBody[]) live.set(r.reservationId, r);
+    }
+  }
+  const mapReadAtMs = Date.now();
+  for (const scheduleId of options.scheduleIds) {
+    const reply = await get(`/v1/schedules/${encodeURIComponent(scheduleId)}/seats`, options.auditorUser, options.auditorQueueToken);
+    if (reply.status !== 200) {
+      violations.push(`seat map ${scheduleId}: ${reply.status} ${reply.body?.code}`);
+      continue;
+    }
+    const owners = new Map<number, ReservationBody>();
+    for (const r of live.values()) {
+      if (r.scheduleId !== scheduleId) continue;
+      // A hold whose deadline passes while we read may be released between the two reads.
+      if (r.status === 'HELD' && Date.parse(r.holdExpiresAt) <= Date.now() + 50) continue;
+      for (const { seatNumber } of r.seats) {
+        const other = owners.get(seatNumber);
+        if (other !== undefined) violations.push(`seat ${seatNumber} of ${scheduleId}: ${other.reservationId} (${other.status}) and ${r.reservationId} (${r.status})`);
+        owners.set(seatNumber, r);
+      }
+    }
+    for (const seat of reply.body.seats as Array<{ seatNumber: number; status: string }>) {
+      checked.seats++;
+      const owner = owners.get(seat.seatNumber);
+      const expected = owner === undefined ? 'AVAILABLE' : owner.status === 'CONFIRMED' ? 'RESERVED' : 'TEMP_RESERVED';
+      if (seat.status === expected) continue;
+      // A TEMP_RESERVED seat whose hold we skipped as about to expire is fine.
+      const skippedHold = [...live.values()].some((r) => r.scheduleId === scheduleId && r.status === 'HELD' && r.seats.some((s) => s.seatNumber === seat.seatNumber));
+      if (seat.status === 'TEMP_RESERVED' && skippedHold) continue;
+      if (seat.status === 'AVAILABLE' && owner?.status === 'HELD' && Date.parse(owner.holdExpiresAt) <= mapReadAtMs + 50) continue;
+      violations.push(`seat ${seat.seatNumber} of ${scheduleId} is ${seat.status}, the reservations say ${expected}${owner === undefined ? '' : ` (${owner.reservationId})`}`);
+    }
+  }
+
+  // ---- idempotency keys replay the first answer, byte for byte, with Idempotent-Replayed: true
+  const random = new SeededRandom(options.seed);
+  const keyed = [...model.keyed.values()];
+  const recent = keyed.filter((k) => k.at >= options.replayAllSince);
+  const older = keyed.filter((k) => k.at < options.replayAllSince);
+  const sample = [...recent, ...Array.from({ length: Math.min(options.replaySample, older.length) }, () => random.pick(older))];
+  for (const answer of sample) {
+    const queueToken = activeTokens.get(answer.user)?.token;
+    if (answer.op !== 'charge' && queueToken === undefined) continue; // gated: needs the user's ACTIVE token
+    if (answer.op === 'pay') continue; // see the payment-retry test: the gate refuses once the payment ended the token
+    checked.replays++;
+    const replay = await replayKeyed(http, answer, tokenOf(answer.user), queueToken);
+    if (replay.status !== answer.status || !isDeepStrictEqual(replay.body, answer.body) || replay.headers.get('idempotent-replayed') !== 'true') {
+      violations.push(`key ${answer.key} (${answer.op} of ${answer.user}) replays ${replay.status} ${JSON.stringify(replay.body)} replayed=${replay.headers.get('idempotent-replayed')}, first answer was ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+  }
+
+  return { violations, checked };
+}
+
+function replayKeyed(http: HttpClient, answer: KeyedAnswer, token: string, queueToken: string | undefined): Promise<Reply> {
+  const path = answer.op === 'charge' ? '/v1/users/me/balance/charge' : answer.op === 'hold' ? '/v1/reservations' : '/v1/payments';
+  return http.call('POST', path, { token, idempotencyKey: answer.key, body: answer.reqBody, ...(queueToken === undefined ? {} : { queueToken }) });
+}
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const list = groups.get(keyOf(item)) ?? [];
+    list.push(item);
+    groups.set(keyOf(item), list);
+  }
+  return groups;
+}

@@ -1,0 +1,321 @@
+/**
+ * The crash loop's load: a separate process (so a kill of the server is not a kill of the client) that
+ * runs many users at once against the real server until SIGTERM. The orchestrator SIGSTOPs it while
+ * it audits and SIGCONTs it after, so it lives through every kill cycle like a real client population. Booking users queue, hold, cancel,
+ * charge (with and without Idempotency-Key, sometimes twice with the same key), pay or let holds
+ * expire; waiting users join the line, wait, get in and leave. Every request is recorded before it is
+ * sent, every 2xx after it arrives (record.ts). On start it retries, with the same key and body, every
+ * keyed charge of earlier runs that never got an answer: the crash-recovery retry a real client makes.
+ *
+ *   tsx test/reliability/support/load-driver.ts '<DriverConfig as JSON>'
+ */
+import { readFileSync } from 'node:fs';
+import { HttpClient, sleep, type Reply } from './http-client.js';
+import { SeededRandom } from './random.js';
+import { readRecord, RecordWriter, WRITE_OPERATIONS, type Operation, type SentLine } from './record.js';
+import { userToken } from './tokens.js';
+
+export interface DriverSchedule { scheduleId: string; seatCount: number; hot: boolean }
+
+export interface DriverConfig {
+  baseUrl: string;
+  authSecret: string;
+  recordPath: string;
+  /** Unique per driver run: request ids and idempotency keys are prefixed with it. */
+  runId: string;
+  seed: number;
+  bookingUsers: string[];
+  waiterUsers: string[];
+  /** A JSON file with the DriverSchedule[] to book; the orchestrator adds schedules as seats sell out. */
+  schedulesPath: string;
+  holdTtlMs: number;
+  maxSeatsPerReservation: number;
+}
+
+const NETWORK_PAUSE_MS = 100;
+const MAX_RETRIED_KEYS = 200;
+
+interface SendOptions { token: string; queueToken?: string; key?: string; body?: unknown; target?: string }
+
+class Driver {
+  private readonly http: HttpClient;
+  private readonly writer: RecordWriter;
+  private readonly random: SeededRandom;
+  private requestCount = 0;
+  private keyCount = 0;
+  stopping = false;
+
+  constructor(private readonly config: DriverConfig) {
+    this.http = new HttpClient(config.baseUrl);
+    this.writer = new RecordWriter(config.recordPath);
+    this.random = new SeededRandom(config.seed);
+  }
+
+  private closed = false;
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.close();
+  }
+
+  newKey(user: string): string {
+    return `${this.config.runId}-${user}-${++this.keyCount}`;
+  }
+
+  token(user: string): string {
+    return userToken(user, this.config.authSecret);
+  }
+
+  /** Sends and records; null when nothing came back (server down, killed, stopped). */
+  async send(user: string, op: Operation, method: string, path: string, options: SendOptions): Promise<Reply | null> {
+    const id = `${this.config.runId}.${++this.requestCount}`;
+    const base = { id, user, op, ...(options.key === undefined ? {} : { key: options.key }), ...(options.target === undefined ? {} : { target: options.target }),
+      ...(options.queueToken === undefined ? {} : { queueToken: options.queueToken }) };
+    if (WRITE_OPERATIONS.has(op)) {
+      const sent: SentLine = { kind: 'sent', at: Date.now(), ...base, ...(options.body === undefined ? {} : { body: options.body }) };
+      this.writer.write(sent);
+    }
+    let reply: Reply;
+    try {
+      reply = await this.http.call(method, path, {
+        token: options.token,
+        ...(options.queueToken === undefined ? {} : { queueToken: options.queueToken }),
+        ...(options.key === undefined ? {} : { idempotencyKey: options.key }),
+        ...(options.body === undefined ? {} : { body: options.body }),
+      });
+    } catch {
+      return null;
+    }
+    if (reply.status >= 200 && reply.status < 300) {
+      this.writer.write({
+        kind: 'ack', at: Date.now(), ...base, status: reply.status, body: reply.body,
+        replayed: reply.headers.get('idempotent-replayed') === 'true',
+        ...(options.body === undefined ? {} : { reqBody: options.body }),
+      });
+    }
+    return reply;
+  }
+
+  /** The newest hot and big schedule (the orchestrator rewrites the file as seats sell out). */
+  schedules(): DriverSchedule[] {
+    const all = JSON.parse(readFileSync(this.config.schedulesPath, 'utf8')) as DriverSchedule[];
+    const hot = all.filter((s) => s.hot).at(-1);
+    const big = all.filter((s) => !s.hot).at(-1);
+    return [hot, big].filter((s): s is DriverSchedule => s !== undefined);
+  }
+
+  async pause(ms = NETWORK_PAUSE_MS): Promise<void> {
+    await sleep(ms);
+  }
+
+  // ---------------------------------------------------------------- retries of unanswered keyed charges
+
+  async retryUnansweredCharges(): Promise<void> {
+    const answered = new Set<string>();
+    const sent: SentLine[] = [];
+    for (const line of readRecord(this.config.recordPath)) {
+      if (line.op !== 'charge' || line.key === undefined) continue;
+      if (line.kind === 'ack') answered.add(`${line.user}\u0000${line.key}`);
+      else sent.push(line);
+    }
+    const seen = new Set<string>();
+    const pending = sent.filter((line) => {
+      const slot = `${line.user}\u0000${line.key ?? ''}`;
+      if (answered.has(slot) || seen.has(slot)) return false;
+      seen.add(slot);
+      return true;
+    }).slice(-MAX_RETRIED_KEYS);
+    for (const line of pending) {
+      if (this.stopping) return;
+      await this.send(line.user, 'charge', 'POST', '/v1/users/me/balance/charge', {
+        token: this.token(line.user), ...(line.key === undefined ? {} : { key: line.key }), body: line.body,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- queue
+
+  /** Joins (or rejoins) the line and waits until ACTIVE; null if stopping or the token ended. */
+  async admitted(user: string, token: string): Promise<string | null> {
+    while (!this.stopping) {
+      const join = await this.send(user, 'queue.join', 'POST', '/v1/queue/tokens', { token });
+      if (join === null || join.status >= 300) {
+        await this.pause(join === null ? NETWORK_PAUSE_MS : 300);
+        continue;
+      }
+      const queueToken = join.body.token as string;
+      let status = join.body.status as string;
+      while (status === 'WAITING' && !this.stopping) {
+        await sleep(this.random.int(150, 400));
+        // Money moves while fans wait too (the wallet is not queue-gated).
+        if (this.config.bookingUsers.includes(user) && this.random.chance(0.25)) await this.charge(user, token);
+        const poll = await this.send(user, 'queue.status', 'GET', '/v1/queue/status', { token, queueToken, target: queueToken });
+        if (poll === null) {
+          await this.pause();
+          continue;
+        }
+        if (poll.status !== 200) break;
+        status = poll.body.status as string;
+      }
+      if (status === 'ACTIVE') return queueToken;
+    }
+    return null;
+  }
+
+  async leave(user: string, token: string, queueToken: string): Promise<void> {
+    await this.send(user, 'queue.leave', 'DELETE', '/v1/queue/tokens/current', { token, queueToken, target: queueToken });
+  }
+
+  // ---------------------------------------------------------------- booking users
+
+  /**
+   * A keyed charge that got no answer (the server died) is retried with the same key and body until it
+   * gets one, as a careful client does: after the restart it must be charged once, not twice.
+   */
+  async charge(user: string, token: string): Promise<void> {
+    const body = { amount: this.random.int(2, 16) * 50_000 };
+    const key = this.random.chance(0.5) ? this.newKey(user) : undefined;
+    let first = await this.send(user, 'charge', 'POST', '/v1/users/me/balance/charge', { token, body, ...(key === undefined ? {} : { key }) });
+    while (key !== undefined && first === null && !this.stopping) {
+      await this.pause(200);
+      first = await this.send(user, 'charge', 'POST', '/v1/users/me/balance/charge', { token, body, key });
+    }
+    // The same key again, at once: must replay the first answer and charge nothing more.
+    if (key !== undefined && first !== null && this.random.chance(0.3)) {
+      await this.send(user, 'charge', 'POST', '/v1/users/me/balance/charge', { token, body, key });
+    }
+  }
+
+  private seatsFor(schedule: DriverSchedule, available: number[] | null): number[] {
+    const count = this.random.int(1, this.config.maxSeatsPerReservation);
+    if (available !== null && available.length >= count && this.random.chance(0.8)) {
+      const start = this.random.int(0, available.length - count);
+      return available.slice(start, start + count);
+    }
+    const first = this.random.int(1, Math.max(1, schedule.seatCount - count + 1));
+    return Array.from({ length: count }, (_, i) => first + i).filter((n) => n <= schedule.seatCount);
+  }
+
+  async availableSeats(user: string, token: string, queueToken: string, scheduleId: string): Promise<number[] | null> {
+    try {
+      const reply = await this.http.call('GET', `/v1/schedules/${scheduleId}/seats?status=AVAILABLE`, { token, queueToken });
+      if (reply.status !== 200) return null;
+      return (reply.body.seats as Array<{ seatNumber: number }>).map((seat) => seat.seatNumber);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Up to three attempts while ACTIVE. True when the queue token ended (a payment). */
+  async bookingVisit(user: string, token: string, queueToken: string): Promise<boolean> {
+    const attempts = this.random.int(1, 3);
+    for (let i = 0; i < attempts && !this.stopping; i++) {
+      if (await this.bookingSession(user, token, queueToken)) return true;
+    }
+    return false;
+  }
+
+  /** One hold and what follows it. True when the queue token ended (a payment). */
+  async bookingSession(user: string, token: string, queueToken: string): Promise<boolean> {
+    if (this.random.chance(0.6)) await this.charge(user, token);
+    const schedule = this.random.pick(this.schedules());
+    const available = schedule.hot ? null : await this.availableSeats(user, token, queueToken, schedule.scheduleId);
+    const holdKey = this.random.chance(0.5) ? this.newKey(user) : undefined;
+    const holdBody = { scheduleId: schedule.scheduleId, seatNumbers: this.seatsFor(schedule, available) };
+    const hold = await this.send(user, 'hold', 'POST', '/v1/reservations', {
+      token, queueToken, body: holdBody, ...(holdKey === undefined ? {} : { key: holdKey }),
+    });
+    if (hold === null) return false;
+    let reservationId: string | null = null;
+    if (hold.status === 201) reservationId = hold.body.reservationId as string;
+    else if (hold.status === 409 && hold.body?.code === 'HOLD_LIMIT_REACHED') reservationId = (hold.body.details?.reservationId as string | undefined) ?? null;
+    else if (hold.status === 401 || hold.status === 403) return false;
+    if (reservationId === null) return false;
+
+    const choice = this.random.next();
+    if (choice < 0.6) return this.pay(user, token, queueToken, reservationId);
+    if (choice < 0.8) {
+      await this.send(user, 'cancel', 'DELETE', `/v1/reservations/${reservationId}`, { token, target: reservationId });
+      return false;
+    }
+    // Let it run out, then try to pay it anyway: must be 410 RESERVATION_EXPIRED, never a payment.
+    await sleep(this.config.holdTtlMs + this.random.int(0, 300));
+    if (this.stopping) return false;
+    return this.pay(user, token, queueToken, reservationId);
+  }
+
+  async pay(user: string, token: string, queueToken: string, reservationId: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 2 && !this.stopping; attempt++) {
+      const key = this.random.chance(0.5) ? this.newKey(user) : undefined;
+      const body = { reservationId };
+      const paid = await this.send(user, 'pay', 'POST', '/v1/payments', { token, queueToken, body, target: reservationId, ...(key === undefined ? {} : { key }) });
+      if (paid === null) return false;
+      // A payment ends the queue token, so the gate refuses any later request with it: done.
+      if (paid.status === 201) return true;
+      if (paid.status === 402) {
+        await this.charge(user, token);
+        continue;
+      }
+      return false;
+    }
+    return false;
+  }
+
+  async bookingUser(user: string): Promise<void> {
+    const token = this.token(user);
+    while (!this.stopping) {
+      const queueToken = await this.admitted(user, token);
+      if (queueToken === null) return;
+      const ended = await this.bookingVisit(user, token, queueToken);
+      if (!ended && this.random.chance(0.4)) await this.leave(user, token, queueToken);
+      await sleep(this.random.int(0, 200));
+    }
+  }
+
+  // ---------------------------------------------------------------- waiting users
+
+  async waiterUser(user: string): Promise<void> {
+    const token = this.token(user);
+    while (!this.stopping) {
+      const queueToken = await this.admitted(user, token);
+      if (queueToken === null) return;
+      await sleep(this.random.int(200, 1_500));
+      if (this.stopping) return;
+      await this.leave(user, token, queueToken);
+      await sleep(this.random.int(0, 800));
+    }
+  }
+
+  async run(): Promise<void> {
+    process.stdout.write('driver ready\n');
+    await this.retryUnansweredCharges();
+    await Promise.all([
+      ...this.config.bookingUsers.map((user) => this.bookingUser(user)),
+      ...this.config.waiterUsers.map((user) => this.waiterUser(user)),
+    ]);
+  }
+}
+
+async function main(): Promise<void> {
+  const raw = process.argv[2];
+  if (raw === undefined) throw new Error('usage: load-driver.ts <config json>');
+  const driver = new Driver(JSON.parse(raw) as DriverConfig);
+  const stop = (): void => {
+    driver.stopping = true;
+    // In-flight requests to a killed server fail fast; give them a moment to be recorded, then go.
+    setTimeout(() => {
+      driver.close();
+      process.exit(0);
+    }, 300).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await driver.run();
+  driver.close();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`load driver failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
