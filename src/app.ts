@@ -11,6 +11,7 @@ import ops from './api/ops.js';
 import routes from './api/routes.js';
 import web from './api/web.js';
 import ws from './api/ws.js';
+import { registerValidation } from './api/validation.js';
 import { registerErrorHandling, sendError } from './api/errors.js';
 import type { Config } from './config.js';
 import type { BookingEngine } from './domain/engine.js';
@@ -93,8 +94,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // The engine is reached directly; behind a proxy, rate limits would need the proxy's address list here.
     trustProxy: false,
     return503OnClosing: true,
-    // Unknown fields are refused (additionalProperties: false), not silently stripped.
-    ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
@@ -103,6 +102,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     reply.header('x-request-id', request.id);
   });
 
+  // Unknown fields are refused (additionalProperties: false), not stripped; bodies are never coerced.
+  registerValidation(app);
   await app.register(swagger, { openapi: OPENAPI_DOCUMENT });
   registerErrorHandling(app);
   registerReadinessGate(app);

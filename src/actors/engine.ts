@@ -528,7 +528,8 @@ class Engine implements BookingEngine {
   balanceHistory(userId: string): BalanceHistoryView {
     return {
       entries: this.store.history(userId, HISTORY_LIMIT).map((row) => ({
-        entryId: String(row.entry_id), kind: row.kind as 'CHARGE' | 'PAYMENT' | 'REFUND', amount: row.amount, balanceAfter: row.balance_after, at: iso(row.at_ms), reference: row.reference,
+        // The ledger stores signed amounts; the contract's money is never negative, so the kind gives the direction.
+        entryId: String(row.entry_id), kind: row.kind as 'CHARGE' | 'PAYMENT' | 'REFUND', amount: Math.abs(row.amount), balanceAfter: row.balance_after, at: iso(row.at_ms), reference: row.reference,
       })),
     };
   }

@@ -46,7 +46,7 @@ function checkInvariants(model: Model, real: Real): void {
     const balance = engine.getBalance(user).balance;
     expect(balance).toBe(model.balances.get(user) ?? 0);
     expect(balance).toBeGreaterThanOrEqual(0);
-    const ledger = engine.balanceHistory(user).entries.reduce((sum, e) => sum + e.amount, 0);
+    const ledger = engine.balanceHistory(user).entries.reduce((sum, e) => sum + (e.kind === 'PAYMENT' ? -e.amount : e.amount), 0);
     expect(ledger).toBe(balance);
   }
   const house = real.h.engine.stats();

@@ -80,7 +80,7 @@ describe('engine under concurrent commands', () => {
         for (const user of USERS) {
           const balance = harness.engine.getBalance(user).balance;
           expect(balance).toBeGreaterThanOrEqual(0);
-          expect(harness.engine.balanceHistory(user).entries.reduce((sum, e) => sum + e.amount, 0)).toBe(balance);
+          expect(harness.engine.balanceHistory(user).entries.reduce((sum, e) => sum + (e.kind === 'PAYMENT' ? -e.amount : e.amount), 0)).toBe(balance);
           total += balance;
         }
         expect(total).toBe(charged - paid);
