@@ -2,7 +2,8 @@
  * Live seat maps: `GET /v1/schedules/:scheduleId/seats/ws?token=..&queueToken=..`.
  *
  * One engine subscription per schedule, however many sockets watch it: each committed delta is encoded
- * once and written to every socket, so fan-out costs one JSON.stringify plus one frame per socket.
+ * once and written to every socket, so fan-out costs one JSON.stringify plus one frame per socket,
+ * written a slice of sockets per event-loop turn so that a large audience does not stall the server.
  * A socket first gets `seatmap.snapshot`, then `seatmap.delta` per committed change batch. The channel
  * subscribes before the snapshot is read and every socket drops deltas at or below the version it has
  * seen, so nothing is missed or sent twice (the in-memory snapshot may already include a batch whose
@@ -16,10 +17,96 @@ import { encodeMessage, readTokens, WS_CLOSE, type WsClose, type WsConnections, 
 
 interface Subscriber { peer: WsPeer; lastVersion: number }
 
-interface ScheduleChannel {
-  scheduleId: string;
-  unsubscribe: Unsubscribe;
-  subscribers: Set<Subscriber>;
+interface EncodedDelta { version: number; payload: Buffer }
+
+/**
+ * Sockets written per event-loop turn. Writing one delta to 10,000 sockets takes a few hundred ms of
+ * syscalls; in slices, commits and HTTP requests run in between instead of waiting for the whole fan-out.
+ */
+const FANOUT_SLICE_SOCKETS = 500;
+
+/** One schedule's watchers, fed by one engine subscription, with deltas delivered in version order. */
+class ScheduleChannel {
+  readonly subscribers = new Set<Subscriber>();
+  unsubscribe: Unsubscribe = () => undefined;
+  private readonly queued: EncodedDelta[] = [];
+  private draining = false;
+  private closed = false;
+
+  constructor(
+    readonly scheduleId: string,
+    private readonly engine: BookingEngine,
+    private readonly now: () => number,
+  ) {}
+
+  /** Runs inside the engine's publish step: encodes once, never throws back into the engine. */
+  publish(delta: SeatMapDelta): void {
+    if (this.closed) return;
+    const body = { type: 'seatmap.delta', scheduleId: this.scheduleId, version: delta.version, changes: delta.changes };
+    this.queued.push({ version: delta.version, payload: encodeMessage(body, this.now()) });
+    if (!this.draining) this.drain();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.queued.length = 0;
+    this.unsubscribe();
+  }
+
+  /**
+   * Delivers every queued delta to the watchers present now, a slice of sockets per turn, then the
+   * deltas queued meanwhile. Each watcher gets them in version order; one that joined meanwhile has
+   * them in its snapshot already and skips them by version.
+   */
+  private drain(): void {
+    const batch = this.queued.splice(0);
+    if (batch.length === 0 || this.closed) {
+      this.draining = false;
+      return;
+    }
+    this.draining = true;
+    const targets = [...this.subscribers];
+    const sendSlice = (from: number): void => {
+      if (this.closed) {
+        this.draining = false;
+        return;
+      }
+      const to = Math.min(targets.length, from + FANOUT_SLICE_SOCKETS);
+      for (let i = from; i < to; i++) this.deliver(targets[i] as Subscriber, batch);
+      if (to < targets.length) setImmediate(sendSlice, to);
+      else if (this.queued.length > 0) setImmediate(() => this.drain());
+      else this.draining = false;
+    };
+    sendSlice(0);
+  }
+
+  private deliver(subscriber: Subscriber, batch: EncodedDelta[]): void {
+    try {
+      for (const delta of batch) {
+        if (subscriber.peer.isGone) return;
+        if (delta.version <= subscriber.lastVersion) continue;
+        if (delta.version !== subscriber.lastVersion + 1) {
+          // A gap would leave the client's map wrong; a fresh snapshot puts it right again.
+          this.sendSnapshot(subscriber);
+          if (delta.version <= subscriber.lastVersion) continue;
+        }
+        if (!subscriber.peer.sendEncoded(delta.payload)) return;
+        subscriber.lastVersion = delta.version;
+      }
+    } catch {
+      // One broken socket must not stop the fan-out to the others.
+      subscriber.peer.terminate();
+    }
+  }
+
+  /** Sends the current map and moves the watcher's version to it; false when the schedule is unknown. */
+  sendSnapshot(subscriber: Subscriber): boolean {
+    const snapshot = this.engine.getSeatMap(this.scheduleId);
+    if (!snapshot.ok) return false;
+    const { version, seats } = snapshot.value;
+    if (subscriber.peer.send({ type: 'seatmap.snapshot', scheduleId: this.scheduleId, version, seats })) subscriber.lastVersion = version;
+    return true;
+  }
 }
 
 export type JoinRefusal = 'SCHEDULE_NOT_FOUND' | 'SUBSCRIBER_LIMIT';
@@ -34,25 +121,26 @@ export class SeatMapFanout {
     private readonly now: () => number,
   ) {}
 
-  /** Adds the peer to the schedule's channel and sends it the snapshot; null when done, else why not. */
+  /**
+   * Adds the peer to the schedule's channel and sends it the snapshot; null when done, else why not.
+   * The channel's subscription exists before the snapshot is read, so no committed change falls between.
+   */
   join(scheduleId: string, peer: WsPeer): JoinRefusal | null {
     const existing = this.channels.get(scheduleId);
     if (existing !== undefined && existing.subscribers.size >= this.maxSubscribersPerSchedule) return 'SUBSCRIBER_LIMIT';
     const channel = existing ?? this.openChannel(scheduleId);
     if (channel === null) return 'SCHEDULE_NOT_FOUND';
 
-    const snapshot = this.engine.getSeatMap(scheduleId);
-    if (!snapshot.ok) {
+    const subscriber: Subscriber = { peer, lastVersion: -1 };
+    if (!channel.sendSnapshot(subscriber)) {
       this.closeChannelIfIdle(channel);
       return 'SCHEDULE_NOT_FOUND';
     }
-    const subscriber: Subscriber = { peer, lastVersion: snapshot.value.version };
     channel.subscribers.add(subscriber);
     peer.onGone(() => {
       channel.subscribers.delete(subscriber);
       this.closeChannelIfIdle(channel);
     });
-    peer.send({ type: 'seatmap.snapshot', scheduleId, version: snapshot.value.version, seats: snapshot.value.seats });
     return null;
   }
 
@@ -62,15 +150,15 @@ export class SeatMapFanout {
 
   /** Drops every engine subscription (app shutdown). */
   closeAll(): void {
-    for (const channel of this.channels.values()) channel.unsubscribe();
+    for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
   }
 
   private openChannel(scheduleId: string): ScheduleChannel | null {
-    const subscribers = new Set<Subscriber>();
-    const unsubscribe = this.engine.subscribeSeatMap(scheduleId, (delta) => this.publish(scheduleId, subscribers, delta));
+    const channel = new ScheduleChannel(scheduleId, this.engine, this.now);
+    const unsubscribe = this.engine.subscribeSeatMap(scheduleId, (delta) => channel.publish(delta));
     if (unsubscribe === null) return null;
-    const channel: ScheduleChannel = { scheduleId, unsubscribe, subscribers };
+    channel.unsubscribe = unsubscribe;
     this.channels.set(scheduleId, channel);
     return channel;
   }
@@ -78,30 +166,7 @@ export class SeatMapFanout {
   private closeChannelIfIdle(channel: ScheduleChannel): void {
     if (channel.subscribers.size > 0 || this.channels.get(channel.scheduleId) !== channel) return;
     this.channels.delete(channel.scheduleId);
-    channel.unsubscribe();
-  }
-
-  /** Runs inside the engine's publish step: must never throw back into it. */
-  private publish(scheduleId: string, subscribers: Set<Subscriber>, delta: SeatMapDelta): void {
-    let encoded: Buffer | undefined;
-    for (const subscriber of [...subscribers]) {
-      if (delta.version <= subscriber.lastVersion) continue;
-      if (delta.version !== subscriber.lastVersion + 1) {
-        // A gap would leave the client's map wrong; a fresh snapshot puts it right again.
-        this.resync(scheduleId, subscriber);
-        if (delta.version <= subscriber.lastVersion) continue;
-      }
-      encoded ??= encodeMessage({ type: 'seatmap.delta', scheduleId, version: delta.version, changes: delta.changes }, this.now());
-      if (subscriber.peer.sendEncoded(encoded)) subscriber.lastVersion = delta.version;
-    }
-  }
-
-  private resync(scheduleId: string, subscriber: Subscriber): void {
-    const snapshot = this.engine.getSeatMap(scheduleId);
-    if (!snapshot.ok) return;
-    if (subscriber.peer.send({ type: 'seatmap.snapshot', scheduleId, version: snapshot.value.version, seats: snapshot.value.seats })) {
-      subscriber.lastVersion = snapshot.value.version;
-    }
+    channel.close();
   }
 }
 

@@ -55,6 +55,26 @@ describe('WebSocket robustness', () => {
     expect(slow.messages.length).toBeLessThan(1 + 2 * cycles);
   });
 
+  it('given more watchers than one fan-out slice, when a burst of holds commits, then every watcher gets every delta in order', async () => {
+    t = await buildTestApp({ config: { limits: { queueMaxActive: 20 } } });
+    const scheduleId = await createOpenSchedule(t.engine);
+    const fans = await activeFans(t.app, t.engine, t.clock, Array.from({ length: 10 }, (_, i) => `booker${i}`));
+    const viewer = fans[0]!;
+    const watchers = await Promise.all(Array.from({ length: 1_100 }, () => connectInjected(t!.app, seatMapPath(scheduleId, viewer.userToken, viewer.queueToken))));
+    clients.push(...watchers);
+    await Promise.all(watchers.map((watcher) => watcher.next()));
+    const firstVersion = (watchers[0]!.messages[0]!.version as number) + 1;
+
+    const holds = await Promise.all(fans.map((fan, i) => t!.engine.hold({ userId: fan.userId, scheduleId, seatNumbers: [1 + i] })));
+    expect(holds.every((hold) => hold.ok)).toBe(true);
+
+    const expectedVersions = Array.from({ length: fans.length }, (_, i) => firstVersion + i);
+    for (const watcher of watchers) {
+      const messages = await watcher.waitForMessages(1 + fans.length, 10_000);
+      expect(messages.slice(1).map((message) => message.version)).toEqual(expectedVersions);
+    }
+  });
+
   it('given a peer that never answers pings, then it is terminated after a missed heartbeat, while a live peer stays', async () => {
     t = await buildTestApp({ config: { ws: { heartbeatMs: 100 } } });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
