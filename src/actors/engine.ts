@@ -123,6 +123,9 @@ class Engine implements BookingEngine {
     this.persistedQueueNextSeq = Number(this.store.getMeta(QUEUE_NEXT_SEQ_KEY) ?? '0');
     this.queue.room.restoreNextSeq(this.persistedQueueNextSeq);
     this.queue.room.markAllSeen(nowMs);
+    for (const row of this.store.archivedCounts()) {
+      if (row.status === 'EXPIRED' || row.status === 'CANCELLED') this.schedules.endedCounts[row.status] = row.n;
+    }
     this.lastCheckpointAtMs = nowMs;
     this.started = true;
     this.refreshSoldOut();
@@ -599,11 +602,8 @@ class Engine implements BookingEngine {
         }
       }
     }
-    const archived = this.db.prepare('SELECT status, COUNT(*) AS n FROM reservation_archive GROUP BY status').all() as Array<{ status: string; n: number }>;
-    for (const row of archived) {
-      if (row.status === 'EXPIRED') reservations.expired = row.n;
-      if (row.status === 'CANCELLED') reservations.cancelled = row.n;
-    }
+    reservations.expired = this.schedules.endedCounts.EXPIRED;
+    reservations.cancelled = this.schedules.endedCounts.CANCELLED;
     const counts = this.queue.room.counts();
     return {
       queue: { waiting: counts.waiting, active: counts.active, admissionRatePerSecond: this.queue.room.admissionRatePerSecond(this.clock.now()), soldOut: this.soldOutNow },

@@ -32,6 +32,8 @@ export class ScheduleBook {
   private readonly paymentToReservation = new Map<string, string>();
   /** Schedules changed since the last checkpoint. */
   readonly dirty = new Set<string>();
+  /** Reservations that ended without a sale, all time (seeded from the archive at recovery). */
+  readonly endedCounts = { EXPIRED: 0, CANCELLED: 0 };
 
   add(state: ScheduleState): ScheduleActor {
     const actor: ScheduleActor = { state, subscribers: new Set() };
@@ -143,6 +145,7 @@ export class ScheduleBook {
     this.reservationToSchedule.delete(reservation.reservationId);
     actor.state.reservations.delete(reservation.reservationId);
     if (change === null) return;
+    if (reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED') this.endedCounts[reservation.status]++;
     const view: ReservationView = reservationView(actor.state, reservation);
     const endedAtMs = change.journal[change.journal.length - 1]?.atMs ?? reservation.heldAtMs;
     change.write((store) => store.archiveReservation(reservation.reservationId, reservation.userId, reservation.status, JSON.stringify(view), endedAtMs));

@@ -117,6 +117,10 @@ export class Store {
 
   // --- reads ---
 
+  archivedCounts(): Array<{ status: string; n: number }> {
+    return this.db.prepare('SELECT status, COUNT(*) AS n FROM reservation_archive GROUP BY status').all() as Array<{ status: string; n: number }>;
+  }
+
   archivedReservation(reservationId: string): string | undefined {
     return this.archivedStmt.get(reservationId) as string | undefined;
   }

@@ -73,3 +73,19 @@ describe('engine: the waiting room across restarts', () => {
     expect(engine.queueStatus('e', e.ok ? e.value.status.token : '')).toMatchObject({ ok: true, value: { position: 3 } });
   });
 });
+
+describe('engine: stats', () => {
+  it('counts expired and cancelled reservations, also after a restart', async () => {
+    h = await openHarness({ holdTtlMs: 1_000 });
+    const { scheduleId } = await createOpenSchedule(h.engine, h.clock.now());
+    const a = await h.engine.hold({ userId: 'a', scheduleId, seatNumbers: [1] });
+    await h.engine.hold({ userId: 'b', scheduleId, seatNumbers: [2] });
+    if (!a.ok) throw new Error(a.error.code);
+    await h.engine.cancelReservation('a', a.value.reservationId);
+    await h.advance(1_000);
+    expect(h.engine.stats().reservations).toMatchObject({ held: 0, expired: 1, cancelled: 1 });
+    const engine = await h.reopen();
+    expect(engine.stats().reservations).toMatchObject({ held: 0, expired: 1, cancelled: 1 });
+    expect(engine.stats().seats).toMatchObject({ available: 50, held: 0, confirmed: 0 });
+  });
+});
