@@ -24,19 +24,21 @@ export const ReservationStatus = Type.Union([
 ]);
 
 // Headers. Both are optional in the schema so that a missing one gets the contract's own code
-// (QUEUE_TOKEN_INVALID) from the gate rather than a generic validation error.
+// (QUEUE_TOKEN_INVALID) from the gate rather than a generic validation error; for the same reason the
+// queue token has no length limit here (the gate refuses an absurd one as QUEUE_TOKEN_INVALID).
 export const QUEUE_TOKEN_HEADER = 'x-queue-token';
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-export const QueueTokenHeaders = Type.Object({
-  [QUEUE_TOKEN_HEADER]: Type.Optional(Type.String({ description: 'Your ACTIVE queue token', maxLength: 256 })),
+const QueueTokenHeader = Type.String({ description: 'Your ACTIVE queue token' });
+const IdempotencyKeyHeader = Type.String({
+  minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$',
+  description: '1..255 visible ASCII characters; a repeat with the same body replays the first answer',
 });
+export const QueueTokenHeaders = Type.Object({ [QUEUE_TOKEN_HEADER]: Type.Optional(QueueTokenHeader) });
 export const IdempotentQueueGatedHeaders = Type.Object({
-  [QUEUE_TOKEN_HEADER]: Type.Optional(Type.String({ description: 'Your ACTIVE queue token', maxLength: 256 })),
-  [IDEMPOTENCY_KEY_HEADER]: Type.Optional(Type.String({ description: '1..255 visible ASCII characters' })),
+  [QUEUE_TOKEN_HEADER]: Type.Optional(QueueTokenHeader),
+  [IDEMPOTENCY_KEY_HEADER]: Type.Optional(IdempotencyKeyHeader),
 });
-export const IdempotentHeaders = Type.Object({
-  [IDEMPOTENCY_KEY_HEADER]: Type.Optional(Type.String({ description: '1..255 visible ASCII characters' })),
-});
+export const IdempotentHeaders = Type.Object({ [IDEMPOTENCY_KEY_HEADER]: Type.Optional(IdempotencyKeyHeader) });
 
 // Security requirements, named as in the OpenAPI components app.ts declares.
 export const USER_SECURITY = [{ bearerAuth: [] }];
