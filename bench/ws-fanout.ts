@@ -5,7 +5,9 @@
  * a forked child so that client work and memory do not count against the server. Measured:
  * - delivery: from the moment the change is submitted (engine.hold / engine.cancelReservation) to the
  *   arrival of the delta at the first, median, 99th percentile and last socket, per round;
- * - commitMs: submit -> commit acknowledged (the delta is published right after the commit);
+ * - ackMs: submit -> the caller's await resumes (the delta is published at the commit, just before);
+ * - serverCpuMs: CPU time (user + system) the server process spent from the submit to the last delivery:
+ *   the commit plus writing the delta to every socket, a figure less at the mercy of a busy machine;
  * - memory per connected socket on the server: (after connecting - before) / N, after a full GC.
  * Times across the two processes use performance.timeOrigin + performance.now() (same machine clock).
  *
@@ -14,7 +16,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -38,7 +40,8 @@ export interface WsFanoutOptions {
 export interface FanoutRound {
   change: 'hold' | 'cancel';
   version: number;
-  commitMs: number;
+  ackMs: number;
+  serverCpuMs: number;
   firstDeliveryMs: number;
   p50DeliveryMs: number;
   p99DeliveryMs: number;
@@ -52,6 +55,8 @@ export interface WsFanoutResult {
   rounds: FanoutRound[];
   medianLastDeliveryMs: number;
   maxLastDeliveryMs: number;
+  medianServerCpuMs: number;
+  loadAverage1m: number;
   memory: { heapAndExternalBytesPerSocket: number; rssBytesPerSocket: number; rssBeforeMb: number; rssAfterMb: number };
   node: string;
 }
@@ -185,6 +190,7 @@ export async function runWsFanout(overrides: Partial<WsFanoutOptions> = {}): Pro
       send(child, { kind: 'expect', version });
       await new Promise((resolve) => setTimeout(resolve, 100));
       const change: FanoutRound['change'] = reservationId === undefined ? 'hold' : 'cancel';
+      const cpuBefore = process.cpuUsage();
       const startedAt = wallClockMs();
       if (reservationId === undefined) {
         const held = await engine.hold({ userId: bookerId, scheduleId, seatNumbers: [1 + (round % 50)] });
@@ -197,10 +203,12 @@ export async function runWsFanout(overrides: Partial<WsFanoutOptions> = {}): Pro
       }
       const committedAt = wallClockMs();
       const delivered = await nextMessage(child, 'delivered', 60_000);
+      const cpu = process.cpuUsage(cpuBefore);
       const arrivals = delivered.arrivalsMs.map((at) => at - startedAt).sort((a, b) => a - b);
       rounds.push({
         change, version,
-        commitMs: round2(committedAt - startedAt),
+        ackMs: round2(committedAt - startedAt),
+        serverCpuMs: round2((cpu.user + cpu.system) / 1000),
         firstDeliveryMs: round2(arrivals[0] ?? Number.NaN),
         p50DeliveryMs: round2(percentile(arrivals, 0.5)),
         p99DeliveryMs: round2(percentile(arrivals, 0.99)),
@@ -217,6 +225,8 @@ export async function runWsFanout(overrides: Partial<WsFanoutOptions> = {}): Pro
       rounds,
       medianLastDeliveryMs: round2(median(lasts)),
       maxLastDeliveryMs: round2(Math.max(...lasts)),
+      medianServerCpuMs: round2(median(rounds.map((round) => round.serverCpuMs))),
+      loadAverage1m: round2(loadavg()[0] ?? 0),
       memory: {
         heapAndExternalBytesPerSocket: Math.round((after.heapUsed + after.external - before.heapUsed - before.external) / connected.sockets),
         rssBytesPerSocket: Math.round((after.rss - before.rss) / connected.sockets),
@@ -313,10 +323,11 @@ if (isEntryPoint && process.argv.includes('--clients')) {
   } else {
     process.stdout.write(`sockets ${result.sockets} (connected in ${result.connectSeconds} s), node ${result.node}\n`);
     for (const round of result.rounds) {
-      process.stdout.write(`  v${round.version} ${round.change.padEnd(6)} commit ${round.commitMs} ms, `
+      process.stdout.write(`  v${round.version} ${round.change.padEnd(6)} ack ${round.ackMs} ms, server CPU ${round.serverCpuMs} ms, `
         + `delivered first ${round.firstDeliveryMs} / p50 ${round.p50DeliveryMs} / p99 ${round.p99DeliveryMs} / last ${round.lastDeliveryMs} ms\n`);
     }
-    process.stdout.write(`change -> last delivery: median ${result.medianLastDeliveryMs} ms, max ${result.maxLastDeliveryMs} ms\n`);
+    process.stdout.write(`change -> last delivery: median ${result.medianLastDeliveryMs} ms, max ${result.maxLastDeliveryMs} ms; `
+      + `server CPU per fan-out: median ${result.medianServerCpuMs} ms (1-minute load average ${result.loadAverage1m})\n`);
     process.stdout.write(`server memory per connected socket: ${(result.memory.heapAndExternalBytesPerSocket / 1024).toFixed(1)} KiB heap+external, `
       + `${(result.memory.rssBytesPerSocket / 1024).toFixed(1)} KiB RSS (rss ${result.memory.rssBeforeMb} -> ${result.memory.rssAfterMb} MB)\n`);
   }

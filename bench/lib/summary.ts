@@ -1,0 +1,67 @@
+/** Medians over rounds and the baseline-vs-subject comparisons every target is judged on. */
+import type { LoadResult } from './load.js';
+import { median, ratioText, round, roundsText } from './stats.js';
+import type { Metric, TargetOutcome } from './types.js';
+
+export interface LoadSummary {
+  label: string;
+  okPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  failures: number;
+  serverCpuPercent: number;
+  loadGeneratorCpuPercent: number;
+  rounds: LoadResult[];
+}
+
+export function summarize(label: string, results: readonly LoadResult[]): LoadSummary {
+  return {
+    label,
+    okPerSecond: round(median(results.map((r) => r.okPerSecond))),
+    p50Ms: round(median(results.map((r) => r.p50Ms)), 2),
+    p99Ms: round(median(results.map((r) => r.p99Ms)), 2),
+    failures: results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
+    serverCpuPercent: round(median(results.map((r) => r.serverCpuPercent))),
+    loadGeneratorCpuPercent: round(median(results.map((r) => r.loadGeneratorCpuPercent))),
+    rounds: [...results],
+  };
+}
+
+/** Three rows per load: throughput, p50, p99, with per-round values and CPU in the detail. */
+export function loadMetrics(summary: LoadSummary): Metric[] {
+  const failures = summary.failures === 0 ? '' : `; ${summary.failures} non-2xx/errors over all rounds`;
+  return [
+    {
+      name: `${summary.label}: throughput`, value: summary.okPerSecond, unit: 'req/s',
+      detail: `rounds ${roundsText(summary.rounds.map((r) => r.okPerSecond))}; CPU server ${summary.serverCpuPercent}% / load generator ${summary.loadGeneratorCpuPercent}%${failures}`,
+    },
+    { name: `${summary.label}: p50 latency`, value: summary.p50Ms, unit: 'ms', detail: `rounds ${roundsText(summary.rounds.map((r) => r.p50Ms), 2)}` },
+    { name: `${summary.label}: p99 latency`, value: summary.p99Ms, unit: 'ms', detail: `rounds ${roundsText(summary.rounds.map((r) => r.p99Ms), 2)}` },
+  ];
+}
+
+/** subject req/s >= minRatio x baseline req/s, both medians of the same run's alternated rounds. */
+export function throughputTarget(target: string, subject: LoadSummary, baseline: LoadSummary, minRatio: number): TargetOutcome {
+  const ratio = baseline.okPerSecond > 0 ? subject.okPerSecond / baseline.okPerSecond : null;
+  return {
+    target,
+    measured: `${subject.okPerSecond.toLocaleString('en-US')} vs ${baseline.okPerSecond.toLocaleString('en-US')} req/s`,
+    ratio: ratio === null ? null : round(ratio, 3),
+    threshold: `>= ${minRatio.toFixed(2)}`,
+    met: ratio !== null && ratio >= minRatio && subject.failures === 0,
+  };
+}
+
+/** subject p99 <= maxRatio x baseline p99. */
+export function latencyTarget(target: string, subject: LoadSummary, baseline: LoadSummary, maxRatio: number): TargetOutcome {
+  const ratio = baseline.p99Ms > 0 ? subject.p99Ms / baseline.p99Ms : null;
+  return {
+    target,
+    measured: `p99 ${subject.p99Ms} vs ${baseline.p99Ms} ms`,
+    ratio: ratio === null ? null : round(ratio, 3),
+    threshold: `<= ${maxRatio.toFixed(2)}`,
+    met: ratio !== null && ratio <= maxRatio,
+  };
+}
+
+export { ratioText };

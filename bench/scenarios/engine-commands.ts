@@ -1,0 +1,66 @@
+/**
+ * Scenario 5, the engine in process (no HTTP): durable commands per second through createEngine with
+ * group commit (holds, cancels, payments), vs raw better-sqlite3 batched inserts at the same
+ * synchronous setting and batch size. Target: engine >= 50% of raw.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { median, round, roundsText } from '../lib/stats.js';
+import type { Metric, RunContext, Scenario, ScenarioResult, TargetOutcome } from '../lib/types.js';
+import { runWorker } from '../lib/worker.js';
+import type { EngineCommandsArgs, EngineCommandsResult } from '../workers/engine-commands.js';
+
+const ENGINE_TARGET_RATIO = 0.5;
+const CONCURRENCY = 64;
+
+function target(label: string, engineRate: number, rawRate: number): TargetOutcome {
+  const ratio = rawRate > 0 ? engineRate / rawRate : null;
+  return {
+    target: label,
+    measured: `${engineRate.toLocaleString('en-US')} commands/s vs ${rawRate.toLocaleString('en-US')} rows/s`,
+    ratio: ratio === null ? null : round(ratio, 3),
+    threshold: `>= ${ENGINE_TARGET_RATIO.toFixed(2)}`,
+    met: ratio !== null && ratio >= ENGINE_TARGET_RATIO,
+  };
+}
+
+async function run(context: RunContext): Promise<ScenarioResult> {
+  const { options } = context;
+  const results: EngineCommandsResult[] = [];
+  for (const durability of ['FULL', 'NORMAL'] as const) {
+    const dbDir = join(context.tmpDir, `engine-${durability}`);
+    mkdirSync(dbDir, { recursive: true });
+    const args: EngineCommandsArgs = { dbDir, durability, rounds: options.rounds, durationMs: options.durationSeconds * 1000, warmupMs: 1_000, concurrency: CONCURRENCY };
+    results.push(await runWorker<EngineCommandsResult>(context.rootDir, 'engine-commands.ts', args, { log: context.log }));
+  }
+  const metrics: Metric[] = [];
+  const targets: TargetOutcome[] = [];
+  for (const r of results) {
+    const hc = median(r.holdCancel.map((x) => x.commandsPerSecond));
+    const buy = median(r.purchase.map((x) => x.commandsPerSecond));
+    const raw = median(r.raw.map((x) => x.rowsPerSecond));
+    metrics.push(
+      { name: `${r.durability}: engine hold + cancel`, value: round(hc), unit: 'commands/s', detail: `rounds ${roundsText(r.holdCancel.map((x) => x.commandsPerSecond))}; ${median(r.holdCancel.map((x) => x.meanCommandsPerCommit))} commands per commit, ${median(r.holdCancel.map((x) => x.meanCommitMs))} ms per commit` },
+      { name: `${r.durability}: engine hold + pay`, value: round(buy), unit: 'commands/s', detail: `rounds ${roundsText(r.purchase.map((x) => x.commandsPerSecond))}; ${median(r.purchase.map((x) => x.meanCommandsPerCommit))} commands per commit, ${median(r.purchase.map((x) => x.meanCommitMs))} ms per commit` },
+      { name: `${r.durability}: raw better-sqlite3 batched inserts`, value: round(raw), unit: 'rows/s', detail: `rounds ${roundsText(r.raw.map((x) => x.rowsPerSecond))}; batches of ${r.raw.map((x) => x.batchSize).join('/')} rows of ${r.raw[0]?.rowBytes ?? '?'} B (the engine's batch size and row size that round)` },
+    );
+    targets.push(
+      target(`engine: hold+cancel at ${r.durability} >= 50% of raw inserts`, round(hc), round(raw)),
+      target(`engine: hold+pay at ${r.durability} >= 50% of raw inserts`, round(buy), round(raw)),
+    );
+  }
+  return {
+    id: 'engine',
+    title: '5. Engine in process (no HTTP): durable commands vs raw SQLite',
+    metrics,
+    targets,
+    notes: [
+      `${CONCURRENCY} callers with one command in flight each; a command counts when its promise resolves, i.e. after its group commit. ${options.rounds} round(s) of ${options.durationSeconds} s alternating engine hold+cancel, raw inserts, engine hold+pay; medians.`,
+      'Raw baseline: the same schema opened by src/persistence/database.ts (same pragmas), one transaction per batch of N INSERTs into journal, back to back, where N is the mean commands per commit the engine reached in that round and the row size is the engine\'s mean journal row.',
+      'Hold+pay uses a fresh charged user and a fresh seat per purchase (charges are made before the timed run).',
+    ],
+    raw: results,
+  };
+}
+
+export const enginePathScenario: Scenario = { id: 'engine', title: 'Engine in process', run };

@@ -1,0 +1,40 @@
+/** Engine set-up shared by the in-process workers: limits that never get in a benchmark's way, catalogue helpers. */
+import { createEngine } from '../../src/actors/engine.js';
+import { DEFAULT_LIMITS, type BookingEngine } from '../../src/domain/engine.js';
+
+const DAY_MS = 86_400_000;
+const SCHEDULES_PER_CONCERT_MAX = 100;
+
+export function createBenchEngine(dbPath: string, durability: 'FULL' | 'NORMAL', queueMaxActive = 1_000_000): BookingEngine {
+  return createEngine({
+    dbPath,
+    durability,
+    limits: { ...DEFAULT_LIMITS, queueMaxActive, queueActiveTtlMs: DAY_MS, queueWaitingIdleMs: DAY_MS },
+    onFatal: (error) => {
+      process.stderr.write(`engine commit failed: ${String(error)}\n`);
+      process.exit(1);
+    },
+  });
+}
+
+/** `count` 50-seat schedules (default seat map), booking open now, in concerts of up to 100 schedules. */
+export async function createSchedules(engine: BookingEngine, count: number): Promise<string[]> {
+  const startsAtMs = Date.now() + 30 * DAY_MS;
+  const ids: string[] = [];
+  for (let made = 0; made < count; made += SCHEDULES_PER_CONCERT_MAX) {
+    const size = Math.min(SCHEDULES_PER_CONCERT_MAX, count - made);
+    const result = await engine.createConcert({
+      title: `Bench ${made / SCHEDULES_PER_CONCERT_MAX + 1}`,
+      venue: 'Bench hall',
+      schedules: Array.from({ length: size }, (_, i) => ({ startsAt: new Date(startsAtMs + (made + i) * 60_000).toISOString() })),
+    });
+    if (!result.ok) throw new Error(`createConcert: ${result.error.code}`);
+    ids.push(...result.value.schedules.map((s) => s.scheduleId));
+  }
+  return ids;
+}
+
+export function unwrapOk<T>(what: string, result: { ok: true; value: T } | { ok: false; error: { code: string } }): T {
+  if (!result.ok) throw new Error(`${what}: ${result.error.code}`);
+  return result.value;
+}

@@ -1,0 +1,195 @@
+/**
+ * Worker for scenario 5: durable commands per second through createEngine (no HTTP), with group commit,
+ * against raw better-sqlite3 batched inserts into the same journal table at the same synchronous
+ * setting and the same batch size the engine reached. Runs alternate: engine hold+cancel, raw, engine
+ * hold+pay, per round.
+ *
+ * Usage: node --import tsx bench/workers/engine-commands.ts '{"dbDir":..,"durability":"FULL",...}'
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BookingEngine } from '../../src/domain/engine.js';
+import { openDatabase } from '../../src/persistence/database.js';
+import { workerMain } from '../lib/worker.js';
+import { createBenchEngine, createSchedules, unwrapOk } from './bench-engine.js';
+
+export interface EngineCommandsArgs {
+  dbDir: string;
+  durability: 'FULL' | 'NORMAL';
+  rounds: number;
+  durationMs: number;
+  warmupMs: number;
+  /** Commands in flight at once (one per simulated caller). */
+  concurrency: number;
+}
+
+export interface CommandRun {
+  commandsPerSecond: number;
+  commands: number;
+  seconds: number;
+  commits: number;
+  meanCommandsPerCommit: number;
+  meanCommitMs: number;
+}
+
+export interface RawRun { rowsPerSecond: number; rows: number; seconds: number; batchSize: number; rowBytes: number }
+
+export interface EngineCommandsResult {
+  durability: 'FULL' | 'NORMAL';
+  concurrency: number;
+  holdCancel: CommandRun[];
+  purchase: CommandRun[];
+  raw: RawRun[];
+}
+
+const SEATS_PER_SCHEDULE = 50;
+const BALANCE = 1_000_000;
+
+interface Slot { userId: string; scheduleId: string; seatNumber: number }
+
+function slots(prefix: string, count: number, scheduleIds: readonly string[]): Slot[] {
+  return Array.from({ length: count }, (_, i) => ({ userId: `${prefix}-${i}`, scheduleId: scheduleIds[Math.floor(i / SEATS_PER_SCHEDULE)] as string, seatNumber: (i % SEATS_PER_SCHEDULE) + 1 }));
+}
+
+class CommitMeter {
+  commits = 0;
+  commands = 0;
+  commitMs = 0;
+  constructor(engine: BookingEngine) {
+    engine.observe({ committed: (batch) => {
+      this.commits++;
+      this.commands += batch.commands;
+      this.commitMs += batch.durationMs;
+    } });
+  }
+  reset(): void {
+    this.commits = 0;
+    this.commands = 0;
+    this.commitMs = 0;
+  }
+}
+
+async function timed(meter: CommitMeter, body: (deadline: number) => Promise<number>, durationMs: number): Promise<CommandRun> {
+  meter.reset();
+  const startedAt = performance.now();
+  const commands = await body(startedAt + durationMs);
+  const seconds = (performance.now() - startedAt) / 1000;
+  return {
+    commandsPerSecond: Math.round(commands / seconds),
+    commands,
+    seconds: Math.round(seconds * 100) / 100,
+    commits: meter.commits,
+    meanCommandsPerCommit: meter.commits === 0 ? 0 : Math.round((meter.commands / meter.commits) * 10) / 10,
+    meanCommitMs: meter.commits === 0 ? 0 : Math.round((meter.commitMs / meter.commits) * 1000) / 1000,
+  };
+}
+
+/** Each caller holds its own seat, then cancels it, until the deadline. */
+async function holdCancel(engine: BookingEngine, callers: readonly Slot[], deadline: number): Promise<number> {
+  let commands = 0;
+  await Promise.all(callers.map(async (slot) => {
+    while (performance.now() < deadline) {
+      const held = unwrapOk('hold', await engine.hold({ userId: slot.userId, scheduleId: slot.scheduleId, seatNumbers: [slot.seatNumber] }));
+      unwrapOk('cancel', await engine.cancelReservation(slot.userId, held.reservationId));
+      commands += 2;
+    }
+  }));
+  return commands;
+}
+
+/** Each caller buys with a fresh user and seat (hold, then pay) until the deadline or the slots run out. */
+async function purchase(engine: BookingEngine, pool: readonly Slot[], concurrency: number, deadline: number): Promise<number> {
+  let commands = 0;
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < deadline && next < pool.length) {
+      const slot = pool[next++] as Slot;
+      const held = unwrapOk('hold', await engine.hold({ userId: slot.userId, scheduleId: slot.scheduleId, seatNumbers: [slot.seatNumber] }));
+      unwrapOk('pay', await engine.pay({ userId: slot.userId, reservationId: held.reservationId }));
+      commands += 2;
+    }
+  }));
+  return commands;
+}
+
+async function purchasePool(engine: BookingEngine, tag: string, count: number): Promise<Slot[]> {
+  const scheduleIds = await createSchedules(engine, Math.ceil(count / SEATS_PER_SCHEDULE));
+  const pool = slots(tag, count, scheduleIds);
+  for (let i = 0; i < pool.length; i += 1_000) {
+    await Promise.all(pool.slice(i, i + 1_000).map(async (slot) => unwrapOk('charge', await engine.charge({ userId: slot.userId, amount: BALANCE }))));
+  }
+  return pool;
+}
+
+/** The engine's own journal rows, for the raw baseline's row size. */
+function meanJournalRowBytes(dbPath: string): number {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const bytes = db.prepare('SELECT AVG(LENGTH(data) + LENGTH(stream) + LENGTH(type)) FROM (SELECT data, stream, type FROM journal ORDER BY seq DESC LIMIT 10000)').pluck().get() as number | null;
+    return Math.max(32, Math.round(bytes ?? 200));
+  } finally {
+    db.close();
+  }
+}
+
+/** Raw better-sqlite3: one transaction per batch of `batchSize` journal inserts, back to back. */
+function rawInserts(dbPath: string, durability: 'FULL' | 'NORMAL', batchSize: number, rowBytes: number, durationMs: number, startSeq: number): RawRun & { lastSeq: number } {
+  const db = openDatabase(dbPath, durability);
+  try {
+    const insert = db.prepare('INSERT INTO journal (seq, at_ms, stream, type, data) VALUES (?, ?, ?, ?, ?)');
+    const data = JSON.stringify({ pad: 'x'.repeat(Math.max(0, rowBytes - 40)) });
+    let seq = startSeq;
+    const batch = db.transaction((count: number) => {
+      const atMs = Date.now();
+      for (let i = 0; i < count; i++) insert.run(++seq, atMs, 'schedule:sch_rawRawRawRaw12', 'reservation.held', data);
+    });
+    const startedAt = performance.now();
+    const deadline = startedAt + durationMs;
+    let rows = 0;
+    while (performance.now() < deadline) {
+      batch(batchSize);
+      rows += batchSize;
+    }
+    const seconds = (performance.now() - startedAt) / 1000;
+    return { rowsPerSecond: Math.round(rows / seconds), rows, seconds: Math.round(seconds * 100) / 100, batchSize, rowBytes, lastSeq: seq };
+  } finally {
+    db.close();
+  }
+}
+
+async function main(args: EngineCommandsArgs): Promise<EngineCommandsResult> {
+  const enginePath = join(args.dbDir, `engine-${args.durability}.db`);
+  const rawPath = join(args.dbDir, `raw-${args.durability}.db`);
+  const engine = createBenchEngine(enginePath, args.durability);
+  await engine.start();
+  const meter = new CommitMeter(engine);
+  const callers = slots(`hc-${args.durability}`, args.concurrency, await createSchedules(engine, Math.ceil(args.concurrency / SEATS_PER_SCHEDULE)));
+
+  const result: EngineCommandsResult = { durability: args.durability, concurrency: args.concurrency, holdCancel: [], purchase: [], raw: [] };
+  const warm = await timed(meter, (deadline) => holdCancel(engine, callers, deadline), args.warmupMs);
+  let rawSeq = 0;
+  rawSeq = rawInserts(rawPath, args.durability, Math.max(1, Math.round(warm.meanCommandsPerCommit)), 200, args.warmupMs, rawSeq).lastSeq;
+  const warmPool = await purchasePool(engine, `warm-${args.durability}`, args.concurrency * 4);
+  await timed(meter, (deadline) => purchase(engine, warmPool, args.concurrency, deadline), args.warmupMs);
+
+  for (let round = 0; round < args.rounds; round++) {
+    const hc = await timed(meter, (deadline) => holdCancel(engine, callers, deadline), args.durationMs);
+    result.holdCancel.push(hc);
+    process.stderr.write(`r${round + 1} engine hold+cancel ${args.durability}: ${hc.commandsPerSecond} commands/s, ${hc.meanCommandsPerCommit} per commit, ${hc.meanCommitMs} ms per commit\n`);
+
+    const raw = rawInserts(rawPath, args.durability, Math.max(1, Math.round(hc.meanCommandsPerCommit)), meanJournalRowBytes(enginePath), args.durationMs, rawSeq);
+    rawSeq = raw.lastSeq;
+    result.raw.push({ rowsPerSecond: raw.rowsPerSecond, rows: raw.rows, seconds: raw.seconds, batchSize: raw.batchSize, rowBytes: raw.rowBytes });
+    process.stderr.write(`r${round + 1} raw inserts ${args.durability}: ${raw.rowsPerSecond} rows/s in batches of ${raw.batchSize} (${raw.rowBytes} B)\n`);
+
+    const wanted = Math.round((hc.commandsPerSecond / 2) * (args.durationMs / 1000) * 1.3);
+    const pool = await purchasePool(engine, `buy-${args.durability}-${round}`, Math.min(200_000, Math.max(args.concurrency * 4, wanted)));
+    const buy = await timed(meter, (deadline) => purchase(engine, pool, args.concurrency, deadline), args.durationMs);
+    result.purchase.push(buy);
+    process.stderr.write(`r${round + 1} engine hold+pay ${args.durability}: ${buy.commandsPerSecond} commands/s, ${buy.meanCommandsPerCommit} per commit\n`);
+  }
+  await engine.close();
+  return result;
+}
+
+void workerMain(main);
