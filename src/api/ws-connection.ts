@@ -21,8 +21,9 @@
  * 44xx mirror the HTTP status of the same code in the REST contract. The tokens themselves are never
  * logged here; the app's logger redacts them from request URLs.
  */
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifySchema } from 'fastify';
 import WebSocket from 'ws';
+import { errorResponseSchema, sendError } from './errors.js';
 
 export interface WsClose { readonly code: number; readonly reason: string }
 
@@ -36,6 +37,40 @@ export const WS_CLOSE = {
   QUEUE_NOT_ACTIVE: { code: 4403, reason: 'QUEUE_NOT_ACTIVE' },
   SCHEDULE_NOT_FOUND: { code: 4404, reason: 'SCHEDULE_NOT_FOUND' },
 } as const satisfies Record<string, WsClose>;
+
+/**
+ * OpenAPI description shared by both endpoints. The tokens are optional in the schema on purpose: a
+ * missing token must reach the handler and be refused with its close code, not with an HTTP 400.
+ */
+export function wsRouteSchema(schema: { tags: string[]; summary: string; description: string; params?: FastifySchema['params'] }): FastifySchema {
+  return {
+    ...schema,
+    querystring: {
+      type: 'object',
+      properties: {
+        token: { type: 'string', description: 'User token (JWT); browsers cannot set headers on a WebSocket' },
+        queueToken: { type: 'string', description: 'Queue token' },
+      },
+    },
+    response: {
+      101: { description: 'Switching Protocols: the WebSocket is open; messages and close codes as described above', type: 'null' },
+      426: { ...errorResponseSchema, description: 'A plain GET without `Upgrade: websocket`' },
+    },
+  };
+}
+
+/** A plain HTTP GET on a WebSocket endpoint: 426 Upgrade Required in the contract's error shape. */
+export function upgradeRequired(reply: FastifyReply): FastifyReply {
+  reply.header('upgrade', 'websocket');
+  return sendError(reply, { code: 'VALIDATION_ERROR', message: 'This is a WebSocket endpoint: connect with an `Upgrade: websocket` request.' }, 426);
+}
+
+export const WS_CLOSE_CODES_MARKDOWN = [
+  'Close codes: 1000 QUEUE_TOKEN_ENDED (queue socket, the token ended), 1001 server shutting down,',
+  '1006 (no frame) dropped for a missed pong or as a slow consumer, 1009 client message too large,',
+  '1011 INTERNAL_ERROR, 1013 try again later (schedule has its maximum of watchers),',
+  '4401 UNAUTHENTICATED, 4401 QUEUE_TOKEN_INVALID, 4403 QUEUE_NOT_ACTIVE, 4404 SCHEDULE_NOT_FOUND.',
+].join(' ');
 
 /** The two tokens a socket authenticates with; absent or non-string values become undefined. */
 export interface WsTokens { userToken: string | undefined; queueToken: string | undefined }

@@ -12,18 +12,32 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type WebSocket from 'ws';
 import type { QueueStatusView } from '../domain/views.js';
-import { readTokens, WS_CLOSE, type WsConnections, type WsPeer } from './ws-connection.js';
+import { readTokens, upgradeRequired, WS_CLOSE, WS_CLOSE_CODES_MARKDOWN, wsRouteSchema, type WsConnections, type WsPeer } from './ws-connection.js';
 
 export function registerQueueRoute(app: FastifyInstance, connections: WsConnections): void {
-  app.get('/queue/ws', { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
-    const peer = connections.accept(socket);
-    if (peer.isGone) return;
-    try {
-      watchQueueToken(app, request, peer);
-    } catch (error) {
-      request.log.error({ err: error }, 'queue websocket setup failed');
-      peer.close(WS_CLOSE.INTERNAL_ERROR);
-    }
+  app.route({
+    method: 'GET',
+    url: '/queue/ws',
+    schema: wsRouteSchema({
+      tags: ['queue'],
+      summary: 'Live place in line (WebSocket): queue.status at once, then on every change',
+      description: 'Pushes `{ type: "queue.status", ...status body, serverTime }` on connect, at once when the status '
+        + 'changes (admission to ACTIVE), and when the position moves, at most once per queue tick (1 s). An open '
+        + 'socket counts as presence: a waiting token is not dropped as idle while connected. When the token ends the '
+        + 'last message is `{ type: "queue.ended", token, reason: "PAID"|"ACTIVE_EXPIRED"|"LEFT"|"IDLE_DROPPED", '
+        + 'serverTime }`, then close 1000. ' + WS_CLOSE_CODES_MARKDOWN,
+    }),
+    handler: (_request, reply) => upgradeRequired(reply),
+    wsHandler: (socket: WebSocket, request: FastifyRequest) => {
+      const peer = connections.accept(socket);
+      if (peer.isGone) return;
+      try {
+        watchQueueToken(app, request, peer);
+      } catch (error) {
+        request.log.error({ err: error }, 'queue websocket setup failed');
+        peer.close(WS_CLOSE.INTERNAL_ERROR);
+      }
+    },
   });
 }
 

@@ -13,7 +13,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type WebSocket from 'ws';
 import type { BookingEngine, Unsubscribe } from '../domain/engine.js';
 import type { SeatMapDelta } from '../domain/views.js';
-import { encodeMessage, readTokens, WS_CLOSE, type WsClose, type WsConnections, type WsPeer } from './ws-connection.js';
+import {
+  encodeMessage, readTokens, upgradeRequired, WS_CLOSE, WS_CLOSE_CODES_MARKDOWN, wsRouteSchema,
+  type WsClose, type WsConnections, type WsPeer,
+} from './ws-connection.js';
 
 interface Subscriber { peer: WsPeer; lastVersion: number }
 
@@ -174,21 +177,36 @@ interface SeatMapParams { scheduleId: string }
 
 /** Registers the seat-map route on the (prefixed, websocket-enabled) plugin instance. */
 export function registerSeatMapRoute(app: FastifyInstance, connections: WsConnections, fanout: SeatMapFanout): void {
-  app.get<{ Params: SeatMapParams }>('/schedules/:scheduleId/seats/ws', { websocket: true }, (socket: WebSocket, request: FastifyRequest<{ Params: SeatMapParams }>) => {
-    const peer = connections.accept(socket);
-    if (peer.isGone) return;
-    try {
-      const refusal = admitSeatMapPeer(app, request);
-      if (refusal !== null) {
-        peer.close(refusal);
-        return;
+  app.route<{ Params: SeatMapParams }>({
+    method: 'GET',
+    url: '/schedules/:scheduleId/seats/ws',
+    schema: wsRouteSchema({
+      tags: ['concerts'],
+      summary: 'Live seat map (WebSocket): a snapshot, then one delta per committed change batch',
+      description: 'Queue-gated like GET /v1/schedules/{scheduleId}/seats, with both tokens in the query string. '
+        + 'Sends `{ type: "seatmap.snapshot", scheduleId, version, seats, serverTime }` first, then '
+        + '`{ type: "seatmap.delta", scheduleId, version, changes: [{ seatNumber, status }], serverTime }` for every '
+        + 'committed change batch (holds, expiries, cancellations, payments); `version` rises by exactly 1, so a '
+        + 'client that sees a gap reconnects for a fresh snapshot. ' + WS_CLOSE_CODES_MARKDOWN,
+      params: { type: 'object', properties: { scheduleId: { type: 'string' } }, required: ['scheduleId'] },
+    }),
+    handler: (_request, reply) => upgradeRequired(reply),
+    wsHandler: (socket: WebSocket, request: FastifyRequest<{ Params: SeatMapParams }>) => {
+      const peer = connections.accept(socket);
+      if (peer.isGone) return;
+      try {
+        const refusal = admitSeatMapPeer(app, request);
+        if (refusal !== null) {
+          peer.close(refusal);
+          return;
+        }
+        const joinRefusal = fanout.join(request.params.scheduleId, peer);
+        if (joinRefusal !== null) peer.close(WS_CLOSE[joinRefusal]);
+      } catch (error) {
+        request.log.error({ err: error, scheduleId: request.params.scheduleId }, 'seat-map websocket setup failed');
+        peer.close(WS_CLOSE.INTERNAL_ERROR);
       }
-      const joinRefusal = fanout.join(request.params.scheduleId, peer);
-      if (joinRefusal !== null) peer.close(WS_CLOSE[joinRefusal]);
-    } catch (error) {
-      request.log.error({ err: error, scheduleId: request.params.scheduleId }, 'seat-map websocket setup failed');
-      peer.close(WS_CLOSE.INTERNAL_ERROR);
-    }
+    },
   });
 }
 

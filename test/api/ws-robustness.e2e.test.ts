@@ -96,6 +96,16 @@ describe('WebSocket robustness', () => {
     expect(healthy.socket.readyState).toBe(WebSocket.OPEN);
   });
 
+  it('given a plain HTTP GET on a WebSocket endpoint, then 426 Upgrade Required in the contract error shape', async () => {
+    t = await buildTestApp();
+
+    const response = await t.app.inject({ method: 'GET', url: '/v1/queue/ws?token=a&queueToken=b' });
+
+    expect(response.statusCode).toBe(426);
+    expect(response.headers['upgrade']).toBe('websocket');
+    expect(response.json()).toMatchObject({ statusCode: 426, code: 'VALIDATION_ERROR', error: 'Upgrade Required' });
+  });
+
   it('given a client message larger than the inbound limit, then the socket is closed with 1009', async () => {
     t = await buildTestApp();
     await t.app.listen({ port: 0, host: '127.0.0.1' });
