@@ -1,5 +1,12 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/actors/clock.js';
+import { createEngine } from '../../src/actors/engine.js';
+import { buildApp } from '../../src/app.js';
+import { loggerOptions } from '../../src/logger.js';
+import { testConfig } from '../helpers/build-test-app.js';
 import { QUEUE_TICK_MS } from '../../src/actors/queue-actor.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import {
@@ -145,5 +152,39 @@ describe('WebSocket robustness', () => {
     for (let elapsedMs = 0; elapsedMs <= 10_000; elapsedMs += QUEUE_TICK_MS) t.clock.advance(QUEUE_TICK_MS);
     expect(t.engine.queueStatus(waiter.userId, waiter.queueToken)).toMatchObject({ ok: false, error: { code: 'QUEUE_TOKEN_INVALID' } });
     expect(seatMap.messages).toEqual(seenBefore);
+  });
+
+  it('given sockets served and refused with info logging on, then no log line carries a query token', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(chunk.toString()); done(); } });
+    const config = testConfig({ logLevel: 'info', ws: { maxBufferedBytes: 1_024 } });
+    const clock = new ManualClock();
+    const engine = createEngine({ dbPath: ':memory:', limits: config.limits, clock });
+    const app = await buildApp({ config, engine, logger: pino(loggerOptions({ ...config, nodeEnv: 'test' }), sink) });
+    const secrets: string[] = [];
+    try {
+      await app.ready();
+      await engine.start();
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const scheduleId = await createOpenSchedule(engine);
+      const [fan] = await activeFans(app, engine, clock, ['logged']);
+      secrets.push(fan!.userToken, fan!.queueToken);
+      const served = await connectOverTcp(app, seatMapPath(scheduleId, fan!.userToken, fan!.queueToken));
+      await served.next();
+      const refused = await connectOverTcp(app, seatMapPath('missing', fan!.userToken, fan!.queueToken));
+      await refused.closedWithin();
+      const queue = await connectOverTcp(app, queuePath(fan!.userToken, fan!.queueToken));
+      await queue.next();
+      served.close();
+      queue.close();
+    } finally {
+      await app.close();
+      await engine.close();
+    }
+
+    const log = lines.join('');
+    expect(log).toContain('/seats/ws');
+    expect(log).not.toMatch(/token=(?!\[REDACTED\])/i);
+    for (const secret of secrets) expect(log).not.toContain(secret);
   });
 });
