@@ -56,14 +56,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX ledger_entries_by_account ON ledger_entries (account_id, entry_id);
 
   -- Live queue tokens, kept as a state image row by row (a million tokens need no big snapshot).
+  -- seq is the rowid: joins append at the end of the table and recovery reads it in order, sequentially.
   CREATE TABLE queue_tokens (
-    token TEXT PRIMARY KEY,
+    seq INTEGER PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE,
     user_id TEXT NOT NULL UNIQUE,
-    seq INTEGER NOT NULL UNIQUE,
     status TEXT NOT NULL CHECK (status IN ('WAITING', 'ACTIVE')),
     issued_at_ms INTEGER NOT NULL,
     active_until_ms INTEGER NOT NULL
-  ) WITHOUT ROWID;
+  );
 
   CREATE TABLE idempotency (
     user_id TEXT NOT NULL,

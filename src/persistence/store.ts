@@ -166,7 +166,9 @@ export class Store {
     return this.db.prepare('SELECT account_id, SUM(amount) AS total FROM ledger_entries WHERE kind = \'CHARGE\' AND amount > 0 AND at_ms >= ? AND account_id NOT LIKE \'house:%\' GROUP BY account_id').all(sinceMs) as Array<{ account_id: string; total: number }>;
   }
 
-  queueTokens(): IterableIterator<QueueTokenRow> {
-    return this.db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens ORDER BY seq').iterate() as IterableIterator<QueueTokenRow>;
+  /** Live tokens in seq order: a sequential scan of the table (seq is its rowid). */
+  *queueTokens(): IterableIterator<QueueTokenRow> {
+    const rows = this.db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens ORDER BY seq').raw().iterate() as IterableIterator<[string, string, number, 'WAITING' | 'ACTIVE', number, number]>;
+    for (const [token, user_id, seq, status, issued_at_ms, active_until_ms] of rows) yield { token, user_id, seq, status, issued_at_ms, active_until_ms };
   }
 }
