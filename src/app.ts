@@ -94,6 +94,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // The engine is reached directly; behind a proxy, rate limits would need the proxy's address list here.
     trustProxy: false,
     return503OnClosing: true,
+    // The router refuses a malformed (bad percent-encoding) or overlong (> maxParamLength) path segment
+    // before any hook runs; without this it answers in Fastify's own shape (FST_ERR_BAD_URL, 414 FST_ERR_MAX_PARAM_LENGTH).
+    frameworkErrors: (_error, _request, reply) => {
+      sendError(reply, { code: 'VALIDATION_ERROR', message: 'The request path is not valid (malformed or too long).' }, 400);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
