@@ -55,7 +55,8 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
     if (!(amount >= 0)) violations.push(`${user}: balance ${amount} is negative`);
     const complete = entries.length < 1_000;
     if (complete) {
-      const sum = entries.reduce((total, entry) => total + entry.amount, 0);
+      // Amounts are unsigned; the kind gives the direction (a payment takes money out).
+      const sum = entries.reduce((total, entry) => total + (entry.kind === 'PAYMENT' ? -entry.amount : entry.amount), 0);
       if (sum !== amount) violations.push(`${user}: balance ${amount} but the history sums to ${sum}`);
       if (entries.length > 0 && entries[0]?.balanceAfter !== amount) violations.push(`${user}: balance ${amount} but the newest entry says ${entries[0]?.balanceAfter}`);
       const chargesCommitted = entries.filter((e) => e.kind === 'CHARGE').length;
@@ -69,7 +70,7 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
       }
       for (const payment of paymentsByUser.get(user) ?? []) {
         const found = entries.filter((e) => e.kind === 'PAYMENT' && e.reference === payment.paymentId);
-        if (found.length !== 1 || found[0]?.amount !== -payment.amount) violations.push(`${user}: acknowledged payment ${payment.paymentId} of ${payment.amount} appears ${found.length} times in the history`);
+        if (found.length !== 1 || found[0]?.amount !== payment.amount) violations.push(`${user}: acknowledged payment ${payment.paymentId} of ${payment.amount} appears ${found.length} times in the history`);
       }
     }
   }
