@@ -428,6 +428,8 @@ class Engine implements BookingEngine {
     if (live !== undefined) {
       return live.reservation.userId === userId ? ok(reservationView(live.actor.state, live.reservation)) : fail('RESERVATION_NOT_FOUND');
     }
+    const retiring = this.schedules.retiringView(reservationId);
+    if (retiring !== undefined) return retiring.userId === userId ? ok(retiring) : fail('RESERVATION_NOT_FOUND');
     const archived = this.store.archivedReservation(reservationId);
     if (archived === undefined) return fail('RESERVATION_NOT_FOUND');
     const view = JSON.parse(archived) as ReservationView;
@@ -440,7 +442,10 @@ class Engine implements BookingEngine {
       .map(({ actor, reservation }) => reservationView(actor.state, reservation));
     const archived = status === 'HELD' || status === 'CONFIRMED'
       ? []
-      : this.store.archivedReservations(userId, status ?? null, ARCHIVE_LIST_LIMIT).map((view) => JSON.parse(view) as ReservationView);
+      : [
+        ...this.schedules.retiringViewsOf(userId).filter((view) => status === undefined || view.status === status),
+        ...this.store.archivedReservations(userId, status ?? null, ARCHIVE_LIST_LIMIT).map((view) => JSON.parse(view) as ReservationView),
+      ];
     return [...live, ...archived].sort((a, b) => b.heldAt.localeCompare(a.heldAt));
   }
 

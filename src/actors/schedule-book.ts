@@ -32,6 +32,8 @@ export class ScheduleBook {
   private readonly paymentToReservation = new Map<string, string>();
   /** Schedules changed since the last checkpoint. */
   readonly dirty = new Set<string>();
+  /** Retired at decide time, archived at commit time: the gap between the two (one event-loop turn). */
+  private readonly retiring = new Map<string, ReservationView>();
   /** Reservations that ended without a sale, all time (seeded from the archive at recovery). */
   readonly endedCounts = { EXPIRED: 0, CANCELLED: 0 };
 
@@ -149,5 +151,17 @@ export class ScheduleBook {
     const view: ReservationView = reservationView(actor.state, reservation);
     const endedAtMs = change.journal[change.journal.length - 1]?.atMs ?? reservation.heldAtMs;
     change.write((store) => store.archiveReservation(reservation.reservationId, reservation.userId, reservation.status, JSON.stringify(view), endedAtMs));
+    // Until the archive row is committed, the ended reservation is answered from here (not "not found").
+    this.retiring.set(reservation.reservationId, view);
+    change.then(() => this.retiring.delete(reservation.reservationId));
+  }
+
+  /** An ended reservation whose archive row is not committed yet. */
+  retiringView(reservationId: string): ReservationView | undefined {
+    return this.retiring.get(reservationId);
+  }
+
+  retiringViewsOf(userId: string): ReservationView[] {
+    return [...this.retiring.values()].filter((view) => view.userId === userId);
   }
 }
