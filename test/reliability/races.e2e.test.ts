@@ -289,6 +289,47 @@ describe('a hold expiring in the same millisecond as its payment', () => {
   }
 });
 
+describe('a hold ending in the same turn as a request about it', () => {
+  // The engine retires an ended hold from memory at decide time and writes its archive row at commit
+  // time (the next setImmediate). A request decided in between must still see the reservation.
+  for (const ending of ['expired by its timer', 'cancelled'] as const) {
+    it(`a hold ${ending} reads as ended, never as unknown, before the ending is committed`, async () => {
+      const clock = new SteppedClock(Date.UTC(2026, 0, 1));
+      const live = await startLive(clock);
+      await admitAll(live, ['noa']);
+      const scheduleId = await createSchedule(live, 10, 100_000);
+      expect((await live.http.call('POST', '/v1/users/me/balance/charge', { token: live.token('noa'), body: { amount: 300_000 } })).status).toBe(200);
+      const hold = await live.http.call('POST', '/v1/reservations', { ...gated(live, 'noa'), body: { scheduleId, seatNumbers: [4] } });
+      expect(hold.status).toBe(201);
+      const reservationId = hold.body.reservationId as string;
+      const engine = live.t.engine;
+
+      // Given the hold's ending decided in memory, its commit still pending (same event-loop turn)
+      if (ending === 'expired by its timer') {
+        clock.setNow(Date.parse(hold.body.holdExpiresAt as string));
+        clock.fireDue();
+      } else {
+        void engine.cancelReservation('noa', reservationId);
+      }
+      const status = ending === 'cancelled' ? 'CANCELLED' : 'EXPIRED';
+      // When the owner reads, lists, pays and cancels it in that same turn
+      races++;
+      const read = engine.getReservation('noa', reservationId);
+      const listed = engine.listReservations('noa').map((r) => r.reservationId);
+      const paid = engine.pay({ userId: 'noa', reservationId });
+      const cancelled = engine.cancelReservation('noa', reservationId);
+      // Then the answers are the ended reservation's, not "not found"
+      expect(read.ok ? read.value.status : read.error.code).toBe(status);
+      expect(listed).toContain(reservationId);
+      const payOutcome = await paid;
+      expect(payOutcome.ok ? 'paid' : payOutcome.error.code).toBe('RESERVATION_EXPIRED');
+      const cancelOutcome = await cancelled;
+      expect(cancelOutcome.ok ? 'cancelled again' : cancelOutcome.error.code).toBe('RESERVATION_NOT_HELD');
+      expect((await balanceAndHistory(live, 'noa')).balance).toBe(300_000);
+    });
+  }
+});
+
 describe('race count', () => {
   it('ran', () => {
     process.stdout.write(`races: ${races} concurrent bursts\n`);
