@@ -20,11 +20,13 @@ import { CHECKPOINT_SEQ_KEY, recover, type RecoveryTarget } from '../persistence
 import { encodeSchedule } from '../persistence/schedule-snapshot.js';
 import { Store } from '../persistence/store.js';
 import { SystemClock, type Clock } from './clock.js';
+import { CommandRunner } from './command-runner.js';
 import { validateConcert } from './concert-validation.js';
 import type { EngineOptions } from './engine-options.js';
 import { HoldTimers, type HoldDeadline } from './hold-timers.js';
 import { Observers } from './observers.js';
 import { PendingChange } from './pending-change.js';
+import { decidePayment } from './payment.js';
 import { QueueActor } from './queue-actor.js';
 import { RandomPool } from './random-pool.js';
 import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
@@ -52,16 +54,14 @@ class Engine implements BookingEngine {
   private readonly db: SqliteDatabase;
   private readonly store: Store;
   private readonly committer: GroupCommitter;
+  private readonly runner: CommandRunner;
   private readonly concerts = new Map<string, Concert>();
   private readonly schedules = new ScheduleBook();
   private readonly wallets: WalletBook;
   private readonly queue: QueueActor;
   private readonly holdTimers: HoldTimers;
   private readonly observers = new Observers();
-  private readonly inflightKeys = new Map<string, string>();
-  private journalSeq = 0;
   private persistedQueueNextSeq = 0;
-  private rowsSinceCheckpoint = 0;
   private lastCheckpointAtMs = 0;
   private soldOutNow = false;
   private started = false;
@@ -91,6 +91,7 @@ class Engine implements BookingEngine {
         onFatal(error);
       },
     });
+    this.runner = new CommandRunner(this.committer, this.store, this.clock, this.logger, () => this.ready);
     this.wallets = new WalletBook(this.limits);
     this.holdTimers = new HoldTimers(this.clock, (due) => this.expireDue(due));
     this.queue = new QueueActor({
@@ -98,7 +99,7 @@ class Engine implements BookingEngine {
       limits: { maxActive: this.limits.queueMaxActive, activeTtlMs: this.limits.queueActiveTtlMs, idleMs: this.limits.queueWaitingIdleMs },
       newToken: () => this.random(16).toString('base64url'),
       soldOut: () => this.soldOutNow,
-      commit: (change) => this.submit(change),
+      commit: (change) => this.runner.submit(change),
       newChange: () => new PendingChange(),
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
     });
@@ -119,7 +120,7 @@ class Engine implements BookingEngine {
     const startedAt = performance.now();
     const nowMs = this.clock.now();
     const report = recover(this.store, this.recoveryTarget(nowMs), nowMs);
-    this.journalSeq = report.lastSeq;
+    this.runner.journalSeq = report.lastSeq;
     this.persistedQueueNextSeq = Number(this.store.getMeta(QUEUE_NEXT_SEQ_KEY) ?? '0');
     this.queue.room.restoreNextSeq(this.persistedQueueNextSeq);
     this.queue.room.markAllSeen(nowMs);
@@ -180,32 +181,6 @@ class Engine implements BookingEngine {
 
   // ---------------------------------------------------------------- commit plumbing
 
-  /** Hands a change to the group commit; resolves once it is durable and its effects are published. */
-  private submit(change: PendingChange): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.committer.submit({
-        write: (store) => {
-          for (const entry of change.journal) {
-            store.appendJournal(++this.journalSeq, entry.atMs, entry.stream, entry.type, JSON.stringify(entry.data));
-          }
-          this.rowsSinceCheckpoint += change.journal.length;
-          for (const write of change.writes) write(store);
-        },
-        committed: () => {
-          resolve();
-          for (const action of change.afterCommit) {
-            try {
-              action();
-            } catch (error) {
-              this.logger.error({ err: error }, 'post-commit publication failed; the change itself is committed');
-            }
-          }
-        },
-        failed: reject,
-      });
-    });
-  }
-
   /** Resolves after everything submitted so far is committed. */
   private settle(): Promise<void> {
     return new Promise((resolve) => setImmediate(resolve));
@@ -224,55 +199,18 @@ class Engine implements BookingEngine {
 
   private maybeCheckpoint(store: Store, force: boolean): void {
     const nowMs = this.clock.now();
-    const due = this.rowsSinceCheckpoint >= CHECKPOINT_EVERY_ROWS || nowMs - this.lastCheckpointAtMs >= CHECKPOINT_EVERY_MS;
+    const due = this.runner.rowsSinceCheckpoint >= CHECKPOINT_EVERY_ROWS || nowMs - this.lastCheckpointAtMs >= CHECKPOINT_EVERY_MS;
     if (!force && !due) return;
-    if (this.schedules.dirty.size === 0 && this.rowsSinceCheckpoint === 0) return;
+    if (this.schedules.dirty.size === 0 && this.runner.rowsSinceCheckpoint === 0) return;
     for (const scheduleId of this.schedules.dirty) {
       const actor = this.schedules.get(scheduleId);
-      if (actor !== undefined) store.upsertSnapshot(`schedule:${scheduleId}`, this.journalSeq, encodeSchedule(actor.state));
+      if (actor !== undefined) store.upsertSnapshot(`schedule:${scheduleId}`, this.runner.journalSeq, encodeSchedule(actor.state));
     }
-    store.setMeta(CHECKPOINT_SEQ_KEY, String(this.journalSeq));
+    store.setMeta(CHECKPOINT_SEQ_KEY, String(this.runner.journalSeq));
     store.purgeIdempotency(nowMs - IDEMPOTENCY_RETENTION_MS);
     this.schedules.dirty.clear();
-    this.rowsSinceCheckpoint = 0;
+    this.runner.rowsSinceCheckpoint = 0;
     this.lastCheckpointAtMs = nowMs;
-  }
-
-  /**
-   * Runs one command: idempotency check, synchronous decide + evolve, then the commit. The stored
-   * outcome of a keyed command is written in the same transaction as its change, so a retry after a
-   * crash either finds both or neither.
-   */
-  private async command<T>(userId: string, idempotency: IdempotencyInput | undefined, decide: (change: PendingChange) => Result<T>): Promise<Outcome<T>> {
-    if (!this.ready) return { ...fail<T>('NOT_READY'), replayed: false };
-    if (idempotency === undefined) {
-      const change = new PendingChange();
-      const result = decide(change);
-      if (!change.isEmpty) await this.submit(change);
-      return { ...result, replayed: false };
-    }
-    const slot = `${userId}\u0000${idempotency.key}`;
-    const inflightHash = this.inflightKeys.get(slot);
-    if (inflightHash !== undefined) {
-      return { ...fail<T>(inflightHash === idempotency.requestHash ? 'IDEMPOTENCY_IN_PROGRESS' : 'IDEMPOTENCY_KEY_REUSED'), replayed: false };
-    }
-    const stored = this.store.getIdempotency(userId, idempotency.key);
-    if (stored !== undefined) {
-      if (stored.request_hash !== idempotency.requestHash) return { ...fail<T>('IDEMPOTENCY_KEY_REUSED'), replayed: false };
-      return { ...(JSON.parse(stored.outcome) as Result<T>), replayed: true };
-    }
-    const change = new PendingChange();
-    const result = decide(change);
-    const atMs = this.clock.now();
-    const outcome = JSON.stringify(result);
-    change.write((store) => store.putIdempotency(userId, idempotency.key, idempotency.requestHash, outcome, atMs));
-    this.inflightKeys.set(slot, idempotency.requestHash);
-    try {
-      await this.submit(change);
-    } finally {
-      this.inflightKeys.delete(slot);
-    }
-    return { ...result, replayed: false };
   }
 
   private newId(prefix: string): string {
@@ -330,14 +268,14 @@ class Engine implements BookingEngine {
       return { scheduleId: event.scheduleId, date: iso(event.startsAtMs).slice(0, 10), startsAt: iso(event.startsAtMs), bookingOpensAt: iso(event.bookingOpensAtMs), totalSeatCount: actor.state.seats.length };
     });
     this.refreshSoldOut();
-    await this.submit(change);
+    await this.runner.submit(change);
     return ok({ concertId, title: input.title, venue: input.venue, schedules: created });
   }
 
   // ---------------------------------------------------------------- waiting room
 
   async issueQueueToken(userId: string): Promise<Result<QueueTokenIssued>> {
-    const outcome = await this.command(userId, undefined, (change) => {
+    const outcome = await this.runner.run(userId, undefined, (change) => {
       const { token, created } = this.queue.join(userId, change);
       return ok({ created, status: this.queue.status(token) });
     });
@@ -354,7 +292,7 @@ class Engine implements BookingEngine {
   async leaveQueue(userId: string, queueToken: string): Promise<Result<null>> {
     const token = this.queue.room.get(queueToken);
     if (token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
-    const outcome = await this.command(userId, undefined, (change) => (this.queue.leave(queueToken, change) ? ok(null) : fail('QUEUE_TOKEN_INVALID')));
+    const outcome = await this.runner.run(userId, undefined, (change) => (this.queue.leave(queueToken, change) ? ok(null) : fail('QUEUE_TOKEN_INVALID')));
     return outcome.ok ? ok(null) : fail(outcome.error.code);
   }
 
@@ -390,7 +328,7 @@ class Engine implements BookingEngine {
   // ---------------------------------------------------------------- reservations
 
   hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<ReservationView>> {
-    return this.command(command.userId, command.idempotency, (change) => {
+    return this.runner.run(command.userId, command.idempotency, (change) => {
       const actor = this.schedules.get(command.scheduleId);
       if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
       const count = command.seatNumbers.length;
@@ -413,7 +351,7 @@ class Engine implements BookingEngine {
       const decision = decideHold(actor.state, { reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs });
       if (!decision.ok) return decision;
       const effects = this.schedules.applyBatch(actor, decision.value, change);
-      this.afterSeatBatch(effects.ended.length, 'expired');
+      this.afterSeatBatch(effects.ended.reduce((n, r) => n + r.seatNumbers.length, 0));
       const reservation = actor.state.reservations.get(reservationId);
       if (reservation === undefined) throw new Error('held reservation missing after apply');
       this.holdTimers.add({ deadlineMs: reservation.holdExpiresAtMs, scheduleId: actor.state.scheduleId, reservationId });
@@ -450,7 +388,7 @@ class Engine implements BookingEngine {
   }
 
   async cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>> {
-    const outcome = await this.command(userId, undefined, (change) => {
+    const outcome = await this.runner.run(userId, undefined, (change) => {
       const live = this.schedules.reservation(reservationId);
       if (live === undefined || live.reservation.userId !== userId) {
         const archived = this.getReservation(userId, reservationId);
@@ -464,7 +402,7 @@ class Engine implements BookingEngine {
       }
       const seats = live.reservation.seatNumbers.length;
       this.schedules.applyBatch(live.actor, [{ type: 'reservation.cancelled', scheduleId: live.actor.state.scheduleId, reservationId, atMs: nowMs }], change);
-      this.afterSeatBatch(0, 'expired');
+      this.afterSeatBatch(0);
       change.then(() => this.observers.emit('holdCancelled', seats));
       return ok(reservationView(live.actor.state, live.reservation));
     });
@@ -493,8 +431,8 @@ class Engine implements BookingEngine {
       if (events.length === 0) continue;
       const change = new PendingChange();
       const effects = this.schedules.applyBatch(actor, events, change);
-      this.afterSeatBatch(effects.ended.length, 'expired', effects.ended.reduce((n, r) => n + r.seatNumbers.length, 0));
-      void this.submit(change).catch(() => undefined);
+      this.afterSeatBatch(effects.ended.reduce((n, r) => n + r.seatNumbers.length, 0));
+      this.runner.submitDetached(change);
     }
   }
 
@@ -504,12 +442,13 @@ class Engine implements BookingEngine {
     if (reservation === undefined || reservation.status !== 'HELD' || nowMs < reservation.holdExpiresAtMs) return;
     const change = new PendingChange();
     this.schedules.applyBatch(actor, [{ type: 'reservation.expired', scheduleId: actor.state.scheduleId, reservationId, atMs: nowMs }], change);
-    this.afterSeatBatch(1, 'expired', reservation.seatNumbers.length);
-    void this.submit(change).catch(() => undefined);
+    this.afterSeatBatch(reservation.seatNumbers.length);
+    this.runner.submitDetached(change);
   }
 
-  private afterSeatBatch(endedCount: number, kind: 'expired', seats = 0): void {
-    if (endedCount > 0 && kind === 'expired' && seats > 0) this.observers.emit('holdExpired', seats);
+  /** After any seat batch: count expired seats and re-check whether everything is sold out. */
+  private afterSeatBatch(expiredSeats: number): void {
+    if (expiredSeats > 0) this.observers.emit('holdExpired', expiredSeats);
     const wasSoldOut = this.soldOutNow;
     this.refreshSoldOut();
     if (wasSoldOut !== this.soldOutNow) this.logger.info({ soldOut: this.soldOutNow }, 'sold-out state changed');
@@ -522,7 +461,7 @@ class Engine implements BookingEngine {
   }
 
   charge(command: { userId: string; amount: number; idempotency?: IdempotencyInput }): Promise<Outcome<ChargeView>> {
-    return this.command(command.userId, command.idempotency, (change) => {
+    return this.runner.run(command.userId, command.idempotency, (change) => {
       const chargeId = this.newId('chg');
       const nowMs = this.clock.now();
       const decision = this.wallets.charge(command.userId, command.amount, nowMs, chargeId, change);
@@ -549,35 +488,22 @@ class Engine implements BookingEngine {
    * batch and one transaction. No await in between, so nothing can interleave.
    */
   pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput }): Promise<Outcome<PaymentView>> {
-    return this.command(command.userId, command.idempotency, (change) => {
-      const live = this.schedules.reservation(command.reservationId);
-      if (live === undefined || live.reservation.userId !== command.userId) {
-        const archived = this.getReservation(command.userId, command.reservationId);
-        return archived.ok ? fail('RESERVATION_EXPIRED', { status: archived.value.status }) : fail('RESERVATION_NOT_FOUND');
-      }
-      const { actor, reservation } = live;
+    return this.runner.run(command.userId, command.idempotency, (change) => {
       const nowMs = this.clock.now();
-      const settled = refusalForSettled(reservation, nowMs, 'pay');
-      if (!settled.ok) {
-        if (reservation.status === 'HELD') this.expireReservation(actor, reservation.reservationId, nowMs);
-        return settled;
-      }
-      const paymentId = this.newId('pay');
-      const debit = this.wallets.decideDebit(command.userId, reservation.totalPrice, nowMs, paymentId, reservation.reservationId);
-      if (!debit.ok) return debit;
-      const balanceBefore = this.wallets.of(command.userId).balance;
-      this.wallets.apply(debit.value, change);
-      const queueTokenExpired = this.queue.endForPayment(command.userId, change);
-      this.schedules.applyBatch(actor, [{
-        type: 'reservation.confirmed', scheduleId: actor.state.scheduleId, reservationId: reservation.reservationId, atMs: nowMs,
-        payment: { paymentId, amount: reservation.totalPrice, paidAtMs: nowMs, balanceBefore, balanceAfter: debit.value.balanceAfter, queueTokenExpired },
-      }], change);
-      this.afterSeatBatch(0, 'expired');
-      const amount = reservation.totalPrice;
+      const paid = decidePayment({
+        schedules: this.schedules,
+        wallets: this.wallets,
+        queue: this.queue,
+        nowMs,
+        newPaymentId: () => this.newId('pay'),
+        findReservation: (userId, reservationId) => this.getReservation(userId, reservationId),
+        expireOverdue: (actor, reservationId) => this.expireReservation(actor, reservationId, nowMs),
+      }, command.userId, command.reservationId, change);
+      if (!paid.ok) return paid;
+      this.afterSeatBatch(0);
+      const amount = paid.value.amount;
       change.then(() => this.observers.emit('paymentCompleted', amount));
-      const view = paymentView(actor.state, reservation);
-      if (view === null) throw new Error('confirmed reservation has no payment');
-      return ok(view);
+      return paid;
     });
   }
 

@@ -1,0 +1,97 @@
+/**
+ * How a command becomes durable: its journal rows get their sequence numbers and are written with its
+ * projection rows (and, for a keyed command, its stored outcome) in the group commit's transaction. The
+ * caller's promise resolves only after that commit; then the change's post-commit actions publish it.
+ */
+import type { Logger } from 'pino';
+import type { IdempotencyInput, Outcome } from '../domain/engine.js';
+import { fail, type Result } from '../domain/error-codes.js';
+import type { GroupCommitter } from '../persistence/group-commit.js';
+import type { Store } from '../persistence/store.js';
+import type { Clock } from './clock.js';
+import { PendingChange } from './pending-change.js';
+
+export class CommandRunner {
+  /** Sequence number of the last journal row written (in the current transaction or before). */
+  journalSeq = 0;
+  /** Journal rows since the last checkpoint: the checkpoint policy reads and resets it. */
+  rowsSinceCheckpoint = 0;
+  /** Keyed commands between decide and commit: a repeat now is IDEMPOTENCY_IN_PROGRESS. */
+  private readonly inflightKeys = new Map<string, string>();
+
+  constructor(
+    private readonly committer: GroupCommitter,
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly isReady: () => boolean,
+  ) {}
+
+  /** Hands a change to the group commit; resolves once it is durable and its effects are published. */
+  submit(change: PendingChange): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.committer.submit({
+        write: (store) => {
+          for (const entry of change.journal) {
+            store.appendJournal(++this.journalSeq, entry.atMs, entry.stream, entry.type, JSON.stringify(entry.data));
+          }
+          this.rowsSinceCheckpoint += change.journal.length;
+          for (const write of change.writes) write(store);
+        },
+        committed: () => {
+          resolve();
+          for (const action of change.afterCommit) {
+            try {
+              action();
+            } catch (error) {
+              this.logger.error({ err: error }, 'post-commit publication failed; the change itself is committed');
+            }
+          }
+        },
+        failed: reject,
+      });
+    });
+  }
+
+  /** For changes nobody waits on (timer expiries): a failed commit is already fail-stop. */
+  submitDetached(change: PendingChange): void {
+    this.submit(change).catch(() => undefined);
+  }
+
+  /**
+   * Runs one command: idempotency check, synchronous decide + evolve, then the commit. The stored
+   * outcome of a keyed command is written in the same transaction as its change, so a retry after a
+   * crash finds both or neither.
+   */
+  async run<T>(userId: string, idempotency: IdempotencyInput | undefined, decide: (change: PendingChange) => Result<T>): Promise<Outcome<T>> {
+    if (!this.isReady()) return { ...fail<T>('NOT_READY'), replayed: false };
+    if (idempotency === undefined) {
+      const change = new PendingChange();
+      const result = decide(change);
+      if (!change.isEmpty) await this.submit(change);
+      return { ...result, replayed: false };
+    }
+    const slot = `${userId}\u0000${idempotency.key}`;
+    const inflightHash = this.inflightKeys.get(slot);
+    if (inflightHash !== undefined) {
+      return { ...fail<T>(inflightHash === idempotency.requestHash ? 'IDEMPOTENCY_IN_PROGRESS' : 'IDEMPOTENCY_KEY_REUSED'), replayed: false };
+    }
+    const stored = this.store.getIdempotency(userId, idempotency.key);
+    if (stored !== undefined) {
+      if (stored.request_hash !== idempotency.requestHash) return { ...fail<T>('IDEMPOTENCY_KEY_REUSED'), replayed: false };
+      return { ...(JSON.parse(stored.outcome) as Result<T>), replayed: true };
+    }
+    const change = new PendingChange();
+    const result = decide(change);
+    const atMs = this.clock.now();
+    const outcome = JSON.stringify(result);
+    change.write((store) => store.putIdempotency(userId, idempotency.key, idempotency.requestHash, outcome, atMs));
+    this.inflightKeys.set(slot, idempotency.requestHash);
+    try {
+      await this.submit(change);
+    } finally {
+      this.inflightKeys.delete(slot);
+    }
+    return { ...result, replayed: false };
+  }
+}
