@@ -8,7 +8,7 @@ import type { AckLine, RecordLine } from './record.js';
 export interface AckedCharge { user: string; chargeId: string; amount: number; at: number }
 export interface AckedPayment { user: string; paymentId: string; reservationId: string; amount: number; paidAt: string; body: unknown }
 export interface AckedHold { user: string; reservationId: string; scheduleId: string; seatNumbers: number[]; holdExpiresAt: string; totalPrice: number; at: number }
-export interface KeyedAnswer { user: string; op: 'charge' | 'hold' | 'pay'; key: string; reqBody: unknown; status: number; body: unknown; at: number }
+export interface KeyedAnswer { user: string; op: 'charge' | 'hold' | 'pay'; key: string; reqBody: unknown; status: number; body: unknown; at: number; queueToken?: string }
 export interface TokenRecord {
   user: string;
   token: string;
@@ -141,7 +141,10 @@ export class AuditModel {
     const slot = `${line.user}\u0000${line.key ?? ''}`;
     const earlier = this.keyed.get(slot);
     if (earlier === undefined) {
-      this.keyed.set(slot, { user: line.user, op: line.op as KeyedAnswer['op'], key: line.key ?? '', reqBody: line.reqBody, status: line.status, body: line.body, at: line.at });
+      this.keyed.set(slot, {
+        user: line.user, op: line.op as KeyedAnswer['op'], key: line.key ?? '', reqBody: line.reqBody, status: line.status, body: line.body, at: line.at,
+        ...(line.queueToken === undefined ? {} : { queueToken: line.queueToken }),
+      });
       return;
     }
     if (earlier.status !== line.status || JSON.stringify(earlier.body) !== JSON.stringify(line.body)) {

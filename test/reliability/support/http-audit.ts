@@ -126,12 +126,22 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
   }
 
   // ---- queue: acknowledged tokens survive with their place; the line stays in first-come order
+  // The one-second tick may admit heads while we read, so positions are taken from two identical scans.
+  const tokens = [...model.tokens.values()].filter((token) => token.issuedAt !== '');
+  const scan = async (): Promise<Reply[]> => Promise.all(tokens.map((token) => get('/v1/queue/status', token.user, token.token)));
+  const fingerprint = (replies: Reply[]): string => JSON.stringify(replies.map((r) => [r.status, r.body?.status, r.body?.position]));
+  let replies = await scan();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const again = await scan();
+    const stable = fingerprint(again) === fingerprint(replies);
+    replies = again;
+    if (stable) break;
+  }
   const activeTokens = new Map<string, TokenRecord>();
   const waitingTokens: Array<{ token: TokenRecord; position: number }> = [];
-  for (const token of model.tokens.values()) {
-    if (token.issuedAt === '') continue;
+  tokens.forEach((token, i) => {
+    const reply = replies[i] as Reply;
     checked.tokens++;
-    const reply = await get('/v1/queue/status', token.user, token.token);
     if (reply.status === 200) {
       if (reply.body.issuedAt !== token.issuedAt) violations.push(`queue token of ${token.user}: issuedAt ${token.issuedAt} became ${reply.body.issuedAt}`);
       if (model.mustHaveEnded(token)) violations.push(`queue token of ${token.user}: ended (leave or payment acknowledged) but live again`);
@@ -146,7 +156,7 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
     } else {
       violations.push(`queue token of ${token.user}: status ${reply.status}`);
     }
-  }
+  });
   waitingTokens.sort((a, b) => a.position - b.position);
   for (let i = 1; i < waitingTokens.length; i++) {
     const ahead = waitingTokens[i - 1];
@@ -212,9 +222,10 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
   const older = keyed.filter((k) => k.at < options.replayAllSince);
   const sample = [...recent, ...Array.from({ length: Math.min(options.replaySample, older.length) }, () => random.pick(older))];
   for (const answer of sample) {
-    const queueToken = activeTokens.get(answer.user)?.token;
-    if (answer.op !== 'charge' && queueToken === undefined) continue; // gated: needs the user's ACTIVE token
-    if (answer.op === 'pay') continue; // see the payment-retry test: the gate refuses once the payment ended the token
+    // A hold replays only with the user's ACTIVE token (the gate answers first); a payment ended the
+    // token it was made with, and its retry with that same token must still replay.
+    const queueToken = answer.op === 'pay' ? answer.queueToken : activeTokens.get(answer.user)?.token;
+    if (answer.op !== 'charge' && queueToken === undefined) continue;
     checked.replays++;
     const replay = await replayKeyed(http, answer, tokenOf(answer.user), queueToken);
     if (replay.status !== answer.status || !isDeepStrictEqual(replay.body, answer.body) || replay.headers.get('idempotent-replayed') !== 'true') {

@@ -1,0 +1,96 @@
+/**
+ * The auditors must be able to fail: fed a journal, ledger or record with a planted fault, each names it.
+ * (The crash loop, races and storage-fault suites trust these checks.)
+ */
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/persistence/migrations.js';
+import { AuditModel } from './support/audit-model.js';
+import { auditJournal, auditLedger } from './support/journal-audit.js';
+import type { RecordLine } from './support/record.js';
+
+const TTL = 1_000;
+
+function database(): Database.Database {
+  const db = new Database(':memory:');
+  for (const sql of MIGRATIONS) db.exec(sql);
+  return db;
+}
+
+function journal(db: Database.Database, events: Array<Record<string, unknown> & { type: string }>): void {
+  const insert = db.prepare('INSERT INTO journal (seq, at_ms, stream, type, data) VALUES (?, ?, ?, ?, ?)');
+  events.forEach((event, i) => insert.run(i + 1, (event['atMs'] as number | undefined) ?? 0, 'x', event.type, JSON.stringify(event)));
+}
+
+const created = { type: 'schedule.created', atMs: 0, scheduleId: 's', concertId: 'c', startsAtMs: 9e12, bookingOpensAtMs: 0, seatCount: 10, grades: [{ grade: 'R', from: 1, to: 10, price: 100 }] };
+const held = (reservationId: string, seatNumbers: number[], atMs = 0): Record<string, unknown> & { type: string } =>
+  ({ type: 'reservation.held', scheduleId: 's', reservationId, userId: `u-${reservationId}`, seatNumbers, atMs, holdExpiresAtMs: atMs + TTL });
+
+describe('auditors find planted faults', () => {
+  const audit = (db: Database.Database): string[] => auditJournal(db, { queueMaxActive: 2, holdTtlMs: TTL }).violations;
+
+  it('a clean journal passes', () => {
+    const db = database();
+    journal(db, [created, held('r1', [1, 2]), { type: 'reservation.expired', scheduleId: 's', reservationId: 'r1', atMs: TTL }, held('r2', [2], TTL)]);
+    expect(audit(db)).toEqual([]);
+  });
+
+  it('a seat held by two reservations', () => {
+    const db = database();
+    journal(db, [created, held('r1', [1, 2]), held('r2', [2, 3])]);
+    expect(audit(db).join()).toMatch(/seat 2 .* held by r2 while r1/);
+  });
+
+  it('a hold expired before its deadline, a payment after it', () => {
+    const db = database();
+    journal(db, [created, held('r1', [1]), { type: 'reservation.expired', scheduleId: 's', reservationId: 'r1', atMs: TTL - 1 },
+      held('r2', [2]), { type: 'reservation.confirmed', scheduleId: 's', reservationId: 'r2', atMs: TTL, payment: { paymentId: 'p', amount: 100 } }]);
+    expect(audit(db).join()).toMatch(/1 ms before its deadline/);
+    expect(audit(db).join()).toMatch(/at or after the hold's deadline/);
+  });
+
+  it('a reservation debited twice, a debit that confirmed nothing, a negative balance', () => {
+    const db = database();
+    journal(db, [
+      { type: 'wallet.charged', userId: 'u', chargeId: 'c1', amount: 100, atMs: 0, balanceAfter: 100 },
+      { type: 'wallet.debited', userId: 'u', paymentId: 'p1', reservationId: 'r', amount: 100, atMs: 0, balanceAfter: 0 },
+      { type: 'wallet.debited', userId: 'u', paymentId: 'p2', reservationId: 'r', amount: 100, atMs: 0, balanceAfter: -100 },
+    ]);
+    const found = audit(db).join('\n');
+    expect(found).toMatch(/debited twice/);
+    expect(found).toMatch(/goes negative/);
+    expect(found).toMatch(/confirmed nothing/);
+  });
+
+  it('admission out of first-come order, and past the active limit', () => {
+    const db = database();
+    journal(db, [
+      { type: 'queue.joined', token: 'a', userId: 'a', seq: 1, atMs: 0 },
+      { type: 'queue.joined', token: 'b', userId: 'b', seq: 2, atMs: 0 },
+      { type: 'queue.joined', token: 'c', userId: 'c', seq: 3, atMs: 0 },
+      { type: 'queue.admitted', token: 'b', atMs: 1, activeUntilMs: 9 },
+      { type: 'queue.admitted', token: 'a', atMs: 1, activeUntilMs: 9 },
+      { type: 'queue.admitted', token: 'c', atMs: 1, activeUntilMs: 9 },
+    ]);
+    const found = audit(db).join('\n');
+    expect(found).toMatch(/admits seq 2 while seq 1 waits/);
+    expect(found).toMatch(/3 tokens ACTIVE, the limit is 2/);
+  });
+
+  it('a ledger that does not add up', () => {
+    const db = database();
+    db.exec(`INSERT INTO accounts VALUES ('house:funding', 'HOUSE', -100), ('u', 'USER', 150);
+      INSERT INTO transfers VALUES ('c1', 'CHARGE', 'house:funding', 'u', 100, 0, 'c1');
+      INSERT INTO ledger_entries (transfer_id, account_id, kind, amount, balance_after, at_ms, reference) VALUES ('c1', 'house:funding', 'CHARGE', -100, -100, 0, 'c1'), ('c1', 'u', 'CHARGE', 100, 100, 0, 'c1');`);
+    const found = auditLedger(db).join('\n');
+    expect(found).toMatch(/sum to 50, not 0/);
+    expect(found).toMatch(/u balance 150 but its entries sum to 100/);
+  });
+
+  it('one key answered twice differently in the record', () => {
+    const model = new AuditModel();
+    const ack = (chargeId: string): RecordLine => ({ kind: 'ack', id: chargeId, at: 1, user: 'u', op: 'charge', status: 200, body: { chargeId, chargedAmount: 5 }, replayed: false, key: 'k', reqBody: { amount: 5 } });
+    model.add([ack('c1'), ack('c2')]);
+    expect(model.recordViolations.join()).toMatch(/key k of u answered twice differently/);
+  });
+});
