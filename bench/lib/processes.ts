@@ -79,7 +79,8 @@ async function probe(url: string): Promise<number> {
 
 export async function startProcess(options: StartOptions): Promise<ServerProcess> {
   const port = await freePort();
-  const profileArgs = options.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${options.name}-${Date.now()}.cpuprofile`];
+  // One directory per process: a process with loader hooks (tsx) profiles two threads.
+  const profileArgs = options.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, `${options.name}-${Date.now()}`)}`];
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' };
   delete env.NODE_OPTIONS;
   const startedAt = performance.now();

@@ -8,7 +8,7 @@ import { HttpClient } from '../lib/http-client.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
 import { startBareServer, startRealServer, type ServerProcess } from '../lib/processes.js';
 import { createSchedules, provisionActiveUsers } from '../lib/provision.js';
-import { loadMetrics, summarize, throughputTarget } from '../lib/summary.js';
+import { cpuCostInfo, loadMetrics, summarize, throughputTarget } from '../lib/summary.js';
 import type { RunContext, Scenario, ScenarioResult } from '../lib/types.js';
 import { queueStatusReads, seatMapReads } from '../lib/workloads.js';
 
@@ -59,6 +59,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       targets: [
         throughputTarget('read: GET seats >= 80% of bare', seats, bareSeats, READ_TARGET_RATIO),
         throughputTarget('read: GET queue/status >= 80% of bare', status, bareStatus, READ_TARGET_RATIO),
+        cpuCostInfo('read: GET seats, bare / real server CPU per request', seats, bareSeats),
+        cpuCostInfo('read: GET queue/status, bare / real server CPU per request', status, bareStatus),
       ],
       notes: [
         `${connections} keep-alive connections, ${options.durationSeconds} s per run, ${options.rounds} alternated rounds (bare, real, bare, real), medians; ${users.length} users over ${scheduleIds.length} schedules, round-robin.`,

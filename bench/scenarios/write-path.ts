@@ -9,8 +9,9 @@ import { HttpClient } from '../lib/http-client.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
 import { startBareServer, startRealServer, type ServerProcess } from '../lib/processes.js';
 import { createSchedules, provisionActiveUsers } from '../lib/provision.js';
+import { commitStats, readCommitCounters, type CommitStats } from '../lib/server-metrics.js';
 import { median } from '../lib/stats.js';
-import { latencyTarget, loadMetrics, summarize, throughputTarget, type LoadSummary } from '../lib/summary.js';
+import { cpuCostInfo, latencyTarget, loadMetrics, summarize, throughputTarget, type LoadSummary } from '../lib/summary.js';
 import type { Metric, RunContext, Scenario, ScenarioResult, TargetOutcome } from '../lib/types.js';
 import { HoldCancelWorkload, PurchaseWorkload, seatSlots, type SeatSlot } from '../lib/workloads.js';
 
@@ -69,10 +70,19 @@ async function run(context: RunContext): Promise<ScenarioResult> {
 
     const holdCancelSpec = (server: ServerProcess, workload: HoldCancelWorkload, label: string, seconds: number): LoadSpec => ({ label, server, connections, durationSeconds: seconds, requests: workload.requests() });
     const bareServer = bare;
+    const commits = new Map<string, CommitStats[]>();
+    /** Runs a load on a real server and records what its group commit did meanwhile (from /metrics). */
+    const measured = async (key: string, server: ServerProcess, spec: LoadSpec): Promise<LoadResult> => {
+      const before = await readCommitCounters(server);
+      const result = await runLoad(spec);
+      const stats = commitStats(before, await readCommitCounters(server), result.durationSeconds);
+      commits.set(key, [...(commits.get(key) ?? []), stats]);
+      return result;
+    };
     const runHoldCancel = async (subject: Subject | null, seconds: number): Promise<LoadResult> => {
       const result = subject === null
         ? await runLoad(holdCancelSpec(bareServer, bareHoldCancel, BARE_HOLD_CANCEL, seconds))
-        : await runLoad(holdCancelSpec(subject.server, subject.holdCancel, `hold+cancel ${subject.durability}`, seconds));
+        : await measured(`hold + cancel, ${subject.durability}`, subject.server, holdCancelSpec(subject.server, subject.holdCancel, `hold+cancel ${subject.durability}`, seconds));
       await (subject === null ? bareHoldCancel.cleanUp(null) : subject.holdCancel.cleanUp(subject.client));
       return result;
     };
@@ -80,7 +90,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     for (const subject of [null, ...subjects]) await runHoldCancel(subject, WARMUP_SECONDS);
     for (const subject of subjects) {
       const slots = await purchaseSlots(subject, connections * 2);
-      await runLoad({ label: 'warm-up purchase', server: subject.server, connections, amount: slots.length * 2, requests: new PurchaseWorkload(slots, false).requests() });
+      await measured(`hold + pay, ${subject.durability}`, subject.server, { label: 'warm-up purchase', server: subject.server, connections, amount: slots.length * 2, requests: new PurchaseWorkload(slots, false).requests() });
     }
 
     const holdCancel = new Map<string, LoadResult[]>();
@@ -109,7 +119,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
         const wanted = Math.min(PURCHASES_MAX, Math.max(PURCHASES_MIN, Math.round((pace / 2) * options.durationSeconds)));
         const purchases = Math.ceil(wanted / connections) * connections;
         const slots = await purchaseSlots(subject, purchases);
-        const result = await runLoad({ label: `purchase ${subject.durability}`, server: subject.server, connections, amount: purchases * 2, requests: new PurchaseWorkload(slots, false).requests() });
+        const result = await measured(`hold + pay, ${subject.durability}`, subject.server, { label: `purchase ${subject.durability}`, server: subject.server, connections, amount: purchases * 2, requests: new PurchaseWorkload(slots, false).requests() });
         push(purchase, subject.durability, result);
         context.log(`write r${round + 1} purchase ${subject.durability} (${purchases} purchases): ${describeLoad(result)}`);
       }
@@ -124,6 +134,15 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       purchaseNormal: summarize('hold + pay, NORMAL', purchase.get('NORMAL') ?? []),
     };
     const metrics: Metric[] = Object.values(summaries).flatMap((s: LoadSummary) => loadMetrics(s));
+    for (const [key, list] of commits) {
+      // The warm-up run is the first entry of each key; the measured rounds follow.
+      const rounds = list.slice(1);
+      const med = (pick: (c: CommitStats) => number): number => median(rounds.map(pick));
+      metrics.push({
+        name: `${key}: server group commits`, value: med((c) => c.meanCommitMs), unit: 'ms per commit',
+        detail: `${med((c) => c.commitsPerSecond)} commits/s of ${med((c) => c.meanCommandsPerCommit)} commands; event loop inside commits ${Math.round(med((c) => c.commitShareOfWall) * 100)}% of the run; commits > 10 ms ${(med((c) => c.over10msShare) * 100).toFixed(1)}%, > 50 ms ${(med((c) => c.over50msShare) * 100).toFixed(2)}% (from /metrics)`,
+      });
+    }
     const info = (label: string, subject: LoadSummary, baseline: LoadSummary): TargetOutcome => ({ ...throughputTarget(label, subject, baseline, WRITE_TARGET_RATIO), threshold: 'none (information)', met: null });
     return {
       id: 'write',
@@ -132,6 +151,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       targets: [
         throughputTarget('write: hold+cancel at FULL >= 50% of bare POST+DELETE', summaries.holdCancelFull, summaries.bareHoldCancel, WRITE_TARGET_RATIO),
         latencyTarget('write: hold+cancel at FULL p99 <= 3x bare p99', summaries.holdCancelFull, summaries.bareHoldCancel, WRITE_P99_MAX_RATIO),
+        cpuCostInfo('write: hold+cancel at FULL, bare / real server CPU per request', summaries.holdCancelFull, summaries.bareHoldCancel),
         info('write: hold+cancel at NORMAL vs bare', summaries.holdCancelNormal, summaries.bareHoldCancel),
         info('write: hold+pay at FULL vs bare POST+POST', summaries.purchaseFull, summaries.barePurchase),
         info('write: hold+pay at NORMAL vs bare POST+POST', summaries.purchaseNormal, summaries.barePurchase),
@@ -142,7 +162,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
         'Hold+pay: every purchase is a fresh ACTIVE user with money and a fresh seat (a payment sells the seat and ends the token); each run is sized to last about one duration at that server\'s hold+cancel pace.',
         'Every 2xx of the real server was committed to SQLite before it was sent (group commit, one transaction per event-loop turn).',
       ],
-      raw: summaries,
+      raw: { ...summaries, commits: Object.fromEntries(commits) },
     };
   } finally {
     for (const subject of subjects) subject.client.close();
