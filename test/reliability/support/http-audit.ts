@@ -88,8 +88,11 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
   // ---- holds: same absolute deadline, and a status the record allows
   for (const hold of model.holds.values()) {
     checked.holds++;
+    // The server answered between these two instants: a late expiry is judged from the first, an early
+    // one from the second, so a slow test process cannot make a correct server look wrong.
+    const sentAtMs = Date.now();
     const reply = await get(`/v1/reservations/${encodeURIComponent(hold.reservationId)}`, hold.user);
-    const nowMs = Date.now();
+    const receivedAtMs = Date.now();
     if (reply.status !== 200) {
       violations.push(`hold ${hold.reservationId} acknowledged, now ${reply.status} ${reply.body?.code}`);
       continue;
@@ -106,10 +109,10 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
     if (payment !== undefined && (r.status !== 'CONFIRMED' || r.paymentId !== payment.paymentId)) violations.push(`hold ${hold.reservationId}: payment ${payment.paymentId} acknowledged, status ${r.status} payment ${r.paymentId}`);
     switch (r.status) {
       case 'HELD':
-        if (nowMs >= deadlineMs + options.expiryGraceMs) violations.push(`hold ${hold.reservationId}: still HELD ${nowMs - deadlineMs} ms after its deadline`);
+        if (sentAtMs >= deadlineMs + options.expiryGraceMs) violations.push(`hold ${hold.reservationId}: still HELD ${sentAtMs - deadlineMs} ms after its deadline`);
         break;
       case 'EXPIRED':
-        if (nowMs < deadlineMs) violations.push(`hold ${hold.reservationId}: EXPIRED ${deadlineMs - nowMs} ms before its deadline`);
+        if (receivedAtMs < deadlineMs) violations.push(`hold ${hold.reservationId}: EXPIRED ${deadlineMs - receivedAtMs} ms before its deadline`);
         break;
       case 'CANCELLED':
         if (!model.cancelsSent.has(hold.reservationId)) violations.push(`hold ${hold.reservationId}: CANCELLED but nobody asked`);
