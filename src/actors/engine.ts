@@ -23,6 +23,7 @@ import { SystemClock, type Clock } from './clock.js';
 import { CommandRunner } from './command-runner.js';
 import { validateConcert } from './concert-validation.js';
 import type { EngineOptions } from './engine-options.js';
+import { timeOrderedId, timeOrderedSecret } from './ids.js';
 import { HoldTimers, type HoldDeadline } from './hold-timers.js';
 import { Observers } from './observers.js';
 import { PendingChange } from './pending-change.js';
@@ -97,7 +98,7 @@ class Engine implements BookingEngine {
     this.queue = new QueueActor({
       clock: this.clock,
       limits: { maxActive: this.limits.queueMaxActive, activeTtlMs: this.limits.queueActiveTtlMs, idleMs: this.limits.queueWaitingIdleMs },
-      newToken: () => this.random(16).toString('base64url'),
+      newToken: () => timeOrderedSecret(this.clock.now(), this.random),
       soldOut: () => this.soldOutNow,
       commit: (change) => this.runner.submit(change),
       newChange: () => new PendingChange(),
@@ -214,7 +215,7 @@ class Engine implements BookingEngine {
   }
 
   private newId(prefix: string): string {
-    return `${prefix}_${this.random(12).toString('base64url')}`;
+    return timeOrderedId(prefix, this.clock.now(), this.random);
   }
 
   // ---------------------------------------------------------------- catalogue
