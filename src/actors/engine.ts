@@ -165,9 +165,7 @@ class Engine implements BookingEngine {
         for (const r of effects.held) this.holdTimers.add({ deadlineMs: r.holdExpiresAtMs, scheduleId: r.scheduleId, reservationId: r.reservationId });
       },
       restoreWallet: (userId, balance, month, charged) => this.wallets.restore(userId, balance, month, charged),
-      restoreQueueToken: (row) => this.queue.room.restoreToken({
-        token: row.token, userId: row.user_id, seq: row.seq, status: row.status, issuedAtMs: row.issued_at_ms, activeUntilMs: row.active_until_ms,
-      }, nowMs),
+      restoreQueueToken: (token) => this.queue.room.restoreToken(token, nowMs),
     };
   }
 

@@ -6,7 +6,7 @@
 import { createSchedule, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { monthOf } from '../machines/wallet.js';
 import { decodeSchedule } from './schedule-snapshot.js';
-import type { QueueTokenRow, Store } from './store.js';
+import type { QueueTokenImage, Store } from './store.js';
 
 export const CHECKPOINT_SEQ_KEY = 'checkpoint_seq';
 
@@ -16,7 +16,7 @@ export interface RecoveryTarget {
   /** A schedule event from the journal tail (after the checkpoint), in commit order. */
   replaySchedule(event: ScheduleEvent): void;
   restoreWallet(userId: string, balance: number, chargeMonth: string, chargedThisMonth: number): void;
-  restoreQueueToken(row: QueueTokenRow): void;
+  restoreQueueToken(token: QueueTokenImage): void;
 }
 
 export interface RecoveryReport { lastSeq: number; checkpointSeq: number; schedules: number; replayedEvents: number; queueTokens: number; wallets: number }
@@ -55,8 +55,8 @@ export function recover(store: Store, target: RecoveryTarget, nowMs: number): Re
   }
 
   let queueTokens = 0;
-  for (const row of store.queueTokens()) {
-    target.restoreQueueToken(row);
+  for (const token of store.queueTokens()) {
+    target.restoreQueueToken(token);
     queueTokens++;
   }
 

@@ -12,7 +12,7 @@ export const REVENUE_ACCOUNT = 'house:revenue';
 export interface JournalRow { seq: number; at_ms: number; stream: string; type: string; data: string }
 export interface AccountRow { account_id: string; kind: 'USER' | 'HOUSE'; balance: number }
 export interface LedgerEntryRow { entry_id: number; kind: string; amount: number; balance_after: number; at_ms: number; reference: string }
-export interface QueueTokenRow { token: string; user_id: string; seq: number; status: 'WAITING' | 'ACTIVE'; issued_at_ms: number; active_until_ms: number }
+export interface QueueTokenImage { token: string; userId: string; seq: number; status: 'WAITING' | 'ACTIVE'; issuedAtMs: number; activeUntilMs: number }
 export interface IdempotencyRow { request_hash: string; outcome: string; created_at_ms: number }
 
 export class Store {
@@ -166,9 +166,9 @@ export class Store {
     return this.db.prepare('SELECT account_id, SUM(amount) AS total FROM ledger_entries WHERE kind = \'CHARGE\' AND amount > 0 AND at_ms >= ? AND account_id NOT LIKE \'house:%\' GROUP BY account_id').all(sinceMs) as Array<{ account_id: string; total: number }>;
   }
 
-  /** Live tokens in seq order: a sequential scan of the table (seq is its rowid). */
-  *queueTokens(): IterableIterator<QueueTokenRow> {
+  /** Live tokens in seq order: a sequential scan of the table (seq is its rowid). One object per row. */
+  *queueTokens(): IterableIterator<QueueTokenImage> {
     const rows = this.db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens ORDER BY seq').raw().iterate() as IterableIterator<[string, string, number, 'WAITING' | 'ACTIVE', number, number]>;
-    for (const [token, user_id, seq, status, issued_at_ms, active_until_ms] of rows) yield { token, user_id, seq, status, issued_at_ms, active_until_ms };
+    for (const [token, userId, seq, status, issuedAtMs, activeUntilMs] of rows) yield { token, userId, seq, status, issuedAtMs, activeUntilMs };
   }
 }
