@@ -105,6 +105,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     });
     await driver.ready;
 
+    const settled = new Set<string>();
     for (let cycle = 1; cycle <= options.cycles; cycle++) {
       const cycleStartedAt = Date.now();
       driver.resume();
@@ -135,6 +136,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       const online = await auditOverHttp(model, {
         http: server.http, authSecret: RELIABILITY_AUTH_SECRET, scheduleIds: schedules.map((s) => s.scheduleId),
         auditorUser: AUDITOR, auditorQueueToken, expiryGraceMs: 1_500, replayAllSince: cycleStartedAt, replaySample: 20, seed: random.int(1, 2 ** 31),
+        settled, settledSample: 60,
       });
       const c = online.checked;
       report.checkedOperations += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens;
