@@ -4,9 +4,11 @@
  * Reports throughput, p50/p99 per request kind, holds succeeded (must equal the seats), time to sell out.
  * A fresh server and database per round; the fans' wallets are charged before the sale (not timed).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { benchPaths, stopAll, tempDbPath } from '../lib/context.js';
 import { SaleRecorder, runFan, type RequestKind } from '../lib/flash-sale-fan.js';
 import { HttpClient, mapConcurrent } from '../lib/http-client.js';
+import { listenOverflows } from '../lib/kernel-counters.js';
 import { BENCH_ADMIN_KEY, startRealServer, type ServerProcess } from '../lib/processes.js';
 import { benchUser, charge, createSchedules } from '../lib/provision.js';
 import { median, percentile, round, roundsText } from '../lib/stats.js';
@@ -32,6 +34,11 @@ interface SaleRound {
   soldOutMs: number | null;
   firstSoldOutNoticeMs: number | null;
   serverCpuPercent: number;
+  /** The load generator (this process): CPU and event-loop delay, to tell a slow server from a slow client. */
+  loadGeneratorCpuPercent: number;
+  loadGeneratorLoopDelayP99Ms: number;
+  /** Connections the kernel dropped from a full accept queue during the sale (machine-wide counter). */
+  listenOverflows: number | null;
   byKind: Record<string, { count: number; p50Ms: number; p99Ms: number; statuses: Record<string, number> }>;
   outcomes: Record<string, number>;
   errors: string[];
@@ -57,6 +64,10 @@ async function saleRound(context: RunContext, roundIndex: number, fans: number):
     setup.push(client);
     const recorder = new SaleRecorder();
     const cpuBefore = server.cpuSeconds();
+    const overflowsBefore = listenOverflows();
+    const ownCpuBefore = process.cpuUsage();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const startedAt = performance.now();
     const sale = mapConcurrent(users, fans, async (user) => {
       await runFan(client, user, scheduleId, recorder);
@@ -66,6 +77,9 @@ async function saleRound(context: RunContext, roundIndex: number, fans: number):
     clearTimeout(timer);
     const endedAt = performance.now();
     const cpuSeconds = server.cpuSeconds() - cpuBefore;
+    const overflowsAfter = listenOverflows();
+    loopDelay.disable();
+    const ownCpu = process.cpuUsage(ownCpuBefore);
 
     const stats = await admin.request<{ seats: { confirmed: number } }>('GET', '/v1/admin/stats', { headers: { 'x-admin-key': BENCH_ADMIN_KEY } });
     const all = KINDS.flatMap((kind) => recorder.latencies.get(kind) ?? []);
@@ -91,6 +105,9 @@ async function saleRound(context: RunContext, roundIndex: number, fans: number):
       soldOutMs: soldOutAt === null ? null : round(soldOutAt - startedAt),
       firstSoldOutNoticeMs: recorder.firstSoldOutNoticeAt === null ? null : round(recorder.firstSoldOutNoticeAt - startedAt),
       serverCpuPercent: round((cpuSeconds / (durationMs / 1000)) * 100),
+      loadGeneratorCpuPercent: round(((ownCpu.user + ownCpu.system) / 1e6 / (durationMs / 1000)) * 100),
+      loadGeneratorLoopDelayP99Ms: round(loopDelay.percentile(99) / 1e6, 1),
+      listenOverflows: overflowsBefore === null || overflowsAfter === null ? null : overflowsAfter - overflowsBefore,
       byKind,
       outcomes: Object.fromEntries(recorder.outcomes),
       errors: recorder.errors.slice(0, 20),
@@ -113,7 +130,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
   const per = (pick: (r: SaleRound) => number | null): string => `rounds ${roundsText(rounds.map((r) => pick(r) ?? Number.NaN), 1)}`;
   const metrics: Metric[] = [
     { name: 'fans', value: fans, detail: `one schedule of ${SEATS} seats; admitted ${ADMISSION_BATCH} at a time (QUEUE_MAX_ACTIVE)` },
-    { name: 'throughput (all requests)', value: med((r) => r.requestsPerSecond), unit: 'req/s', detail: `${per((r) => r.requestsPerSecond)}; server CPU ${med((r) => r.serverCpuPercent)}%` },
+    { name: 'throughput (all requests)', value: med((r) => r.requestsPerSecond), unit: 'req/s', detail: `${per((r) => r.requestsPerSecond)}; server CPU ${med((r) => r.serverCpuPercent)}%, load generator CPU ${med((r) => r.loadGeneratorCpuPercent)}% (event-loop delay p99 ${med((r) => r.loadGeneratorLoopDelayP99Ms)} ms)` },
     { name: 'latency p50 (all requests)', value: med((r) => r.p50Ms), unit: 'ms', detail: per((r) => r.p50Ms) },
     { name: 'latency p99 (all requests)', value: med((r) => r.p99Ms), unit: 'ms', detail: per((r) => r.p99Ms) },
     { name: `all ${fans} joins answered after`, value: med((r) => r.joinBurstMs), unit: 'ms', detail: per((r) => r.joinBurstMs) },
@@ -121,6 +138,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     { name: 'payments succeeded / seats confirmed', value: `${med((r) => r.paymentsSucceeded)} / ${med((r) => r.confirmedSeats)}`, detail: `${per((r) => r.paymentsSucceeded)} / ${per((r) => r.confirmedSeats)}` },
     { name: 'time to sell out (50th payment answered)', value: med((r) => r.soldOutMs), unit: 'ms', detail: per((r) => r.soldOutMs) },
     { name: 'first "soldOut: true" seen by a waiting fan', value: med((r) => r.firstSoldOutNoticeMs), unit: 'ms', detail: per((r) => r.firstSoldOutNoticeMs) },
+    { name: 'connections dropped by a full accept queue', value: med((r) => r.listenOverflows), detail: `${per((r) => r.listenOverflows)}; kernel ListenOverflows during the sale (machine-wide); each costs its fan a SYN retransmit (1 s, 3 s, 7 s ...)` },
     { name: 'whole sale (every fan done)', value: med((r) => r.durationMs), unit: 'ms', detail: per((r) => r.durationMs) },
   ];
   for (const kind of KINDS) {
