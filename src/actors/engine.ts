@@ -159,6 +159,11 @@ class Engine implements BookingEngine {
       addConcert: (concertId, title, venue) => this.concerts.set(concertId, { concertId, title, venue, scheduleIds: [] }),
       addSchedule: (state) => this.addSchedule(state),
       replaySchedule: (event) => {
+        if (event.type === 'schedule.created') {
+          this.addSchedule(createSchedule(event));
+          this.schedules.dirty.add(event.scheduleId);
+          return;
+        }
         const actor = this.schedules.get(event.scheduleId);
         if (actor === undefined) throw new Error(`journal names unknown schedule ${event.scheduleId}`);
         const effects = this.schedules.applyBatch(actor, [event], null);

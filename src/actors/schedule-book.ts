@@ -95,7 +95,6 @@ export class ScheduleBook {
     const effects: BatchEffects = { held: [], ended: [], confirmed: [] };
     for (const event of events) {
       for (const seatChange of evolveSchedule(state, event)) latest.set(seatChange.seatNumber, seatChange.status);
-      change?.record(scheduleStream(state.scheduleId), event);
       if (event.type === 'schedule.created') continue;
       const reservation = state.reservations.get(event.reservationId);
       if (reservation === undefined) continue;
@@ -107,12 +106,20 @@ export class ScheduleBook {
         effects.confirmed.push(reservation);
       } else {
         effects.ended.push(reservation);
-        this.retire(actor, reservation, change);
+        this.retire(actor, reservation, change, event.atMs);
       }
     }
     this.dirty.add(state.scheduleId);
+    if (latest.size > 0) state.version += 1;
+    // Replay restores the version the batch had live (a batch of several events raised it once).
+    const recordedVersion = events[events.length - 1]?.version;
+    if (change === null && recordedVersion !== undefined) state.version = recordedVersion;
+    const stream = scheduleStream(state.scheduleId);
+    for (const event of events) {
+      const journaled: ScheduleEvent = { ...event, version: state.version };
+      change?.record(stream, journaled);
+    }
     if (latest.size === 0) return effects;
-    state.version += 1;
     if (change !== null) {
       const delta: SeatMapDelta = {
         scheduleId: state.scheduleId,
@@ -142,14 +149,13 @@ export class ScheduleBook {
   }
 
   /** An EXPIRED or CANCELLED reservation leaves memory for the archive table, keeping schedules bounded. */
-  private retire(actor: ScheduleActor, reservation: Reservation, change: PendingChange | null): void {
+  private retire(actor: ScheduleActor, reservation: Reservation, change: PendingChange | null, endedAtMs: number): void {
     if (this.heldByUser.get(reservation.userId) === reservation.reservationId) this.heldByUser.delete(reservation.userId);
     this.reservationToSchedule.delete(reservation.reservationId);
     actor.state.reservations.delete(reservation.reservationId);
     if (change === null) return;
     if (reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED') this.endedCounts[reservation.status]++;
     const view: ReservationView = reservationView(actor.state, reservation);
-    const endedAtMs = change.journal[change.journal.length - 1]?.atMs ?? reservation.heldAtMs;
     change.write((store) => store.archiveReservation(reservation.reservationId, reservation.userId, reservation.status, JSON.stringify(view), endedAtMs));
     // Until the archive row is committed, the ended reservation is answered from here (not "not found").
     this.retiring.set(reservation.reservationId, view);

@@ -44,12 +44,17 @@ export interface ScheduleState {
   reservedCount: number;
 }
 
-export type ScheduleEvent =
+/**
+ * `version` is the schedule's version after the batch the event belongs to, as journaled; replay uses it
+ * so a restarted schedule continues the sequence its subscribers saw.
+ */
+export type ScheduleEvent = (
   | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[] }
   | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number }
   | { type: 'reservation.confirmed'; scheduleId: string; reservationId: string; atMs: number; payment: PaymentRecord }
   | { type: 'reservation.cancelled'; scheduleId: string; reservationId: string; atMs: number }
-  | { type: 'reservation.expired'; scheduleId: string; reservationId: string; atMs: number };
+  | { type: 'reservation.expired'; scheduleId: string; reservationId: string; atMs: number }
+) & { version?: number };
 
 export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>): ScheduleState {
   const seats: SeatRecord[] = [];

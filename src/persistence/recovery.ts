@@ -3,7 +3,7 @@
  * the journal rows after the checkpoint, wallets from the ledger accounts, the waiting room from its
  * row-wise state image. Each actor has exactly one durable source, so nothing is applied twice.
  */
-import { createSchedule, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
+import type { ScheduleEvent, ScheduleState } from '../machines/schedule.js';
 import { monthOf } from '../machines/wallet.js';
 import { decodeSchedule } from './schedule-snapshot.js';
 import type { QueueTokenImage, Store } from './store.js';
@@ -12,8 +12,12 @@ export const CHECKPOINT_SEQ_KEY = 'checkpoint_seq';
 
 export interface RecoveryTarget {
   addConcert(concertId: string, title: string, venue: string): void;
+  /** A schedule from its snapshot. */
   addSchedule(state: ScheduleState): void;
-  /** A schedule event from the journal tail (after the checkpoint), in commit order. */
+  /**
+   * A schedule event from the journal tail (after the checkpoint), in commit order, `schedule.created`
+   * included. What it touches must be snapshotted at the next checkpoint, which moves past these rows.
+   */
   replaySchedule(event: ScheduleEvent): void;
   restoreWallet(userId: string, balance: number, chargeMonth: string, chargedThisMonth: number): void;
   restoreQueueToken(token: QueueTokenImage): void;
@@ -36,12 +40,8 @@ export function recover(store: Store, target: RecoveryTarget, nowMs: number): Re
   for (const row of store.journalAfter(checkpointSeq)) {
     if (!row.stream.startsWith('schedule:')) continue;
     const event = JSON.parse(row.data) as ScheduleEvent;
-    if (event.type === 'schedule.created') {
-      target.addSchedule(createSchedule(event));
-      schedules++;
-    } else {
-      target.replaySchedule(event);
-    }
+    if (event.type === 'schedule.created') schedules++;
+    target.replaySchedule(event);
     replayedEvents++;
   }
 

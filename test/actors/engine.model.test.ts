@@ -1,7 +1,7 @@
 /**
  * Model-based test of the whole engine (fast-check `fc.commands`): holds, cancels, expiries (clock
  * advances), charges, payments, queue joins/leaves/admissions and restarts (close and reopen on the same
- * SQLite file) at random points, each checked against a small reference model. After every step:
+ * SQLite file, gracefully or as a kill -9) at random points, each checked against a small reference model. After every step:
  * no seat held or sold twice, balances equal their ledgers and never go negative, every acknowledged
  * change survives a restart, and the waiting line keeps its order.
  */
@@ -209,6 +209,16 @@ class Restart implements fc.AsyncCommand<Model, Real> {
   toString(): string { return 'restart()'; }
 }
 
+/** kill -9: recovery from the files as they are on disk, without the shutdown checkpoint. */
+class Crash implements fc.AsyncCommand<Model, Real> {
+  check(): boolean { return true; }
+  async run(model: Model, real: Real): Promise<void> {
+    await real.h.crash();
+    checkInvariants(model, real);
+  }
+  toString(): string { return 'crash()'; }
+}
+
 const user = fc.constantFrom(...USERS);
 const seats = fc.array(fc.integer({ min: 1, max: SEAT_COUNT }), { minLength: 1, maxLength: 3 });
 const commands = [
@@ -220,6 +230,7 @@ const commands = [
   user.map((u) => new Leave(u)),
   fc.constantFrom(1, 999, 1_000, 30_000, HOLD_TTL_MS).map((ms) => new Advance(ms)),
   fc.constant(new Restart()),
+  fc.constant(new Crash()),
 ];
 
 let current: Harness | undefined;

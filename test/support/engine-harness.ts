@@ -2,7 +2,7 @@
  * Builds engines for tests: a temp SQLite file, a ManualClock, deterministic ids, and a fail-stop
  * hook that records instead of exiting. `reopen()` closes and reopens on the same file (a restart).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/actors/clock.js';
@@ -18,6 +18,11 @@ export interface Harness {
   dbPath: string;
   fatal: unknown[];
   reopen(): Promise<BookingEngine>;
+  /**
+   * A kill -9: the database files are copied as they are on disk right now (committed transactions only,
+   * no shutdown checkpoint), the old engine is discarded, and a new one recovers from the copy.
+   */
+  crash(): Promise<BookingEngine>;
   /** Moves the clock and lets the group commit run. */
   advance(ms: number): Promise<void>;
   dispose(): Promise<void>;
@@ -29,7 +34,8 @@ export function settle(): Promise<void> {
 
 export async function openHarness(limits: Partial<EngineLimits> = {}, startMs = T0): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'booking-test-'));
-  const dbPath = join(dir, 'booking.db');
+  let dbPath = join(dir, 'booking.db');
+  let crashes = 0;
   const clock = new ManualClock(startMs);
   const fatal: unknown[] = [];
   let counter = 0;
@@ -47,6 +53,18 @@ export async function openHarness(limits: Partial<EngineLimits> = {}, startMs = 
     fatal,
     async reopen() {
       await harness.engine.close();
+      harness.engine = make();
+      await harness.engine.start();
+      return harness.engine;
+    },
+    async crash() {
+      const crashedPath = join(dir, `crash-${++crashes}.db`);
+      for (const suffix of ['', '-wal', '-shm']) {
+        if (existsSync(dbPath + suffix)) copyFileSync(dbPath + suffix, crashedPath + suffix);
+      }
+      await harness.engine.close();
+      dbPath = crashedPath;
+      harness.dbPath = crashedPath;
       harness.engine = make();
       await harness.engine.start();
       return harness.engine;
