@@ -4,8 +4,21 @@ import { seatAt } from '../machines/schedule.js';
 import type { QueueToken } from '../machines/waiting-room.js';
 import type { PaymentView, QueueStatusView, ReservationView, ReservedSeatView, ScheduleView, SeatStatus, SeatView } from '../domain/views.js';
 
+const ISO_CACHE_LIMIT = 4_096;
+const isoCache = new Map<number, string>();
+
+/**
+ * ISO 8601 of an instant, memoized: the same few instants (a hold's deadline, a token's admission) are
+ * formatted on every poll of them, and Date#toISOString is a measurable share of a read.
+ */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    if (isoCache.size >= ISO_CACHE_LIMIT) isoCache.clear();
+    text = new Date(ms).toISOString();
+    isoCache.set(ms, text);
+  }
+  return text;
 }
 
 export function reservedSeats(schedule: ScheduleState, seatNumbers: readonly number[]): ReservedSeatView[] {

@@ -78,13 +78,15 @@ export const MIGRATIONS: readonly string[] = [
 
   -- Reservations that ended without a sale (EXPIRED, CANCELLED) leave memory for this table, so a
   -- schedule's state and snapshot stay bounded by its seats however many holds come and go.
+  -- A rowid table (rows of ~450 B do not belong in a WITHOUT ROWID B-tree) keyed by time-ordered ids,
+  -- so inserts append instead of dirtying a random leaf per row.
   CREATE TABLE reservation_archive (
-    reservation_id TEXT PRIMARY KEY,
+    reservation_id TEXT NOT NULL UNIQUE,
     user_id TEXT NOT NULL,
     status TEXT NOT NULL,
     view TEXT NOT NULL,
     ended_at_ms INTEGER NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX reservation_archive_by_user ON reservation_archive (user_id, ended_at_ms);
   `,
 ];
