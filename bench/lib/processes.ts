@@ -37,6 +37,8 @@ export interface ServerProcess {
   readonly startupMs: number;
   /** Recent stdout/stderr lines (JSON log lines for the real server). */
   readonly output: string[];
+  /** Every output line that matched StartOptions.capture, however long ago. */
+  readonly captured: string[];
   /** utime + stime of the process so far, from /proc (Linux). */
   cpuSeconds(): number;
   /** Resident set size now, from /proc (Linux). */
@@ -55,6 +57,8 @@ export interface StartOptions {
   readyTimeoutMs: number;
   /** Directory for --cpu-prof output, or null for no profile. */
   profileDir: string | null;
+  /** Output lines to keep however many lines follow them. */
+  capture?: RegExp;
 }
 
 function procStat(pid: number): string[] | null {
@@ -88,15 +92,23 @@ export async function startProcess(options: StartOptions): Promise<ServerProcess
     cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      output.push(line);
-      if (output.length > KEPT_OUTPUT_LINES) output.shift();
-    }
+  const captured: string[] = [];
+  /** Whole lines only: a chunk may end in the middle of a line. */
+  const lineReader = (): ((chunk: Buffer) => void) => {
+    let partial = '';
+    return (chunk) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        if (options.capture?.test(line) === true) captured.push(line);
+        output.push(line);
+        if (output.length > KEPT_OUTPUT_LINES) output.shift();
+      }
+    };
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout?.on('data', lineReader());
+  child.stderr?.on('data', lineReader());
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((resolve) => child.once('exit', (code) => {
     exitCode = code;
@@ -122,7 +134,7 @@ export async function startProcess(options: StartOptions): Promise<ServerProcess
   }
 
   return {
-    name: options.name, pid, port, baseUrl, startupMs, output,
+    name: options.name, pid, port, baseUrl, startupMs, output, captured,
     cpuSeconds: () => {
       const fields = procStat(pid);
       return fields === null ? 0 : (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
@@ -147,6 +159,7 @@ export interface RealServerOptions {
   durability: 'FULL' | 'NORMAL';
   extraEnv?: Record<string, string>;
   readyTimeoutMs?: number;
+  capture?: RegExp;
 }
 
 export interface BenchPaths { rootDir: string; serverEntry: string; profileDir: string | null }
@@ -173,6 +186,7 @@ export function startRealServer(paths: BenchPaths, options: RealServerOptions): 
     readyPath: '/ready',
     readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
     profileDir: paths.profileDir,
+    ...(options.capture === undefined ? {} : { capture: options.capture }),
   });
 }
 

@@ -49,9 +49,10 @@ async function startOnce(context: RunContext, name: string, dbPath: string): Pro
     server = await startRealServer(benchPaths(context), {
       name, dbPath, durability: 'FULL', readyTimeoutMs: 120_000,
       extraEnv: { LOG_LEVEL: 'info', QUEUE_MAX_ACTIVE: '100' },
+      capture: /engine recovered/,
     });
     const startupMs = server.startupMs;
-    return { startupMs, recoveryMs: recoveryMsFrom(server.output), rssBytes: server.rssBytes(), heapUsedBytes: await heapUsedBytes(server) };
+    return { startupMs, recoveryMs: recoveryMsFrom(server.captured), rssBytes: server.rssBytes(), heapUsedBytes: await heapUsedBytes(server) };
   } finally {
     await stopAll([server]);
   }
