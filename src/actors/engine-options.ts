@@ -14,6 +14,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Random bytes source (tests make it deterministic). */
   randomBytes?: (size: number) => Buffer;
+  /** PASSIVE WAL checkpoints from a worker thread every this many ms; 0 leaves them to SQLite's writer. Default 1000. */
+  walCheckpointIntervalMs?: number;
   /** Called when a commit fails: the default exits the process (fail-stop). */
   onFatal?: (error: unknown) => void;
 }

@@ -19,6 +19,7 @@ import { GroupCommitter } from '../persistence/group-commit.js';
 import { CHECKPOINT_SEQ_KEY, recover, type RecoveryTarget } from '../persistence/recovery.js';
 import { encodeSchedule } from '../persistence/schedule-snapshot.js';
 import { Store } from '../persistence/store.js';
+import { WalCheckpointer } from '../persistence/wal-checkpointer.js';
 import { SystemClock, type Clock } from './clock.js';
 import { CommandRunner } from './command-runner.js';
 import { validateConcert } from './concert-validation.js';
@@ -35,6 +36,7 @@ import { iso, paymentView, reservationView, scheduleView, seatViews } from './vi
 import { WalletBook } from './wallet-book.js';
 
 const QUEUE_NEXT_SEQ_KEY = 'queue_next_seq';
+const DEFAULT_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 const CHECKPOINT_EVERY_ROWS = 5_000;
 const CHECKPOINT_EVERY_MS = 10_000;
 const IDEMPOTENCY_RETENTION_MS = 48 * 3_600_000;
@@ -55,6 +57,7 @@ class Engine implements BookingEngine {
   private readonly db: SqliteDatabase;
   private readonly store: Store;
   private readonly committer: GroupCommitter;
+  private readonly checkpointer: WalCheckpointer | null;
   private readonly runner: CommandRunner;
   private readonly concerts = new Map<string, Concert>();
   private readonly schedules = new ScheduleBook();
@@ -76,6 +79,10 @@ class Engine implements BookingEngine {
     this.random = options.randomBytes ?? ((size) => pool.bytes(size));
     this.db = openDatabase(options.dbPath, options.durability ?? 'FULL');
     this.store = new Store(this.db);
+    const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
+    this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0
+      ? null
+      : new WalCheckpointer(options.dbPath, options.durability ?? 'FULL', checkpointIntervalMs, this.logger);
     const onFatal = options.onFatal ?? ((error: unknown) => {
       this.logger.fatal({ err: error }, 'commit failed: stopping (fail-stop); restart recovers the last committed state');
       process.exit(1);
@@ -146,6 +153,7 @@ class Engine implements BookingEngine {
       this.db.transaction(() => this.maybeCheckpoint(this.store, true))();
     }
     this.closed = true;
+    await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Durability } from '../actors/engine-options.js';
 import { MIGRATIONS } from './migrations.js';
+import { WRITER_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -18,7 +19,9 @@ export function openDatabase(path: string, durability: Durability): SqliteDataba
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
   db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 10000');
+  // A safety valve only: checkpoints normally run in the WAL checkpointer's worker thread, off the commit path.
+  db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+  db.pragma('journal_size_limit = 67108864');
   migrate(db);
   return db;
 }
