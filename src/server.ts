@@ -12,6 +12,7 @@ import { createLogger } from './logger.js';
 
 /** Long enough for in-flight requests and the last group commit; short enough for an orchestrator's grace period. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+const LISTEN_BACKLOG = 4_096;
 
 function readConfig(): Config {
   try {
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 
-  await app.listen({ port: config.port, host: config.host });
+  // A flash sale opens thousands of connections in the same second: Node's default backlog (511) overflows
+  // and the kernel drops SYNs, which clients see as second-long retries. The kernel caps it at somaxconn.
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
 
   const recoveryStartedAt = performance.now();
   await engine.start();
