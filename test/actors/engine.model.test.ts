@@ -254,5 +254,5 @@ describe('engine against a reference model', () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, 180_000);
 });

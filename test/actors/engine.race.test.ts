@@ -90,5 +90,5 @@ describe('engine under concurrent commands', () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 /**
  * Builds engines for tests: a temp SQLite file, a ManualClock, deterministic ids, and a fail-stop
  * hook that records instead of exiting. `reopen()` closes and reopens on the same file (a restart).
+ * The WAL checkpointer worker is off (its own test covers it): these engines are opened by the hundred.
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ export async function openHarness(limits: Partial<EngineLimits> = {}, startMs = 
     buffer.writeUInt32BE(Math.floor(Math.random() * 0xffffffff), 0);
     return buffer;
   };
-  const make = (): BookingEngine => createEngine({ dbPath, limits: { ...DEFAULT_LIMITS, ...limits }, clock, randomBytes, onFatal: (e) => fatal.push(e) });
+  const make = (): BookingEngine => createEngine({ dbPath, limits: { ...DEFAULT_LIMITS, ...limits }, clock, randomBytes, onFatal: (e) => fatal.push(e), walCheckpointIntervalMs: 0 });
   const harness: Harness = {
     engine: make(),
     clock,
