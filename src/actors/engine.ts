@@ -32,7 +32,7 @@ import { decidePayment } from './payment.js';
 import { QueueActor } from './queue-actor.js';
 import { RandomPool } from './random-pool.js';
 import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
-import { iso, paymentView, reservationView, scheduleView, seatViews } from './views.js';
+import { iso, paymentView, reservationView, scheduleView } from './views.js';
 import { WalletBook } from './wallet-book.js';
 
 const QUEUE_NEXT_SEQ_KEY = 'queue_next_seq';
@@ -255,7 +255,9 @@ class Engine implements BookingEngine {
     const actor = this.schedules.get(scheduleId);
     if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
     const state = actor.state;
-    return ok({ scheduleId, concertId: state.concertId, startsAt: iso(state.startsAtMs), version: state.version, seats: seatViews(state, options.status) });
+    const all = this.schedules.seatViews(actor);
+    const seats = options.status === undefined ? all : all.filter((seat) => seat.status === options.status);
+    return ok({ scheduleId, concertId: state.concertId, startsAt: iso(state.startsAtMs), version: state.version, seats });
   }
 
   async createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>> {

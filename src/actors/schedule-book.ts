@@ -4,10 +4,10 @@
  * its version by exactly 1 and is published to subscribers after its commit.
  */
 import type { Unsubscribe } from '../domain/engine.js';
-import type { ReservationView, SeatChange, SeatMapDelta } from '../domain/views.js';
+import type { ReservationView, SeatChange, SeatMapDelta, SeatView } from '../domain/views.js';
 import { evolveSchedule, type Reservation, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import type { PendingChange } from './pending-change.js';
-import { reservationView } from './views.js';
+import { reservationView, seatViews } from './views.js';
 
 export function scheduleStream(scheduleId: string): string {
   return `schedule:${scheduleId}`;
@@ -16,6 +16,8 @@ export function scheduleStream(scheduleId: string): string {
 export interface ScheduleActor {
   readonly state: ScheduleState;
   readonly subscribers: Set<(delta: SeatMapDelta) => void>;
+  /** The seat views of one version: a seat map is read far more often than it changes. */
+  seatViewCache: { version: number; seats: SeatView[] } | null;
 }
 
 export interface BatchEffects {
@@ -38,7 +40,7 @@ export class ScheduleBook {
   readonly endedCounts = { EXPIRED: 0, CANCELLED: 0 };
 
   add(state: ScheduleState): ScheduleActor {
-    const actor: ScheduleActor = { state, subscribers: new Set() };
+    const actor: ScheduleActor = { state, subscribers: new Set(), seatViewCache: null };
     this.actors.set(state.scheduleId, actor);
     for (const reservation of state.reservations.values()) this.index(reservation);
     return actor;
@@ -73,6 +75,15 @@ export class ScheduleBook {
   reservationOfPayment(paymentId: string): { actor: ScheduleActor; reservation: Reservation } | undefined {
     const reservationId = this.paymentToReservation.get(paymentId);
     return reservationId === undefined ? undefined : this.reservation(reservationId);
+  }
+
+  /** The schedule's seats as views, built once per version (callers must not mutate them). */
+  seatViews(actor: ScheduleActor): SeatView[] {
+    const cached = actor.seatViewCache;
+    if (cached !== null && cached.version === actor.state.version) return cached.seats;
+    const seats = seatViews(actor.state);
+    actor.seatViewCache = { version: actor.state.version, seats };
+    return seats;
   }
 
   subscribe(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null {
