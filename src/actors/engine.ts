@@ -178,7 +178,7 @@ class Engine implements BookingEngine {
         for (const r of effects.held) this.holdTimers.add({ deadlineMs: r.holdExpiresAtMs, scheduleId: r.scheduleId, reservationId: r.reservationId });
       },
       restoreWallet: (userId, balance, month, charged) => this.wallets.restore(userId, balance, month, charged),
-      restoreQueueToken: (token) => this.queue.room.restoreToken(token, nowMs),
+      restoreQueue: (tokens) => this.queue.room.restoreAll(tokens, nowMs),
     };
   }
 

@@ -102,6 +102,15 @@ export class WaitingLine {
     return null;
   }
 
+  /** Recovery: lays out tokens already in seq order in one linear pass (the tree built once, not per token). */
+  restoreInOrder(records: QueueTokenRecord[]): void {
+    if (this.size > 0) throw new Error('restoreInOrder needs an empty line');
+    for (let i = 1; i < records.length; i++) {
+      if ((records[i] as QueueTokenRecord).seq <= (records[i - 1] as QueueTokenRecord).seq) throw new Error('restoreInOrder needs tokens in seq order');
+    }
+    this.rebuild(records);
+  }
+
   private append(record: QueueTokenRecord): void {
     const slot = this.slots.length;
     this.slots.push(record);

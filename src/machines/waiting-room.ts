@@ -197,6 +197,36 @@ export class WaitingRoom {
     this.observeTime(nowMs);
   }
 
+  /**
+   * Recovery in bulk: every live token from the state image, in seq order, into an empty room. The
+   * image's UNIQUE constraints already guarantee one token per user; the room checks the counts once.
+   */
+  restoreAll(tokens: Iterable<Omit<QueueToken, 'lastSeenAtMs'>>, nowMs: number): number {
+    if (this.byToken.size > 0) throw new Error('restoreAll needs an empty waiting room');
+    const waiting: QueueTokenRecord[] = [];
+    let count = 0;
+    for (const token of tokens) {
+      const record = new QueueTokenRecord(token.token, token.userId, token.seq, token.issuedAtMs);
+      record.lastSeenAtMs = nowMs > token.issuedAtMs ? nowMs : token.issuedAtMs;
+      this.byToken.set(record.token, record);
+      this.byUserId.set(record.userId, record);
+      if (token.status === 'ACTIVE') {
+        record.status = 'ACTIVE';
+        record.activeUntilMs = token.activeUntilMs;
+        this.active.add(record);
+      } else {
+        waiting.push(record);
+        this.idle.append(record);
+      }
+      if (token.seq > this.maxSeqSeen) this.maxSeqSeen = token.seq;
+      count++;
+    }
+    if (this.byToken.size !== count || this.byUserId.size !== count) throw new Error('queue state image holds a token or user twice');
+    this.line.restoreInOrder(waiting);
+    this.observeTime(nowMs);
+    return count;
+  }
+
   /** Keeps seqs monotonic across a snapshot whose highest-seq tokens had already ended. */
   restoreNextSeq(nextSeq: number): void {
     if (nextSeq - 1 > this.maxSeqSeen) this.maxSeqSeen = nextSeq - 1;

@@ -20,7 +20,8 @@ export interface RecoveryTarget {
    */
   replaySchedule(event: ScheduleEvent): void;
   restoreWallet(userId: string, balance: number, chargeMonth: string, chargedThisMonth: number): void;
-  restoreQueueToken(token: QueueTokenImage): void;
+  /** Every live queue token, in seq order; returns how many. */
+  restoreQueue(tokens: Iterable<QueueTokenImage>): number;
 }
 
 export interface RecoveryReport { lastSeq: number; checkpointSeq: number; schedules: number; replayedEvents: number; queueTokens: number; wallets: number }
@@ -54,11 +55,7 @@ export function recover(store: Store, target: RecoveryTarget, nowMs: number): Re
     wallets++;
   }
 
-  let queueTokens = 0;
-  for (const token of store.queueTokens()) {
-    target.restoreQueueToken(token);
-    queueTokens++;
-  }
+  const queueTokens = target.restoreQueue(store.queueTokens());
 
   return { lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens, wallets };
 }
