@@ -131,7 +131,6 @@ class Engine implements BookingEngine {
     this.runner.journalSeq = report.lastSeq;
     this.persistedQueueNextSeq = Number(this.store.getMeta(QUEUE_NEXT_SEQ_KEY) ?? '0');
     this.queue.room.restoreNextSeq(this.persistedQueueNextSeq);
-    this.queue.room.markAllSeen(nowMs);
     for (const row of this.store.archivedCounts()) {
       if (row.status === 'EXPIRED' || row.status === 'CANCELLED') this.schedules.endedCounts[row.status] = row.n;
     }
