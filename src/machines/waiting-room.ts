@@ -172,32 +172,6 @@ export class WaitingRoom {
   // ---- recovery helpers (state images rather than events) ------------------------------------------
 
   /**
-   * Restores a live token from a snapshot row without feeding the admission-rate estimate. Presence is
-   * not journaled, so a restored token counts as seen at `nowMs` (recovery time).
-   */
-  restoreToken(token: Omit<QueueToken, 'lastSeenAtMs'>, nowMs: number): void {
-    // Built directly rather than through apply(queue.joined): recovery restores a million of these, and
-    // every object not allocated is garbage the collector does not chase.
-    if (this.byToken.has(token.token) || this.byUserId.has(token.userId)) {
-      throw new QueueEventRejectedError({ type: 'queue.joined', token: token.token, userId: token.userId, seq: token.seq, atMs: token.issuedAtMs }, 'token or user already live');
-    }
-    const record = new QueueTokenRecord(token.token, token.userId, token.seq, token.issuedAtMs);
-    record.lastSeenAtMs = Math.max(token.issuedAtMs, nowMs);
-    this.byToken.set(record.token, record);
-    this.byUserId.set(record.userId, record);
-    if (token.status === 'ACTIVE') {
-      record.status = 'ACTIVE';
-      record.activeUntilMs = token.activeUntilMs;
-      this.active.add(record);
-    } else {
-      this.line.add(record);
-      this.idle.append(record);
-    }
-    if (token.seq > this.maxSeqSeen) this.maxSeqSeen = token.seq;
-    this.observeTime(nowMs);
-  }
-
-  /**
    * Recovery in bulk: every live token from the state image, in seq order, into an empty room. The
    * image's UNIQUE constraints already guarantee one token per user; the room checks the counts once.
    */

@@ -324,7 +324,7 @@ describe('WaitingRoom recovery', () => {
     const snapshot = { nextSeq: room.nextSeq(), tokens: [...room.all()].map((token) => ({ ...token })) };
 
     const restored = givenRoom();
-    for (const token of snapshot.tokens) restored.restoreToken(token, T0 + 9000);
+    restored.restoreAll([...snapshot.tokens].sort((x, y) => x.seq - y.seq), T0 + 9000);
     restored.restoreNextSeq(snapshot.nextSeq);
     expect(positions(restored, ['a', 'b', 'c', 'd'])).toEqual(positions(room, ['a', 'b', 'c', 'd']));
     expect(restored.byUser('a')).toMatchObject({ status: 'ACTIVE', activeUntilMs: T0 + 601_000 });
