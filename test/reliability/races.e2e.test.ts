@@ -12,12 +12,11 @@ import { ManualClock } from '../../src/actors/clock.js';
 import { buildTestApp, TEST_ADMIN_KEY, TEST_AUTH_SECRET, type TestApp } from '../helpers/build-test-app.js';
 import { HttpClient, type Reply } from './support/http-client.js';
 import { auditJournal, auditLedger, openReadOnly } from './support/journal-audit.js';
-import { SteppedClock } from './support/stepped-clock.js';
 import { userToken } from './support/tokens.js';
 
 const HOLD_TTL_MS = 60_000;
 const QUEUE_MAX_ACTIVE = 1_000;
-let t: TestApp<ManualClock | SteppedClock> | undefined;
+let t: TestApp<ManualClock> | undefined;
 let races = 0;
 
 afterEach(async () => {
@@ -25,10 +24,10 @@ afterEach(async () => {
   t = undefined;
 });
 
-interface Live { t: TestApp<ManualClock | SteppedClock>; http: HttpClient; token(user: string): string; queueTokens: Map<string, string> }
+interface Live { t: TestApp<ManualClock>; http: HttpClient; token(user: string): string; queueTokens: Map<string, string> }
 
-async function startLive(clock: ManualClock | SteppedClock = new ManualClock()): Promise<Live> {
-  const app = await buildTestApp<ManualClock | SteppedClock>({ clock, config: { limits: { holdTtlMs: HOLD_TTL_MS, queueMaxActive: QUEUE_MAX_ACTIVE } } });
+async function startLive(clock: ManualClock = new ManualClock()): Promise<Live> {
+  const app = await buildTestApp<ManualClock>({ clock, config: { limits: { holdTtlMs: HOLD_TTL_MS, queueMaxActive: QUEUE_MAX_ACTIVE } } });
   t = app;
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.app.server.address() as AddressInfo;
@@ -238,7 +237,7 @@ describe('a hold expiring in the same millisecond as its payment', () => {
 
   for (const { offsetMs, order } of cases) {
     it(`deadline ${offsetMs >= 0 ? '+' : ''}${offsetMs} ms, ${order}: paid only before the deadline, ended exactly once`, async () => {
-      const clock = new SteppedClock(Date.UTC(2026, 0, 1));
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
       const live = await startLive(clock);
       await admitAll(live, ['mia']);
       const scheduleId = await createSchedule(live, 10, 100_000);
@@ -248,20 +247,20 @@ describe('a hold expiring in the same millisecond as its payment', () => {
       const deadlineMs = Date.parse(hold.body.holdExpiresAt as string);
 
       // Given the clock at the deadline plus the offset, and the expiry timer due or not yet run
-      clock.setNow(deadlineMs + offsetMs);
+      clock.stall(Math.max(0, deadlineMs + offsetMs - clock.now())); // time moves, the expiry timer is late
       const pay = (): Promise<Reply> => live.http.call('POST', '/v1/payments', { ...gated(live, 'mia'), body: { reservationId: hold.body.reservationId } });
       // When the payment and the timer meet in the given order
       races++;
       let reply: Reply;
       if (order === 'timer fires, then the payment') {
-        clock.fireDue();
+        clock.advance(0); // the late timers fire
         reply = await pay();
       } else if (order === 'the payment, then the timer') {
         reply = await pay();
-        clock.fireDue();
+        clock.advance(0); // the late timers fire
       } else {
         const inFlight = pay();
-        clock.fireDue();
+        clock.advance(0); // the late timers fire
         reply = await inFlight;
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -294,7 +293,7 @@ describe('a hold ending in the same turn as a request about it', () => {
   // time (the next setImmediate). A request decided in between must still see the reservation.
   for (const ending of ['expired by its timer', 'cancelled'] as const) {
     it(`a hold ${ending} reads as ended, never as unknown, before the ending is committed`, async () => {
-      const clock = new SteppedClock(Date.UTC(2026, 0, 1));
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
       const live = await startLive(clock);
       await admitAll(live, ['noa']);
       const scheduleId = await createSchedule(live, 10, 100_000);
@@ -306,8 +305,8 @@ describe('a hold ending in the same turn as a request about it', () => {
 
       // Given the hold's ending decided in memory, its commit still pending (same event-loop turn)
       if (ending === 'expired by its timer') {
-        clock.setNow(Date.parse(hold.body.holdExpiresAt as string));
-        clock.fireDue();
+        clock.stall(Math.max(0, Date.parse(hold.body.holdExpiresAt as string) - clock.now())); // time moves, the expiry timer is late
+        clock.advance(0); // the late timers fire
       } else {
         void engine.cancelReservation('noa', reservationId);
       }
