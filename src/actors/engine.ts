@@ -16,17 +16,18 @@ import type {
 import { createSchedule, decideHold, invalidSeatNumbers, isBookingOpen, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { openDatabase, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
-import { CHECKPOINT_SEQ_KEY, recover, type RecoveryTarget } from '../persistence/recovery.js';
-import { encodeSchedule } from '../persistence/schedule-snapshot.js';
+import { recover, type RecoveryTarget } from '../persistence/recovery.js';
 import { Store } from '../persistence/store.js';
 import { WalCheckpointer } from '../persistence/wal-checkpointer.js';
 import { SystemClock, type Clock } from './clock.js';
+import { Checkpoints } from './checkpoints.js';
 import { CommandRunner } from './command-runner.js';
 import { validateConcert } from './concert-validation.js';
 import type { EngineOptions } from './engine-options.js';
 import { timeOrderedId, timeOrderedSecret } from './ids.js';
 import { HoldTimers, type HoldDeadline } from './hold-timers.js';
 import { Observers } from './observers.js';
+import { engineStats } from './stats.js';
 import { PendingChange } from './pending-change.js';
 import { decidePayment } from './payment.js';
 import { QueueActor } from './queue-actor.js';
@@ -35,11 +36,7 @@ import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
 import { iso, paymentView, reservationView, scheduleView } from './views.js';
 import { WalletBook } from './wallet-book.js';
 
-const QUEUE_NEXT_SEQ_KEY = 'queue_next_seq';
 const DEFAULT_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
-const CHECKPOINT_EVERY_ROWS = 5_000;
-const CHECKPOINT_EVERY_MS = 10_000;
-const IDEMPOTENCY_RETENTION_MS = 48 * 3_600_000;
 const HISTORY_LIMIT = 1_000;
 const ARCHIVE_LIST_LIMIT = 1_000;
 
@@ -59,14 +56,13 @@ class Engine implements BookingEngine {
   private readonly committer: GroupCommitter;
   private readonly checkpointer: WalCheckpointer | null;
   private readonly runner: CommandRunner;
+  private readonly checkpoints: Checkpoints;
   private readonly concerts = new Map<string, Concert>();
   private readonly schedules = new ScheduleBook();
   private readonly wallets: WalletBook;
   private readonly queue: QueueActor;
   private readonly holdTimers: HoldTimers;
   private readonly observers = new Observers();
-  private persistedQueueNextSeq = 0;
-  private lastCheckpointAtMs = 0;
   private soldOutNow = false;
   private started = false;
   private closed = false;
@@ -88,10 +84,7 @@ class Engine implements BookingEngine {
       process.exit(1);
     });
     this.committer = new GroupCommitter(this.db, this.store, {
-      beforeCommit: (store) => {
-        this.persistQueueSeq(store);
-        this.maybeCheckpoint(store, false);
-      },
+      beforeCommit: (store) => this.checkpoints.beforeCommit(store),
       afterCommit: (batch) => this.observers.emit('committed', { commands: batch.units, durationMs: batch.durationMs }),
       onCallbackError: (error) => this.logger.error({ err: error }, 'post-commit callback failed'),
       onFatal: (error) => {
@@ -111,6 +104,7 @@ class Engine implements BookingEngine {
       newChange: () => new PendingChange(),
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
     });
+    this.checkpoints = new Checkpoints(this.clock, this.runner, this.schedules, this.queue.room);
   }
 
   get ready(): boolean {
@@ -129,12 +123,10 @@ class Engine implements BookingEngine {
     const nowMs = this.clock.now();
     const report = recover(this.store, this.recoveryTarget(nowMs), nowMs);
     this.runner.journalSeq = report.lastSeq;
-    this.persistedQueueNextSeq = Number(this.store.getMeta(QUEUE_NEXT_SEQ_KEY) ?? '0');
-    this.queue.room.restoreNextSeq(this.persistedQueueNextSeq);
+    this.checkpoints.restored(this.store);
     for (const row of this.store.archivedCounts()) {
       if (row.status === 'EXPIRED' || row.status === 'CANCELLED') this.schedules.endedCounts[row.status] = row.n;
     }
-    this.lastCheckpointAtMs = nowMs;
     this.started = true;
     this.refreshSoldOut();
     // Holds whose deadline passed while the server was down expire now, through the journal.
@@ -149,7 +141,7 @@ class Engine implements BookingEngine {
     this.stopTimers();
     this.committer.flush();
     if (!this.committer.stopped && this.db.open) {
-      this.db.transaction(() => this.maybeCheckpoint(this.store, true))();
+      this.db.transaction(() => this.checkpoints.beforeCommit(this.store, true))();
     }
     this.closed = true;
     await this.checkpointer?.stop();
@@ -195,33 +187,6 @@ class Engine implements BookingEngine {
   /** Resolves after everything submitted so far is committed. */
   private settle(): Promise<void> {
     return new Promise((resolve) => setImmediate(resolve));
-  }
-
-  /**
-   * The highest queue seq ever issued survives restarts even when its token has ended, so a seq is
-   * never handed out twice and later joins always queue behind earlier ones.
-   */
-  private persistQueueSeq(store: Store): void {
-    const nextSeq = this.queue.room.nextSeq();
-    if (nextSeq === this.persistedQueueNextSeq) return;
-    store.setMeta(QUEUE_NEXT_SEQ_KEY, String(nextSeq));
-    this.persistedQueueNextSeq = nextSeq;
-  }
-
-  private maybeCheckpoint(store: Store, force: boolean): void {
-    const nowMs = this.clock.now();
-    const due = this.runner.rowsSinceCheckpoint >= CHECKPOINT_EVERY_ROWS || nowMs - this.lastCheckpointAtMs >= CHECKPOINT_EVERY_MS;
-    if (!force && !due) return;
-    if (this.schedules.dirty.size === 0 && this.runner.rowsSinceCheckpoint === 0) return;
-    for (const scheduleId of this.schedules.dirty) {
-      const actor = this.schedules.get(scheduleId);
-      if (actor !== undefined) store.upsertSnapshot(`schedule:${scheduleId}`, this.runner.journalSeq, encodeSchedule(actor.state));
-    }
-    store.setMeta(CHECKPOINT_SEQ_KEY, String(this.runner.journalSeq));
-    store.purgeIdempotency(nowMs - IDEMPOTENCY_RETENTION_MS);
-    this.schedules.dirty.clear();
-    this.runner.rowsSinceCheckpoint = 0;
-    this.lastCheckpointAtMs = nowMs;
   }
 
   private newId(prefix: string): string {
@@ -530,31 +495,7 @@ class Engine implements BookingEngine {
   // ---------------------------------------------------------------- operations
 
   stats(): AdminStatsView {
-    const seats = { available: 0, held: 0, confirmed: 0 };
-    const reservations = { held: 0, confirmed: 0, expired: 0, cancelled: 0 };
-    const sales = { payments: 0, total: 0 };
-    for (const actor of this.schedules.actors.values()) {
-      seats.available += actor.state.availableCount;
-      seats.held += actor.state.heldCount;
-      seats.confirmed += actor.state.reservedCount;
-      for (const r of actor.state.reservations.values()) {
-        if (r.status === 'HELD') reservations.held++;
-        if (r.payment !== null) {
-          reservations.confirmed++;
-          sales.payments++;
-          sales.total += r.payment.amount;
-        }
-      }
-    }
-    reservations.expired = this.schedules.endedCounts.EXPIRED;
-    reservations.cancelled = this.schedules.endedCounts.CANCELLED;
-    const counts = this.queue.room.counts();
-    return {
-      queue: { waiting: counts.waiting, active: counts.active, admissionRatePerSecond: this.queue.room.admissionRatePerSecond(this.clock.now()), soldOut: this.soldOutNow },
-      seats, reservations, sales,
-      schedules: this.schedules.actors.size,
-      concerts: this.concerts.size,
-    };
+    return engineStats(this.schedules, this.queue.room, this.concerts.size, this.soldOutNow, this.clock.now());
   }
 
   subscribeSeatMap(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null {

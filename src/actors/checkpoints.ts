@@ -1,0 +1,69 @@
+/**
+ * When and what to checkpoint. Runs inside the group commit's transaction, after the batch's rows, when
+ * memory holds exactly what the transaction commits: dirty schedules get a fresh snapshot and the
+ * checkpoint moves to the last journal row, so recovery replays only the tail after it.
+ */
+import type { Clock } from './clock.js';
+import type { CommandRunner } from './command-runner.js';
+import type { ScheduleBook } from './schedule-book.js';
+import type { WaitingRoom } from '../machines/waiting-room.js';
+import { CHECKPOINT_SEQ_KEY } from '../persistence/recovery.js';
+import { encodeSchedule } from '../persistence/schedule-snapshot.js';
+import type { Store } from '../persistence/store.js';
+
+export const QUEUE_NEXT_SEQ_KEY = 'queue_next_seq';
+const CHECKPOINT_EVERY_ROWS = 5_000;
+const CHECKPOINT_EVERY_MS = 10_000;
+const IDEMPOTENCY_RETENTION_MS = 48 * 3_600_000;
+
+export class Checkpoints {
+  private lastCheckpointAtMs = 0;
+  private persistedQueueNextSeq = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly runner: CommandRunner,
+    private readonly schedules: ScheduleBook,
+    private readonly room: WaitingRoom,
+  ) {}
+
+  /** After recovery: the checkpoint and the queue seq as they are on disk. */
+  restored(store: Store): void {
+    this.lastCheckpointAtMs = this.clock.now();
+    this.persistedQueueNextSeq = Number(store.getMeta(QUEUE_NEXT_SEQ_KEY) ?? '0');
+    this.room.restoreNextSeq(this.persistedQueueNextSeq);
+  }
+
+  /** Every batch: the queue seq, and a checkpoint when one is due (or forced at shutdown). */
+  beforeCommit(store: Store, force = false): void {
+    this.persistQueueSeq(store);
+    this.maybeCheckpoint(store, force);
+  }
+
+  /**
+   * The highest queue seq ever issued survives restarts even when its token has ended, so a seq is
+   * never handed out twice and later joins always queue behind earlier ones.
+   */
+  private persistQueueSeq(store: Store): void {
+    const nextSeq = this.room.nextSeq();
+    if (nextSeq === this.persistedQueueNextSeq) return;
+    store.setMeta(QUEUE_NEXT_SEQ_KEY, String(nextSeq));
+    this.persistedQueueNextSeq = nextSeq;
+  }
+
+  private maybeCheckpoint(store: Store, force: boolean): void {
+    const nowMs = this.clock.now();
+    const due = this.runner.rowsSinceCheckpoint >= CHECKPOINT_EVERY_ROWS || nowMs - this.lastCheckpointAtMs >= CHECKPOINT_EVERY_MS;
+    if (!force && !due) return;
+    if (this.schedules.dirty.size === 0 && this.runner.rowsSinceCheckpoint === 0) return;
+    for (const scheduleId of this.schedules.dirty) {
+      const actor = this.schedules.get(scheduleId);
+      if (actor !== undefined) store.upsertSnapshot(`schedule:${scheduleId}`, this.runner.journalSeq, encodeSchedule(actor.state));
+    }
+    store.setMeta(CHECKPOINT_SEQ_KEY, String(this.runner.journalSeq));
+    store.purgeIdempotency(nowMs - IDEMPOTENCY_RETENTION_MS);
+    this.schedules.dirty.clear();
+    this.runner.rowsSinceCheckpoint = 0;
+    this.lastCheckpointAtMs = nowMs;
+  }
+}
