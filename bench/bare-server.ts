@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config.js';
-import { createLogger, genReqId } from '../src/logger.js';
+import { httpServerOptions } from '../src/app.js';
+import { createLogger } from '../src/logger.js';
 
 const SEAT_COUNT = 50;
 
@@ -50,13 +51,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const app = Fastify({
     loggerInstance: createLogger(config),
-    genReqId,
-    bodyLimit: config.http.bodyLimitBytes,
-    requestTimeout: config.http.requestTimeoutMs,
-    connectionTimeout: config.http.connectionTimeoutMs,
-    keepAliveTimeout: config.http.keepAliveTimeoutMs,
-    trustProxy: false,
-    return503OnClosing: true,
+    ...httpServerOptions(config),
   });
   const reservations = new Map<string, Reservation>();
 

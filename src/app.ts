@@ -89,10 +89,9 @@ function registerReadinessGate(app: FastifyInstance): void {
   });
 }
 
-export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
-  const { config, engine } = deps;
-  const app = Fastify({
-    ...loggingOptions(config, deps.logger),
+/** HTTP settings shared with the benchmark's bare twin (bench/bare-server.ts), so its ceiling is comparable. */
+export function httpServerOptions(config: Config) {
+  return {
     genReqId,
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
@@ -101,6 +100,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // The engine is reached directly; behind a proxy, rate limits would need the proxy's address list here.
     trustProxy: false,
     return503OnClosing: true,
+  } satisfies FastifyServerOptions;
+}
+
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, engine } = deps;
+  const app = Fastify({
+    ...loggingOptions(config, deps.logger),
+    ...httpServerOptions(config),
     // The router refuses a malformed (bad percent-encoding) or overlong (> maxParamLength) path segment
     // before any hook runs; without this it answers in Fastify's own shape (FST_ERR_BAD_URL, 414 FST_ERR_MAX_PARAM_LENGTH).
     frameworkErrors: (_error, _request, reply) => {
