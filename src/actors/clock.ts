@@ -86,12 +86,4 @@ export class ManualClock implements Clock {
   stall(ms: number): void {
     this.current += ms;
   }
-
-  set(ms: number): void {
-    this.advance(Math.max(0, ms - this.current));
-  }
-
-  pendingTimers(): number {
-    return this.pending.length;
-  }
 }

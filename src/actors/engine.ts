@@ -13,7 +13,7 @@ import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
-import { createSchedule, decideHold, invalidSeatNumbers, isBookingOpen, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
+import { createSchedule, decideHold, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { openDatabase, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
 import { recover, type RecoveryTarget } from '../persistence/recovery.js';
@@ -243,7 +243,8 @@ class Engine implements BookingEngine {
       const actor = this.addSchedule(createSchedule(event));
       change.record(`schedule:${event.scheduleId}`, event);
       this.schedules.dirty.add(event.scheduleId);
-      return { scheduleId: event.scheduleId, date: iso(event.startsAtMs).slice(0, 10), startsAt: iso(event.startsAtMs), bookingOpensAt: iso(event.bookingOpensAtMs), totalSeatCount: actor.state.seats.length };
+      const { availableSeatCount: _available, ...created } = scheduleView(actor.state);
+      return created;
     });
     this.refreshSoldOut();
     await this.runner.submit(change);
@@ -314,19 +315,15 @@ class Engine implements BookingEngine {
         return fail('VALIDATION_ERROR', { field: 'seatNumbers', min: 1, max: this.limits.maxSeatsPerReservation });
       }
       const nowMs = this.clock.now();
-      // Precedence: the request itself (seats, window) before the user's state (hold limit) before seats taken.
-      const invalid = invalidSeatNumbers(actor.state, command.seatNumbers);
-      if (invalid.length > 0) return fail('INVALID_SEAT', { seatNumbers: invalid });
-      if (!isBookingOpen(actor.state, nowMs)) {
-        return fail('BOOKING_NOT_OPEN', { bookingOpensAt: iso(actor.state.bookingOpensAtMs), startsAt: iso(actor.state.startsAtMs) });
-      }
       const existing = this.schedules.heldReservationOf(command.userId);
+      let heldElsewhere: string | null = null;
       if (existing !== undefined) {
-        if (nowMs < existing.reservation.holdExpiresAtMs) return fail('HOLD_LIMIT_REACHED', { reservationId: existing.reservation.reservationId });
-        this.expireReservation(existing.actor, existing.reservation.reservationId, nowMs);
+        // A hold past its deadline whose timer has not fired yet no longer counts: it expires now.
+        if (nowMs < existing.reservation.holdExpiresAtMs) heldElsewhere = existing.reservation.reservationId;
+        else this.expireReservation(existing.actor, existing.reservation.reservationId, nowMs);
       }
       const reservationId = this.newId('res');
-      const decision = decideHold(actor.state, { reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs });
+      const decision = decideHold(actor.state, { reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs, heldElsewhere });
       if (!decision.ok) return decision;
       const effects = this.schedules.applyBatch(actor, decision.value, change);
       this.afterSeatBatch(effects.ended.reduce((n, r) => n + r.seatNumbers.length, 0));

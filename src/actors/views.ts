@@ -2,7 +2,7 @@
 import type { Reservation, ScheduleState } from '../machines/schedule.js';
 import { seatAt } from '../machines/schedule.js';
 import type { QueueToken } from '../machines/waiting-room.js';
-import type { PaymentView, QueueStatusView, ReservationView, ReservedSeatView, ScheduleView, SeatStatus, SeatView } from '../domain/views.js';
+import type { PaymentView, QueueStatusView, ReservationView, ReservedSeatView, ScheduleView, SeatView } from '../domain/views.js';
 
 const ISO_CACHE_LIMIT = 4_096;
 const isoCache = new Map<number, string>();
@@ -61,12 +61,8 @@ export function paymentView(schedule: ScheduleState, reservation: Reservation): 
   };
 }
 
-export function seatViews(schedule: ScheduleState, status?: SeatStatus): SeatView[] {
-  const seats: SeatView[] = [];
-  for (const seat of schedule.seats) {
-    if (status === undefined || seat.status === status) seats.push({ seatNumber: seat.seatNumber, grade: seat.grade, price: seat.price, status: seat.status });
-  }
-  return seats;
+export function seatViews(schedule: ScheduleState): SeatView[] {
+  return schedule.seats.map((seat) => ({ seatNumber: seat.seatNumber, grade: seat.grade, price: seat.price, status: seat.status }));
 }
 
 export function scheduleView(schedule: ScheduleState): ScheduleView {

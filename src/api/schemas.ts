@@ -147,13 +147,7 @@ export const Payment = Type.Object({
 });
 
 // Admin
-export const CreatedSchedule = Type.Object({
-  scheduleId: Type.String(),
-  date: CalendarDate,
-  startsAt: IsoDateTime,
-  bookingOpensAt: IsoDateTime,
-  totalSeatCount: Type.Integer({ minimum: 1 }),
-});
+export const CreatedSchedule = Type.Omit(Schedule, ['availableSeatCount']);
 export const ConcertCreated = Type.Object({
   concertId: Type.String(), title: Type.String(), venue: Type.String(), schedules: Type.Array(CreatedSchedule),
 });

@@ -107,11 +107,20 @@ export function dueHoldsAmong(state: ScheduleState, seatNumbers: readonly number
   return [...due];
 }
 
-export interface HoldRequest { reservationId: string; userId: string; seatNumbers: number[]; nowMs: number; holdTtlMs: number }
+export interface HoldRequest {
+  reservationId: string;
+  userId: string;
+  seatNumbers: number[];
+  nowMs: number;
+  holdTtlMs: number;
+  /** The user's live HELD reservation in any schedule (one at a time), or null. */
+  heldElsewhere: string | null;
+}
 
 /**
- * All seats or none. Seats whose hold is past its deadline count as available: the caller expires those
- * holds in the same batch (see dueHoldsAmong).
+ * All seats or none. Refusals in precedence order: the request itself (seats, booking window), then the
+ * user's state (hold limit), then the seats taken. Seats whose hold is past its deadline count as
+ * available: their holds expire in the same batch (see dueHoldsAmong).
  */
 export function decideHold(state: ScheduleState, request: HoldRequest): Result<ScheduleEvent[]> {
   const invalid = invalidSeatNumbers(state, request.seatNumbers);
@@ -119,6 +128,7 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
   if (!isBookingOpen(state, request.nowMs)) {
     return fail('BOOKING_NOT_OPEN', { bookingOpensAt: new Date(state.bookingOpensAtMs).toISOString(), startsAt: new Date(state.startsAtMs).toISOString() });
   }
+  if (request.heldElsewhere !== null) return fail('HOLD_LIMIT_REACHED', { reservationId: request.heldElsewhere });
   const dueIds = dueHoldsAmong(state, request.seatNumbers, request.nowMs);
   const expiring = new Set(dueIds);
   const events: ScheduleEvent[] = dueIds.map((reservationId) => ({

@@ -47,10 +47,6 @@ export class GroupCommitter {
     return this.fatal !== undefined;
   }
 
-  get pendingUnits(): number {
-    return this.pending.length;
-  }
-
   submit(unit: CommitUnit): void {
     if (this.fatal !== undefined) {
       unit.failed(new EngineStoppedError(this.fatal));
@@ -87,9 +83,5 @@ export class GroupCommitter {
         this.hooks.onCallbackError?.(error);
       }
     }
-  }
-
-  isOpen(): boolean {
-    return this.db.open;
   }
 }

@@ -10,7 +10,7 @@ function schedule(): ScheduleState {
 }
 
 function hold(state: ScheduleState, reservationId: string, seatNumbers: number[], nowMs = NOW) {
-  const decision = decideHold(state, { reservationId, userId: `u-${reservationId}`, seatNumbers, nowMs, holdTtlMs: TTL });
+  const decision = decideHold(state, { reservationId, userId: `u-${reservationId}`, seatNumbers, nowMs, holdTtlMs: TTL, heldElsewhere: null });
   if (decision.ok) for (const event of decision.value) evolveSchedule(state, event);
   return decision;
 }
@@ -47,6 +47,16 @@ describe('schedule', () => {
     expect(decision.ok && decision.value.map((e) => e.type)).toEqual(['reservation.expired', 'reservation.held']);
     expect(state.reservations.get('r1')?.status).toBe('EXPIRED');
     expect(state.seats[6]?.reservationId).toBe('r2');
+  });
+
+  it('refuses in precedence order: bad seats, then the window, then the hold limit, then taken seats', () => {
+    const state = schedule();
+    hold(state, 'r1', [5]);
+    const request = { reservationId: 'r2', userId: 'u2', nowMs: NOW, holdTtlMs: TTL, heldElsewhere: 'r0' };
+    expect(decideHold(state, { ...request, seatNumbers: [5, 5] })).toMatchObject({ ok: false, error: { code: 'INVALID_SEAT' } });
+    expect(decideHold(state, { ...request, seatNumbers: [5], nowMs: NOW - 2 })).toMatchObject({ ok: false, error: { code: 'BOOKING_NOT_OPEN' } });
+    expect(decideHold(state, { ...request, seatNumbers: [5] })).toMatchObject({ ok: false, error: { code: 'HOLD_LIMIT_REACHED', details: { reservationId: 'r0' } } });
+    expect(decideHold(state, { ...request, seatNumbers: [5], heldElsewhere: null })).toMatchObject({ ok: false, error: { code: 'SEAT_UNAVAILABLE' } });
   });
 
   it('a reservation is payable strictly before its deadline, not at it', () => {
