@@ -2,6 +2,7 @@ import { PerSecondRateEwma } from './ewma.js';
 import { IdleList } from './idle-list.js';
 import { canTransition, machineEventOf, type QueueEvent, type QueueToken } from './queue-token.machine.js';
 import { NOT_IN_LINE, QueueTokenRecord } from './queue-token-record.js';
+import { RecordIndex } from './record-index.js';
 import { DEFAULT_MIN_COMPACTION_SLOTS, WaitingLine } from './waiting-line.js';
 
 export type { QueueEvent, QueueToken, QueueEndReason } from './queue-token.machine.js';
@@ -46,8 +47,8 @@ export class QueueEventRejectedError extends Error {
  * the next decision: two decideJoin calls without an apply between would hand out the same seq.
  */
 export class WaitingRoom {
-  private readonly byToken = new Map<string, QueueTokenRecord>();
-  private readonly byUserId = new Map<string, QueueTokenRecord>();
+  private readonly byToken = new RecordIndex('token');
+  private readonly byUserId = new RecordIndex('userId');
   private readonly line: WaitingLine;
   private readonly idle = new IdleList();
   /** ACTIVE tokens; at most maxActive, so the tick's scan for expiry is bounded by the limit, not the line. */
@@ -153,8 +154,8 @@ export class WaitingRoom {
       this.line.remove(record);
       this.idle.remove(record);
       this.active.delete(record);
-      this.byToken.delete(record.token);
-      this.byUserId.delete(record.userId);
+      this.byToken.delete(record);
+      this.byUserId.delete(record);
     }
   }
 
@@ -162,8 +163,8 @@ export class WaitingRoom {
     if (this.byToken.has(event.token)) throw new QueueEventRejectedError(event, 'token already live');
     if (this.byUserId.has(event.userId)) throw new QueueEventRejectedError(event, 'user already has a live token');
     const record = new QueueTokenRecord(event.token, event.userId, event.seq, event.atMs);
-    this.byToken.set(record.token, record);
-    this.byUserId.set(record.userId, record);
+    this.byToken.add(record);
+    this.byUserId.add(record);
     this.line.add(record);
     this.idle.append(record);
     if (event.seq > this.maxSeqSeen) this.maxSeqSeen = event.seq;
@@ -177,13 +178,14 @@ export class WaitingRoom {
    */
   restoreAll(tokens: Iterable<Omit<QueueToken, 'lastSeenAtMs'>>, nowMs: number): number {
     if (this.byToken.size > 0) throw new Error('restoreAll needs an empty waiting room');
+    const all: QueueTokenRecord[] = [];
     const waiting: QueueTokenRecord[] = [];
     let count = 0;
+    // `tokens` may hand out one object refilled per step (a packed image's reader): copy, never keep it.
     for (const token of tokens) {
       const record = new QueueTokenRecord(token.token, token.userId, token.seq, token.issuedAtMs);
       record.lastSeenAtMs = nowMs > token.issuedAtMs ? nowMs : token.issuedAtMs;
-      this.byToken.set(record.token, record);
-      this.byUserId.set(record.userId, record);
+      all.push(record);
       if (token.status === 'ACTIVE') {
         record.status = 'ACTIVE';
         record.activeUntilMs = token.activeUntilMs;
@@ -195,7 +197,12 @@ export class WaitingRoom {
       if (token.seq > this.maxSeqSeen) this.maxSeqSeen = token.seq;
       count++;
     }
-    if (this.byToken.size !== count || this.byUserId.size !== count) throw new Error('queue state image holds a token or user twice');
+    // Sized once for the whole image: the indexes never grow step by step during recovery.
+    this.byToken.reserve(count);
+    this.byUserId.reserve(count);
+    for (const record of all) {
+      if (!this.byToken.add(record) || !this.byUserId.add(record)) throw new Error('queue state image holds a token or user twice');
+    }
     this.line.restoreInOrder(waiting);
     this.observeTime(nowMs);
     return count;
@@ -297,8 +304,9 @@ export class WaitingRoom {
     return result;
   }
 
+  /** Every live token in seq order (tests and audits: O(n log n)). */
   all(): Iterable<QueueToken> {
-    return this.byToken.values();
+    return [...this.byToken.values()].sort((a, b) => a.seq - b.seq);
   }
 
   /** Self-check for tests: every index agrees with the token maps. Returns the first fault or null. */
