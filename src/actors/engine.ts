@@ -14,8 +14,9 @@ import type {
   PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
 import { createSchedule, decideHold, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
-import { openDatabase, type SqliteDatabase } from '../persistence/database.js';
+import { openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
+import type { DurableSync } from '../persistence/wal-sync.js';
 import { recover, type RecoveryTarget } from '../persistence/recovery.js';
 import { Store } from '../persistence/store.js';
 import { WalCheckpointer } from '../persistence/wal-checkpointer.js';
@@ -54,6 +55,8 @@ class Engine implements BookingEngine {
   private readonly db: SqliteDatabase;
   private readonly store: Store;
   private readonly committer: GroupCommitter;
+  /** FULL durability's WAL flush, run off the event loop by the group commit (null: SQLite syncs, or NORMAL). */
+  private readonly walSync: DurableSync | null;
   private readonly checkpointer: WalCheckpointer | null;
   private readonly runner: CommandRunner;
   private readonly checkpoints: Checkpoints;
@@ -73,7 +76,11 @@ class Engine implements BookingEngine {
     this.logger = options.logger ?? pino({ level: 'silent' });
     const pool = new RandomPool();
     this.random = options.randomBytes ?? ((size) => pool.bytes(size));
-    this.db = openDatabase(options.dbPath, options.durability ?? 'FULL');
+    const durability = options.durability ?? 'FULL';
+    this.db = openDatabase(options.dbPath, durability);
+    this.walSync = durability === 'FULL' && options.dbPath !== ':memory:' && (options.fullSync ?? 'off-loop') === 'off-loop'
+      ? syncWalOffLoop(this.db, options.dbPath)
+      : null;
     this.store = new Store(this.db);
     const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
     this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0
@@ -91,7 +98,7 @@ class Engine implements BookingEngine {
         this.stopTimers();
         onFatal(error);
       },
-    });
+    }, this.walSync);
     this.runner = new CommandRunner(this.committer, this.store, this.clock, this.logger, () => this.ready);
     this.wallets = new WalletBook(this.limits);
     this.holdTimers = new HoldTimers(this.clock, (due) => this.expireDue(due));
@@ -100,7 +107,7 @@ class Engine implements BookingEngine {
       limits: { maxActive: this.limits.queueMaxActive, activeTtlMs: this.limits.queueActiveTtlMs, idleMs: this.limits.queueWaitingIdleMs },
       newToken: () => timeOrderedSecret(this.clock.now(), this.random),
       soldOut: () => this.soldOutNow,
-      commit: (change) => this.runner.submit(change),
+      commit: (change) => this.runner.submitDetached(change),
       newChange: () => new PendingChange(),
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
     });
@@ -132,18 +139,21 @@ class Engine implements BookingEngine {
     // Holds whose deadline passed while the server was down expire now, through the journal.
     this.holdTimers.fireDue();
     this.queue.start();
-    await this.settle();
+    await this.committer.drain();
     this.logger.info({ ...report, recoveryMs: Math.round(performance.now() - startedAt) }, 'engine recovered');
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Not ready from here on: a command arriving while the last batches drain is refused, not stranded.
+    this.closed = true;
     this.stopTimers();
-    this.committer.flush();
+    await this.committer.drain();
     if (!this.committer.stopped && this.db.open) {
       this.db.transaction(() => this.checkpoints.beforeCommit(this.store, true))();
+      this.walSync?.syncNow();
     }
-    this.closed = true;
+    this.walSync?.close();
     await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
@@ -183,11 +193,6 @@ class Engine implements BookingEngine {
   }
 
   // ---------------------------------------------------------------- commit plumbing
-
-  /** Resolves after everything submitted so far is committed. */
-  private settle(): Promise<void> {
-    return new Promise((resolve) => setImmediate(resolve));
-  }
 
   private newId(prefix: string): string {
     return timeOrderedId(prefix, this.clock.now(), this.random);

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Durability } from '../actors/engine-options.js';
 import { MIGRATIONS } from './migrations.js';
 import { WRITER_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.js';
+import { WalFileSync, type DurableSync } from './wal-sync.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -24,6 +25,18 @@ export function openDatabase(path: string, durability: Durability): SqliteDataba
   db.pragma('journal_size_limit = 67108864');
   migrate(db);
   return db;
+}
+
+/**
+ * FULL's guarantee with the flush moved off the event loop (see wal-sync.ts): the connection stops
+ * syncing the WAL inside each COMMIT and the returned sync, driven by the group commit, takes over.
+ * Only for a database opened with FULL in WAL mode (a file).
+ */
+export function syncWalOffLoop(db: SqliteDatabase, path: string): DurableSync {
+  if (db.pragma('journal_mode', { simple: true }) !== 'wal') throw new Error('syncWalOffLoop needs a WAL database');
+  const walSync = new WalFileSync(path);
+  db.pragma('synchronous = NORMAL');
+  return walSync;
 }
 
 export function migrate(db: SqliteDatabase): void {

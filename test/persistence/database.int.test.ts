@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/persistence/database.js';
+import { openDatabase, syncWalOffLoop } from '../../src/persistence/database.js';
 import { FUNDING_ACCOUNT, Store } from '../../src/persistence/store.js';
 
 const dirs: string[] = [];
@@ -39,5 +39,19 @@ describe('database', () => {
     const total = db.prepare('SELECT SUM(balance) FROM accounts').pluck().get();
     expect(total).toBe(0);
     db.close();
+  });
+
+  it('hands FULL durability to a WAL flush off the event loop: the connection stops syncing at commit, the flush reaches the disk', async () => {
+    const path = dbFile();
+    const db = openDatabase(path, 'FULL');
+    const walSync = syncWalOffLoop(db, path);
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    db.prepare("INSERT INTO meta (key, value) VALUES ('k', 'v')").run();
+    await new Promise<void>((resolve, reject) => walSync.sync((error) => (error === null ? resolve() : reject(error))));
+    walSync.syncNow();
+    walSync.close();
+    await new Promise<void>((resolve, reject) => walSync.sync((error) => (error === null ? reject(new Error('a closed sync must refuse')) : resolve())));
+    db.close();
+    expect(() => syncWalOffLoop(openDatabase(':memory:', 'FULL'), ':memory:')).toThrow(/WAL/);
   });
 });

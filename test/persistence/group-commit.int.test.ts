@@ -2,6 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/persistence/database.js';
 import { EngineStoppedError, GroupCommitter, type CommitUnit } from '../../src/persistence/group-commit.js';
 import { Store } from '../../src/persistence/store.js';
+import type { DurableSync, SyncCallback } from '../../src/persistence/wal-sync.js';
+
+/** A WAL flush the test completes by hand: `finish()` ends the oldest flush in flight. */
+class ManualSync implements DurableSync {
+  readonly inFlight: SyncCallback[] = [];
+  started = 0;
+  sync(done: SyncCallback): void {
+    this.started++;
+    this.inFlight.push(done);
+  }
+  syncNow(): void {}
+  close(): void {}
+  finish(error: Error | null = null): void {
+    const done = this.inFlight.shift();
+    if (done === undefined) throw new Error('no flush in flight');
+    done(error);
+  }
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function unit(write: (store: Store) => void, log: string[], name: string): CommitUnit & { done: Promise<void> } {
   let resolve!: () => void;
@@ -49,5 +71,82 @@ describe('group commit', () => {
     committer.submit(later);
     await expect(later.done).rejects.toBeInstanceOf(EngineStoppedError);
     expect(log).toEqual(['fail good', 'fail bad', 'fail later']);
+  });
+
+  describe('with the WAL flushed off the event loop', () => {
+    it('commits on the next turn but acknowledges only after a flush that began after the COMMIT', async () => {
+      const db = openDatabase(':memory:', 'FULL');
+      const sync = new ManualSync();
+      const committer = new GroupCommitter(db, new Store(db), { onFatal: () => undefined }, sync);
+      const log: string[] = [];
+      const first = unit((s) => s.appendJournal(1, 0, 'test', 'e', '{}'), log, 'first');
+      committer.submit(first);
+      await turn();
+      expect(db.prepare('SELECT COUNT(*) FROM journal').pluck().get()).toBe(1); // committed to the WAL
+      expect(sync.started).toBe(1);
+      expect(log).toEqual([]); // not yet on stable storage: not acknowledged
+
+      // Committed while the first flush is in flight: that flush may not cover it, the next one does.
+      const second = unit((s) => s.appendJournal(2, 0, 'test', 'e', '{}'), log, 'second');
+      const third = unit((s) => s.appendJournal(3, 0, 'test', 'e', '{}'), log, 'third');
+      committer.submit(second);
+      await turn();
+      committer.submit(third);
+      await turn();
+      expect(db.prepare('SELECT COUNT(*) FROM journal').pluck().get()).toBe(3);
+      expect(sync.started).toBe(1);
+
+      sync.finish();
+      await first.done;
+      expect(log).toEqual(['ack first']);
+      expect(sync.started).toBe(2); // one flush for both batches committed meanwhile
+
+      const drained = committer.drain();
+      sync.finish();
+      await drained;
+      expect(log).toEqual(['ack first', 'ack second', 'ack third']);
+    });
+
+    it('fails stop when a flush fails: nothing it covered or committed after it is acknowledged, later work is refused', async () => {
+      const db = openDatabase(':memory:', 'FULL');
+      const sync = new ManualSync();
+      const fatal: unknown[] = [];
+      const committer = new GroupCommitter(db, new Store(db), { onFatal: (e) => fatal.push(e) }, sync);
+      const log: string[] = [];
+      const covered = unit((s) => s.appendJournal(1, 0, 'test', 'e', '{}'), log, 'covered');
+      committer.submit(covered);
+      await turn();
+      const waiting = unit((s) => s.appendJournal(2, 0, 'test', 'e', '{}'), log, 'waiting');
+      committer.submit(waiting);
+      await turn();
+
+      sync.finish(new Error('EIO'));
+      await expect(covered.done).rejects.toThrow('EIO');
+      await expect(waiting.done).rejects.toThrow('EIO');
+      expect(fatal).toHaveLength(1);
+      expect(committer.stopped).toBe(true);
+      const later = unit((s) => s.appendJournal(3, 0, 'test', 'e', '{}'), log, 'later');
+      committer.submit(later);
+      await expect(later.done).rejects.toBeInstanceOf(EngineStoppedError);
+      expect(log).toEqual(['fail covered', 'fail waiting', 'fail later']);
+    });
+
+    it('does not acknowledge a batch whose flush returns after a later transaction failed', async () => {
+      const db = openDatabase(':memory:', 'FULL');
+      const sync = new ManualSync();
+      const fatal: unknown[] = [];
+      const committer = new GroupCommitter(db, new Store(db), { onFatal: (e) => fatal.push(e) }, sync);
+      const log: string[] = [];
+      const good = unit((s) => s.appendJournal(1, 0, 'test', 'e', '{}'), log, 'good');
+      committer.submit(good);
+      await turn();
+      const bad = unit((s) => s.appendJournal(1, 0, 'test', 'e', '{}'), log, 'bad'); // duplicate seq
+      committer.submit(bad);
+      await expect(bad.done).rejects.toThrow();
+      sync.finish();
+      await expect(good.done).rejects.toThrow();
+      expect(fatal).toHaveLength(1);
+      expect(log).toEqual(['fail bad', 'fail good']);
+    });
   });
 });
