@@ -92,7 +92,7 @@ class Engine implements BookingEngine {
     });
     this.committer = new GroupCommitter(this.db, this.store, {
       beforeCommit: (store) => this.checkpoints.beforeCommit(store),
-      afterCommit: (batch) => this.observers.emit('committed', { commands: batch.units, durationMs: batch.durationMs }),
+      afterCommit: (batch) => this.observers.emit('committed', { commands: batch.units, durationMs: batch.durationMs, acknowledgedMs: batch.acknowledgedMs }),
       onCallbackError: (error) => this.logger.error({ err: error }, 'post-commit callback failed'),
       onFatal: (error) => {
         this.stopTimers();

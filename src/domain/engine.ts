@@ -44,7 +44,8 @@ export type Unsubscribe = () => void;
 export type QueueEndReason = 'LEFT' | 'PAID' | 'ACTIVE_EXPIRED' | 'IDLE_DROPPED';
 
 export interface EngineObserver {
-  committed(batch: { commands: number; durationMs: number }): void;
+  /** A group commit was acknowledged: `durationMs` of transaction (event loop blocked), `acknowledgedMs` until its callers were answered (with the WAL flush). */
+  committed(batch: { commands: number; durationMs: number; acknowledgedMs: number }): void;
   holdCreated(seats: number): void;
   holdExpired(seats: number): void;
   holdCancelled(seats: number): void;

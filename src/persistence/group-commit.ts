@@ -22,8 +22,11 @@ export interface CommitUnit {
 export interface GroupCommitHooks {
   /** Runs inside the transaction after every unit is written: the place for checkpoints. */
   beforeCommit?(store: Store): void;
-  /** A batch is acknowledged: `durationMs` runs from the start of its transaction to its acknowledgement. */
-  afterCommit?(batch: { units: number; durationMs: number }): void;
+  /**
+   * A batch is acknowledged. `durationMs`: its transaction (the event loop is blocked that long);
+   * `acknowledgedMs`: from the start of the transaction to the acknowledgement (includes the WAL flush).
+   */
+  afterCommit?(batch: { units: number; durationMs: number; acknowledgedMs: number }): void;
   /** A post-commit callback threw: the commit stands; report it. */
   onCallbackError?(error: unknown): void;
   onFatal(error: unknown): void;
@@ -38,6 +41,7 @@ export class EngineStoppedError extends Error {
 interface CommittedBatch {
   units: CommitUnit[];
   startedAt: number;
+  transactionMs: number;
 }
 
 export class GroupCommitter {
@@ -92,7 +96,7 @@ export class GroupCommitter {
       this.stop(error, units);
       return;
     }
-    const batch = { units, startedAt };
+    const batch = { units, startedAt, transactionMs: performance.now() - startedAt };
     if (this.durableSync === null) {
       this.acknowledge(batch);
       return;
@@ -141,8 +145,8 @@ export class GroupCommitter {
     this.hooks.onFatal(error);
   }
 
-  private acknowledge({ units, startedAt }: CommittedBatch): void {
-    this.hooks.afterCommit?.({ units: units.length, durationMs: performance.now() - startedAt });
+  private acknowledge({ units, startedAt, transactionMs }: CommittedBatch): void {
+    this.hooks.afterCommit?.({ units: units.length, durationMs: transactionMs, acknowledgedMs: performance.now() - startedAt });
     for (const unit of units) {
       try {
         unit.committed();
