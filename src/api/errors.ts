@@ -23,11 +23,16 @@ export class ApiError extends Error {
   }
 }
 
-export function raise(code: ErrorCode, details?: Record<string, unknown>, message?: string): never {
+/** The error for `code`, to throw or to hand to a callback-style hook's `done`. */
+export function apiError(code: ErrorCode, details?: Record<string, unknown>, message?: string): ApiError {
   const domainError: DomainError = details === undefined
     ? { code, message: message ?? ERROR_CODES[code].message }
     : { code, message: message ?? ERROR_CODES[code].message, details };
-  throw new ApiError(domainError);
+  return new ApiError(domainError);
+}
+
+export function raise(code: ErrorCode, details?: Record<string, unknown>, message?: string): never {
+  throw apiError(code, details, message);
 }
 
 /** The value of a successful result; a refusal is thrown as ApiError for the error handler to render. */

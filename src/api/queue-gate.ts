@@ -2,9 +2,9 @@
  * Queue gating: schedules, seats, reservations and payments are served only to a caller whose
  * X-Queue-Token is theirs and ACTIVE. Runs after app.authenticate (it needs request.userId).
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { fail, type Result } from '../domain/error-codes.js';
-import { raise, unwrap } from './errors.js';
+import { ApiError, raise, unwrap } from './errors.js';
 import { IDEMPOTENCY_KEY_HEADER, QUEUE_TOKEN_HEADER } from './schemas.js';
 
 const MAX_QUEUE_TOKEN_LENGTH = 256;
@@ -28,9 +28,14 @@ export function queueTokenOf(request: FastifyRequest): string {
   return token;
 }
 
-/** Hook: 401 QUEUE_TOKEN_INVALID (missing, unknown, expired, another user's) or 403 QUEUE_NOT_ACTIVE (waiting). */
-export async function requireActiveQueueToken(request: FastifyRequest): Promise<void> {
-  unwrap(queueAccess(request));
+/**
+ * onRequest hook: 401 QUEUE_TOKEN_INVALID (missing, unknown, expired, another user's) or 403 QUEUE_NOT_ACTIVE
+ * (waiting). Callback style: it runs on every gated read, and an async hook costs a promise each time.
+ */
+export function requireActiveQueueToken(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const access = queueAccess(request);
+  if (access.ok) done();
+  else done(new ApiError(access.error));
 }
 
 const deferredRefusals = new WeakMap<FastifyRequest, Result<null>>();
