@@ -304,9 +304,17 @@ export class WaitingRoom {
     return result;
   }
 
-  /** Every live token in seq order (tests and audits: O(n log n)). */
-  all(): Iterable<QueueToken> {
-    return [...this.byToken.values()].sort((a, b) => a.seq - b.seq);
+  /** Every live token in seq order: the line merged with the (at most maxActive) ACTIVE tokens. */
+  all(): QueueToken[] {
+    const active = [...this.active].sort((a, b) => a.seq - b.seq);
+    const result: QueueToken[] = [];
+    let next = 0;
+    for (const record of this.line.fromHead()) {
+      while (next < active.length && (active[next] as QueueTokenRecord).seq < record.seq) result.push(active[next++] as QueueTokenRecord);
+      result.push(record);
+    }
+    while (next < active.length) result.push(active[next++] as QueueTokenRecord);
+    return result;
   }
 
   /** Self-check for tests: every index agrees with the token maps. Returns the first fault or null. */

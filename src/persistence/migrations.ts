@@ -89,4 +89,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX reservation_archive_by_user ON reservation_archive (user_id, ended_at_ms);
   `,
+  `
+  -- v2: the whole waiting room packed in one row (see queue-image.ts), written at a forced checkpoint.
+  -- A shortcut for recovery only: queue_tokens stays the truth, and the image counts only while no
+  -- 'queue' journal row has a seq above journal_seq.
+  CREATE TABLE queue_image (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    journal_seq INTEGER NOT NULL,
+    token_count INTEGER NOT NULL,
+    strings TEXT NOT NULL,
+    numbers BLOB NOT NULL
+  );
+  `,
 ];

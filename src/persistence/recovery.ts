@@ -5,6 +5,7 @@
  */
 import type { ScheduleEvent, ScheduleState } from '../machines/schedule.js';
 import { monthOf } from '../machines/wallet.js';
+import { decodeQueueImage, QUEUE_STREAM } from './queue-image.js';
 import { decodeSchedule } from './schedule-snapshot.js';
 import type { QueueTokenImage, Store } from './store.js';
 
@@ -24,7 +25,16 @@ export interface RecoveryTarget {
   restoreQueue(tokens: Iterable<QueueTokenImage>): number;
 }
 
-export interface RecoveryReport { lastSeq: number; checkpointSeq: number; schedules: number; replayedEvents: number; queueTokens: number; wallets: number }
+export interface RecoveryReport {
+  lastSeq: number;
+  checkpointSeq: number;
+  schedules: number;
+  replayedEvents: number;
+  queueTokens: number;
+  /** Where the waiting room came from: the packed image (after a graceful shutdown) or the token rows. */
+  queueSource: 'image' | 'rows';
+  wallets: number;
+}
 
 export function recover(store: Store, target: RecoveryTarget, nowMs: number): RecoveryReport {
   for (const concert of store.concerts()) target.addConcert(concert.concert_id, concert.title, concert.venue);
@@ -55,7 +65,18 @@ export function recover(store: Store, target: RecoveryTarget, nowMs: number): Re
     wallets++;
   }
 
-  const queueTokens = target.restoreQueue(store.queueTokens());
+  const image = currentQueueImage(store);
+  const queueTokens = target.restoreQueue(image ?? store.queueTokens());
 
-  return { lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens, wallets };
+  return { lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens, queueSource: image === null ? 'rows' : 'image', wallets };
+}
+
+/**
+ * The packed waiting room, when it still describes queue_tokens exactly: every change to those rows is
+ * journaled in the same transaction under QUEUE_STREAM, so no such row after the image means no change.
+ */
+function currentQueueImage(store: Store): Iterable<QueueTokenImage> | null {
+  const image = store.queueImage();
+  if (image === undefined || store.journaledAfter(QUEUE_STREAM, image.journalSeq)) return null;
+  return decodeQueueImage(image);
 }

@@ -5,6 +5,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
+import type { PackedQueueImage } from './queue-image.js';
 
 export const FUNDING_ACCOUNT = 'house:funding';
 export const REVENUE_ACCOUNT = 'house:revenue';
@@ -115,6 +116,12 @@ export class Store {
     this.archiveStmt.run(reservationId, userId, status, view, endedAtMs);
   }
 
+  /** The packed waiting room as of journal row `journalSeq` (replaces the previous image). */
+  putQueueImage(journalSeq: number, image: PackedQueueImage): void {
+    this.db.prepare('INSERT INTO queue_image (id, journal_seq, token_count, strings, numbers) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET journal_seq = excluded.journal_seq, token_count = excluded.token_count, strings = excluded.strings, numbers = excluded.numbers')
+      .run(journalSeq, image.count, image.strings, image.numbers);
+  }
+
   // --- reads ---
 
   archivedCounts(): Array<{ status: string; n: number }> {
@@ -164,6 +171,16 @@ export class Store {
   /** Per user, the sum of charges at or after `sinceMs` (the start of the current UTC month). */
   chargesSince(sinceMs: number): Array<{ account_id: string; total: number }> {
     return this.db.prepare('SELECT account_id, SUM(amount) AS total FROM ledger_entries WHERE kind = \'CHARGE\' AND amount > 0 AND at_ms >= ? AND account_id NOT LIKE \'house:%\' GROUP BY account_id').all(sinceMs) as Array<{ account_id: string; total: number }>;
+  }
+
+  queueImage(): (PackedQueueImage & { journalSeq: number }) | undefined {
+    const row = this.db.prepare('SELECT journal_seq, token_count, strings, numbers FROM queue_image WHERE id = 1').raw().get() as [number, number, string, Buffer] | undefined;
+    return row === undefined ? undefined : { journalSeq: row[0], count: row[1], strings: row[2], numbers: row[3] };
+  }
+
+  /** Whether any journal row of `stream` comes after `seq`: a scan of the journal's tail only. */
+  journaledAfter(stream: string, seq: number): boolean {
+    return this.db.prepare('SELECT EXISTS (SELECT 1 FROM journal WHERE seq > ? AND stream = ?)').pluck().get(seq, stream) === 1;
   }
 
   /** Live tokens in seq order: a sequential scan of the table (seq is its rowid). One object per row. */
