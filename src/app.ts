@@ -71,10 +71,14 @@ function pathOf(url: string): string {
   return queryStart === -1 ? url : url.slice(0, queryStart);
 }
 
-/** Until recovery has finished, state is incomplete: /v1 answers 503 NOT_READY rather than a wrong answer. */
-function registerReadinessGate(app: FastifyInstance): void {
-  // Callback-style hooks on every request: cheaper than async ones (no promise per request).
+/**
+ * Every request's own work, in one hook (each hook is a step of every request): its id goes back in
+ * X-Request-Id, and until recovery has finished, state is incomplete, so /v1 answers 503 NOT_READY
+ * rather than a wrong answer. Callback style: an async hook would cost a promise per request.
+ */
+function registerRequestIntake(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
     if (app.engine.ready) {
       done();
       return;
@@ -117,16 +121,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   app.decorate('config', config);
   app.decorate('engine', engine);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
+  registerRequestIntake(app);
 
   // Unknown fields are refused (additionalProperties: false), not stripped; bodies are never coerced.
   registerValidation(app);
   await app.register(swagger, { openapi: OPENAPI_DOCUMENT });
   registerErrorHandling(app);
-  registerReadinessGate(app);
   await app.register(identity);
   await app.register(ops);
   await app.register(routes, { prefix: '/v1' });

@@ -2,11 +2,12 @@
  * Operations endpoints: liveness (/health), readiness (/ready: 503 until recovery has finished) and
  * Prometheus metrics (/metrics). Wrapped in fastify-plugin so the latency hook sees every route.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { Type } from 'typebox';
 import { errorResponseSchema, sendError } from './errors.js';
+import { RequestLatencyHistogram } from './request-latency.js';
 
 /**
  * Process metrics (CPU, memory, event-loop lag, GC) describe the process, not an app, and their collectors
@@ -25,25 +26,48 @@ const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 const COMMIT_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const BATCH_BUCKETS_COMMANDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
 
+const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * Request latency per route pattern (bounded label cardinality, no ids or tokens in labels). Each route
+ * gets its own onResponse recorder when it is declared, so a request does not build a label set or read
+ * `request.routeOptions` (an object per call). Routes must be declared after this plugin registers (app.ts
+ * registers ops before any route); requests that match no route are recorded by one app-wide hook.
+ */
+function recordRequestLatency(app: FastifyInstance, registry: Registry): void {
+  const latency = new RequestLatencyHistogram(LATENCY_BUCKETS_SECONDS);
+  // A metric of prom-client's Registry protocol (see request-latency.ts), not one of its classes.
+  registry.registerMetric(latency as unknown as Metric);
+  const recorders = new WeakSet<onResponseHookHandler>();
+
+  app.addHook('onRoute', (route) => {
+    const existing = route.onResponse === undefined ? [] : [route.onResponse].flat();
+    // A GET's implicit HEAD route is declared from a copy of the GET's options: one recorder each.
+    if (existing.some((hook) => recorders.has(hook))) return;
+    const recorder = latency.forRoute(route.url);
+    const record: onResponseHookHandler = (request, reply, done) => {
+      recorder.record(request.method, reply.statusCode, reply.elapsedTime);
+      done();
+    };
+    recorders.add(record);
+    // A new array: the options object (and its arrays) may be shared with the HEAD route's copy.
+    route.onResponse = [...existing, record];
+  });
+
+  const unmatched = latency.forRoute(UNMATCHED_ROUTE);
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) unmatched.record(request.method, reply.statusCode, reply.elapsedTime);
+    done();
+  });
+}
+
 /** One registry per app, so tests can build many apps without "metric already registered". */
 function createAppMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
   const engine = app.engine;
   const counter = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] });
 
-  const httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
-    registers: [registry],
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    // The route pattern, not the URL: bounded label cardinality and no ids or tokens in labels.
-    const route = request.routeOptions.url ?? 'unmatched';
-    httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    done();
-  });
+  recordRequestLatency(app, registry);
 
   new Gauge({
     name: 'queue_waiting',

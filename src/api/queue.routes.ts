@@ -50,10 +50,10 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: QueueTokenHeaders,
       response: { 200: QueueStatusWithPosition, ...errorResponses(401, ...ALWAYS) },
     },
-  }, async (request, reply) => {
+  }, (request, reply) => {
+    // Not async: polled by every fan in line, and an async handler costs a promise per request.
     const status = unwrap(app.engine.queueStatus(request.userId, queueTokenOf(request)));
-    reply.header(POSITION_HEADER, String(status.position));
-    return status;
+    reply.header(POSITION_HEADER, String(status.position)).send(status);
   });
 
   app.delete('/queue/tokens/current', {

@@ -51,6 +51,25 @@ describe('operations endpoints', () => {
     expect(res.body).toMatch(/journal_batch_commands_count [1-9]/);
   });
 
+  it('given GET and HEAD of a route, a refused call and an unknown path, then each is counted once under its method, route pattern and status', async () => {
+    t = await buildTestApp();
+    await t.app.inject({ method: 'GET', url: '/health' });
+    await t.app.inject({ method: 'GET', url: '/health' });
+    await t.app.inject({ method: 'HEAD', url: '/health' });
+    await t.app.inject({ method: 'GET', url: '/v1/schedules/sch_x/seats' });
+    await t.app.inject({ method: 'GET', url: '/no/such/path' });
+
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+
+    const counts = res.body.split('\n').filter((line) => line.startsWith('http_request_duration_seconds_count')).sort();
+    expect(counts).toEqual([
+      'http_request_duration_seconds_count{method="GET",route="/health",status_code="200"} 2',
+      'http_request_duration_seconds_count{method="GET",route="/v1/schedules/:scheduleId/seats",status_code="401"} 1',
+      'http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"} 1',
+      'http_request_duration_seconds_count{method="HEAD",route="/health",status_code="200"} 1',
+    ]);
+  });
+
   it('given two apps in one process, when both expose metrics, then neither collides with the other', async () => {
     t = await buildTestApp();
     const other = await buildTestApp();
