@@ -174,7 +174,7 @@ export class WaitingRoom {
 
   /**
    * Recovery in bulk: every live token from the state image, in seq order, into an empty room. The
-   * image's UNIQUE constraints already guarantee one token per user; the room checks the counts once.
+   * indexes are sized once for the count and refuse a token or user that comes twice.
    */
   restoreAll(tokens: Iterable<Omit<QueueToken, 'lastSeenAtMs'>>, nowMs: number): number {
     if (this.byToken.size > 0) throw new Error('restoreAll needs an empty waiting room');

@@ -13,44 +13,58 @@ import type { QueueTokenImage } from './store.js';
 /** The journal stream of waiting-room events: the image is stale once a row of it follows the image. */
 export const QUEUE_STREAM = 'queue';
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const HEADER_BYTES = 8; // u32 format version, u32 token count
-/** f64 seq, f64 issuedAtMs, f64 activeUntilMs, u32 token length, u32 user id length, u8 status. */
-const TOKEN_BYTES = 33;
 const ACTIVE = 1;
+/** Times that are not safe integers (never from a real clock) are stored whole, as two f64s. */
+const RAW_TIMES = 2;
 
 export interface PackedQueueImage {
   count: number;
   /** Each token's token then user id, in seq order, concatenated. */
   strings: string;
+  /**
+   * Per token, in seq order: a flags byte, then varints: seq minus the previous seq, issuedAtMs minus the
+   * previous one (zigzag), activeUntilMs minus issuedAtMs (zigzag, ACTIVE only), token and user id
+   * lengths. ~6 bytes a token instead of 33 as fixed-width numbers: reading the image is bound by its size.
+   */
   numbers: Buffer;
 }
 
 /** Packs live tokens, which must come in seq order (recovery lays the line out in that order). */
 export function encodeQueueImage(tokens: Iterable<QueueTokenImage>): PackedQueueImage {
   const parts: string[] = [];
-  const rows: QueueTokenImage[] = [];
+  const out = new ByteWriter();
+  out.u32(FORMAT_VERSION);
+  out.u32(0);
+  let count = 0;
+  let previousSeq = 0;
+  let previousIssuedAtMs = 0;
   for (const token of tokens) {
-    rows.push(token);
+    if (!Number.isSafeInteger(token.seq) || token.seq <= previousSeq) throw new Error('queue image needs tokens in seq order');
+    const active = token.status === 'ACTIVE';
+    const issuedDelta = token.issuedAtMs - previousIssuedAtMs;
+    const activeDelta = token.activeUntilMs - token.issuedAtMs;
+    const raw = !fitsVarint(issuedDelta) || !fitsVarint(activeDelta);
+    out.byte((active ? ACTIVE : 0) | (raw ? RAW_TIMES : 0));
+    out.varint(token.seq - previousSeq);
+    if (raw) {
+      out.f64(token.issuedAtMs);
+      out.f64(active ? token.activeUntilMs : 0);
+    } else {
+      out.varint(zigzag(issuedDelta));
+      if (active) out.varint(zigzag(activeDelta));
+    }
+    out.varint(token.token.length);
+    out.varint(token.userId.length);
     parts.push(token.token, token.userId);
-  }
-  const numbers = Buffer.alloc(HEADER_BYTES + TOKEN_BYTES * rows.length);
-  numbers.writeUInt32LE(FORMAT_VERSION, 0);
-  numbers.writeUInt32LE(rows.length, 4);
-  let offset = HEADER_BYTES;
-  let previousSeq = Number.NEGATIVE_INFINITY;
-  for (const token of rows) {
-    if (token.seq <= previousSeq) throw new Error('queue image needs tokens in seq order');
     previousSeq = token.seq;
-    numbers.writeDoubleLE(token.seq, offset);
-    numbers.writeDoubleLE(token.issuedAtMs, offset + 8);
-    numbers.writeDoubleLE(token.activeUntilMs, offset + 16);
-    numbers.writeUInt32LE(token.token.length, offset + 24);
-    numbers.writeUInt32LE(token.userId.length, offset + 28);
-    numbers.writeUInt8(token.status === 'ACTIVE' ? ACTIVE : 0, offset + 32);
-    offset += TOKEN_BYTES;
+    previousIssuedAtMs = token.issuedAtMs;
+    count++;
   }
-  return { count: rows.length, strings: parts.join(''), numbers };
+  const numbers = out.finish();
+  numbers.writeUInt32LE(count, 4);
+  return { count, strings: parts.join(''), numbers };
 }
 
 /**
@@ -62,45 +76,157 @@ export function decodeQueueImage(image: PackedQueueImage): Iterable<QueueTokenIm
   const { numbers, strings } = image;
   if (numbers.length < HEADER_BYTES || numbers.readUInt32LE(0) !== FORMAT_VERSION) return null;
   const count = numbers.readUInt32LE(4);
-  if (count !== image.count || numbers.length !== HEADER_BYTES + TOKEN_BYTES * count) return null;
-  const view = new DataView(numbers.buffer, numbers.byteOffset, numbers.byteLength);
+  if (count !== image.count) return null;
+  // A dry run over the numbers: a torn or foreign image is refused before any token is restored.
+  const check = new QueueImageIterator(numbers, strings, count);
   let totalLength = 0;
-  for (let offset = HEADER_BYTES; offset < numbers.length; offset += TOKEN_BYTES) {
-    totalLength += view.getUint32(offset + 24, true) + view.getUint32(offset + 28, true);
+  try {
+    for (let i = 0; i < count; i++) totalLength += check.skip();
+  } catch {
+    return null;
   }
-  if (totalLength !== strings.length) return null;
-  return { [Symbol.iterator]: () => new QueueImageIterator(view, strings, count) };
+  if (check.bytesRead() !== numbers.length || totalLength !== strings.length) return null;
+  return { [Symbol.iterator]: () => new QueueImageIterator(numbers, strings, count) };
 }
 
 class QueueImageIterator implements Iterator<QueueTokenImage> {
   private readonly token: QueueTokenImage = { token: '', userId: '', seq: 0, status: 'WAITING', issuedAtMs: 0, activeUntilMs: 0 };
   private readonly result: IteratorResult<QueueTokenImage> = { done: false, value: this.token };
   private index = 0;
-  private byteOffset = HEADER_BYTES;
+  private at = HEADER_BYTES;
   private charOffset = 0;
+  private seq = 0;
+  private issuedAtMs = 0;
+  private activeUntilMs = 0;
+  private active = false;
+  private tokenLength = 0;
+  private userLength = 0;
 
   constructor(
-    private readonly view: DataView,
+    private readonly bytes: Buffer,
     private readonly strings: string,
     private readonly count: number,
   ) {}
 
   next(): IteratorResult<QueueTokenImage> {
     if (this.index >= this.count) return { done: true, value: undefined };
-    const view = this.view;
-    const at = this.byteOffset;
+    this.readNumbers();
     const token = this.token;
-    const tokenLength = view.getUint32(at + 24, true);
-    const userLength = view.getUint32(at + 28, true);
-    token.token = this.strings.slice(this.charOffset, this.charOffset + tokenLength);
-    token.userId = this.strings.slice(this.charOffset + tokenLength, this.charOffset + tokenLength + userLength);
-    token.seq = view.getFloat64(at, true);
-    token.issuedAtMs = view.getFloat64(at + 8, true);
-    token.activeUntilMs = view.getFloat64(at + 16, true);
-    token.status = view.getUint8(at + 32) === ACTIVE ? 'ACTIVE' : 'WAITING';
-    this.charOffset += tokenLength + userLength;
-    this.byteOffset += TOKEN_BYTES;
+    const from = this.charOffset;
+    token.token = this.strings.slice(from, from + this.tokenLength);
+    token.userId = this.strings.slice(from + this.tokenLength, from + this.tokenLength + this.userLength);
+    token.seq = this.seq;
+    token.issuedAtMs = this.issuedAtMs;
+    token.activeUntilMs = this.activeUntilMs;
+    token.status = this.active ? 'ACTIVE' : 'WAITING';
+    this.charOffset = from + this.tokenLength + this.userLength;
     this.index++;
     return this.result;
   }
+
+  /** Reads one token's numbers only; returns its string length. Throws past the end. */
+  skip(): number {
+    this.readNumbers();
+    return this.tokenLength + this.userLength;
+  }
+
+  bytesRead(): number {
+    return this.at;
+  }
+
+  private readNumbers(): void {
+    const flags = this.byte();
+    this.active = (flags & ACTIVE) !== 0;
+    this.seq += this.varint();
+    if ((flags & RAW_TIMES) !== 0) {
+      this.issuedAtMs = this.f64();
+      this.activeUntilMs = this.f64();
+    } else {
+      this.issuedAtMs += unzigzag(this.varint());
+      this.activeUntilMs = this.active ? this.issuedAtMs + unzigzag(this.varint()) : 0;
+    }
+    this.tokenLength = this.varint();
+    this.userLength = this.varint();
+  }
+
+  private byte(): number {
+    if (this.at >= this.bytes.length) throw new RangeError('queue image ends early');
+    return this.bytes[this.at++] as number;
+  }
+
+  /** Unsigned LEB128 up to 2^53, by arithmetic (bitwise operators stop at 32 bits). */
+  private varint(): number {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.byte();
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) return value;
+      scale *= 128;
+      if (scale > 2 ** 56) throw new RangeError('queue image varint too long');
+    }
+  }
+
+  private f64(): number {
+    if (this.at + 8 > this.bytes.length) throw new RangeError('queue image ends early');
+    const value = this.bytes.readDoubleLE(this.at);
+    this.at += 8;
+    return value;
+  }
+}
+
+/** A growable byte buffer for the encoder (shutdown only: simplicity over speed). */
+class ByteWriter {
+  private buffer = Buffer.alloc(1 << 16);
+  private length = 0;
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
+  u32(value: number): void {
+    this.reserve(4);
+    this.buffer.writeUInt32LE(value, this.length);
+    this.length += 4;
+  }
+
+  f64(value: number): void {
+    this.reserve(8);
+    this.buffer.writeDoubleLE(value, this.length);
+    this.length += 8;
+  }
+
+  varint(value: number): void {
+    let rest = value;
+    while (rest >= 0x80) {
+      this.byte((rest % 128) | 0x80);
+      rest = Math.floor(rest / 128);
+    }
+    this.byte(rest);
+  }
+
+  finish(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.alloc(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
+
+/** An integer whose zigzag form (twice its size) is still exact in a double. */
+function fitsVarint(value: number): boolean {
+  return Number.isSafeInteger(value) && Math.abs(value) < 2 ** 51;
+}
+
+function zigzag(value: number): number {
+  return value >= 0 ? value * 2 : -value * 2 - 1;
+}
+
+function unzigzag(value: number): number {
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
 }

@@ -21,7 +21,7 @@ export interface RecoveryTarget {
    */
   replaySchedule(event: ScheduleEvent): void;
   restoreWallet(userId: string, balance: number, chargeMonth: string, chargedThisMonth: number): void;
-  /** Every live queue token, in seq order; returns how many. */
+  /** Every live queue token, in seq order; returns how many. The iterable may refill one object per step: copy, never keep. */
   restoreQueue(tokens: Iterable<QueueTokenImage>): number;
 }
 

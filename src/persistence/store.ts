@@ -183,9 +183,21 @@ export class Store {
     return this.db.prepare('SELECT EXISTS (SELECT 1 FROM journal WHERE seq > ? AND stream = ?)').pluck().get(seq, stream) === 1;
   }
 
-  /** Live tokens in seq order: a sequential scan of the table (seq is its rowid). One object per row. */
+  /**
+   * Live tokens in seq order: a sequential scan of the table (seq is its rowid). Yields ONE object,
+   * refilled per row (a million rows make no million objects): read it before the next step.
+   */
   *queueTokens(): IterableIterator<QueueTokenImage> {
     const rows = this.db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens ORDER BY seq').raw().iterate() as IterableIterator<[string, string, number, 'WAITING' | 'ACTIVE', number, number]>;
-    for (const [token, userId, seq, status, issuedAtMs, activeUntilMs] of rows) yield { token, userId, seq, status, issuedAtMs, activeUntilMs };
+    const image: QueueTokenImage = { token: '', userId: '', seq: 0, status: 'WAITING', issuedAtMs: 0, activeUntilMs: 0 };
+    for (const row of rows) {
+      image.token = row[0];
+      image.userId = row[1];
+      image.seq = row[2];
+      image.status = row[3];
+      image.issuedAtMs = row[4];
+      image.activeUntilMs = row[5];
+      yield image;
+    }
   }
 }

@@ -28,6 +28,21 @@ describe('queue image', () => {
     expect(copied(decoded as Iterable<QueueTokenImage>)).toEqual(tokens());
   });
 
+  it('given many tokens with clock steps back and forth and huge seq gaps, when packed and read back, then they come back exactly', () => {
+    const many: QueueTokenImage[] = [];
+    let seq = 0;
+    let issuedAtMs = T0;
+    for (let i = 0; i < 5_000; i++) {
+      seq += i % 97 === 0 ? 2 ** 33 + i : 1 + (i % 3);
+      issuedAtMs += (i % 7) * 1_000 - 2_500; // steps backwards too
+      const active = i % 11 === 0;
+      many.push({ token: `t${i.toString(36)}-${'x'.repeat(i % 40)}`, userId: `fan-${i}`, seq, status: active ? 'ACTIVE' : 'WAITING', issuedAtMs, activeUntilMs: active ? issuedAtMs + 600_000 - i : 0 });
+    }
+    const image = encodeQueueImage(many);
+    expect(image.numbers.length).toBeLessThan(many.length * 12);
+    expect(copied(decodeQueueImage(image) as Iterable<QueueTokenImage>)).toEqual(many);
+  });
+
   it('given an empty room, when packed and read back, then it holds no token', () => {
     const decoded = decodeQueueImage(encodeQueueImage([]));
     expect(decoded === null ? null : copied(decoded)).toEqual([]);
