@@ -92,6 +92,8 @@ export class Store {
     return { fromBalance, toBalance };
   }
 
+  // The queue_tokens writes below must each go with a journal row of the queue stream in the same
+  // transaction: that is how recovery knows the packed queue image (queue-image.ts) is out of date.
   insertQueueToken(token: string, userId: string, seq: number, issuedAtMs: number): void {
     this.insertTokenStmt.run(token, userId, seq, issuedAtMs);
   }
