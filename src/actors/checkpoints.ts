@@ -1,7 +1,8 @@
 /**
  * When and what to checkpoint. Runs inside the group commit's transaction, after the batch's rows, when
- * memory holds exactly what the transaction commits: dirty schedules get a fresh snapshot and the
- * checkpoint moves to the last journal row, so recovery replays only the tail after it.
+ * memory holds exactly what the transaction commits: dirty schedules get a fresh snapshot, reservations
+ * that ended unsold since the last checkpoint go to the archive table, and the checkpoint moves to the
+ * last journal row, so recovery replays only the tail after it.
  */
 import type { Clock } from './clock.js';
 import type { CommandRunner } from './command-runner.js';
@@ -66,6 +67,8 @@ export class Checkpoints {
       const actor = this.schedules.get(scheduleId);
       if (actor !== undefined) store.upsertSnapshot(`schedule:${scheduleId}`, this.runner.journalSeq, encodeSchedule(actor.state));
     }
+    // Moving past the journal rows that ended these reservations: from now on the archive is their record.
+    this.schedules.archiveRetired(store);
     store.setMeta(CHECKPOINT_SEQ_KEY, String(this.runner.journalSeq));
     store.purgeIdempotency(nowMs - IDEMPOTENCY_RETENTION_MS);
     this.schedules.dirty.clear();

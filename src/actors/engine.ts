@@ -132,7 +132,8 @@ class Engine implements BookingEngine {
     this.runner.journalSeq = report.lastSeq;
     this.checkpoints.restored(this.store);
     for (const row of this.store.archivedCounts()) {
-      if (row.status === 'EXPIRED' || row.status === 'CANCELLED') this.schedules.endedCounts[row.status] = row.n;
+      // Added to the ends replayed from the journal tail, which are not archived yet.
+      if (row.status === 'EXPIRED' || row.status === 'CANCELLED') this.schedules.endedCounts[row.status] += row.n;
     }
     this.started = true;
     this.refreshSoldOut();

@@ -6,6 +6,7 @@
 import type { Unsubscribe } from '../domain/engine.js';
 import type { ReservationView, SeatChange, SeatMapDelta, SeatView } from '../domain/views.js';
 import { evolveSchedule, type Reservation, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
+import type { Store } from '../persistence/store.js';
 import type { PendingChange } from './pending-change.js';
 import { reservationView, seatViews } from './views.js';
 
@@ -34,8 +35,14 @@ export class ScheduleBook {
   private readonly paymentToReservation = new Map<string, string>();
   /** Schedules changed since the last checkpoint. */
   readonly dirty = new Set<string>();
-  /** Retired at decide time, archived at commit time: the gap between the two (one event-loop turn). */
-  private readonly retiring = new Map<string, ReservationView>();
+  /**
+   * Ended unsold since the last checkpoint: out of their schedule, not yet in the archive table. The
+   * journal row of the end is their durable record until the checkpoint moves them to the archive in one
+   * go (so the hot path writes no archive row and the checkpoint dirties each archive page once), and a
+   * recovery replaying that row puts them back here.
+   */
+  private readonly retiring = new Map<string, { view: ReservationView; endedAtMs: number }>();
+  private readonly retiringByUser = new Map<string, Set<string>>();
   /** Reservations that ended without a sale, all time (seeded from the archive at recovery). */
   readonly endedCounts = { EXPIRED: 0, CANCELLED: 0 };
 
@@ -96,9 +103,9 @@ export class ScheduleBook {
   }
 
   /**
-   * Applies one batch of decided events to a schedule. With a `change`, records the journal rows,
-   * archives reservations that ended without a sale, and publishes the delta after the commit; without
-   * one (recovery replay) only evolves memory.
+   * Applies one batch of decided events to a schedule. With a `change`, records the journal rows and
+   * publishes the delta after the commit; without one (recovery replay) only evolves memory. Either way
+   * reservations that ended without a sale leave the schedule for the archive (see `retiring`).
    */
   applyBatch(actor: ScheduleActor, events: ScheduleEvent[], change: PendingChange | null): BatchEffects {
     const state = actor.state;
@@ -117,7 +124,7 @@ export class ScheduleBook {
         effects.confirmed.push(reservation);
       } else {
         effects.ended.push(reservation);
-        this.retire(actor, reservation, change, event.atMs);
+        this.retire(actor, reservation, event.atMs);
       }
     }
     this.dirty.add(state.scheduleId);
@@ -159,26 +166,45 @@ export class ScheduleBook {
     }
   }
 
-  /** An EXPIRED or CANCELLED reservation leaves memory for the archive table, keeping schedules bounded. */
-  private retire(actor: ScheduleActor, reservation: Reservation, change: PendingChange | null, endedAtMs: number): void {
+  /** An EXPIRED or CANCELLED reservation leaves its schedule (keeping it bounded by its seats) for the archive. */
+  private retire(actor: ScheduleActor, reservation: Reservation, endedAtMs: number): void {
     if (this.heldByUser.get(reservation.userId) === reservation.reservationId) this.heldByUser.delete(reservation.userId);
     this.reservationToSchedule.delete(reservation.reservationId);
     actor.state.reservations.delete(reservation.reservationId);
-    if (change === null) return;
     if (reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED') this.endedCounts[reservation.status]++;
-    const view: ReservationView = reservationView(actor.state, reservation);
-    change.write((store) => store.archiveReservation(reservation.reservationId, reservation.userId, reservation.status, JSON.stringify(view), endedAtMs));
-    // Until the archive row is committed, the ended reservation is answered from here (not "not found").
-    this.retiring.set(reservation.reservationId, view);
-    change.then(() => this.retiring.delete(reservation.reservationId));
+    this.retiring.set(reservation.reservationId, { view: reservationView(actor.state, reservation), endedAtMs });
+    let ids = this.retiringByUser.get(reservation.userId);
+    if (ids === undefined) {
+      ids = new Set();
+      this.retiringByUser.set(reservation.userId, ids);
+    }
+    ids.add(reservation.reservationId);
   }
 
-  /** An ended reservation whose archive row is not committed yet. */
+  /** An ended reservation not archived yet. */
   retiringView(reservationId: string): ReservationView | undefined {
-    return this.retiring.get(reservationId);
+    return this.retiring.get(reservationId)?.view;
   }
 
   retiringViewsOf(userId: string): ReservationView[] {
-    return [...this.retiring.values()].filter((view) => view.userId === userId);
+    const ids = this.retiringByUser.get(userId);
+    if (ids === undefined) return [];
+    const views: ReservationView[] = [];
+    for (const id of ids) {
+      const retired = this.retiring.get(id);
+      if (retired !== undefined) views.push(retired.view);
+    }
+    return views;
+  }
+
+  /** At a checkpoint, inside its transaction: the ended reservations move to the archive table. */
+  archiveRetired(store: Store): number {
+    for (const [reservationId, { view, endedAtMs }] of this.retiring) {
+      store.archiveReservation(reservationId, view.userId, view.status, JSON.stringify(view), endedAtMs);
+    }
+    const archived = this.retiring.size;
+    this.retiring.clear();
+    this.retiringByUser.clear();
+    return archived;
   }
 }

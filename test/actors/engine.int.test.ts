@@ -51,6 +51,41 @@ describe('engine: a booking from queue to payment', () => {
   });
 });
 
+describe('engine: reservations that ended unsold', () => {
+  it('are read and listed exactly once, before their checkpoint, after a crash before it and after it', async () => {
+    h = await openHarness({ holdTtlMs: 60_000 });
+    const { scheduleId } = await createOpenSchedule(h.engine, h.clock.now());
+    const cancelled = await h.engine.hold({ userId: 'cy', scheduleId, seatNumbers: [1] });
+    if (!cancelled.ok) throw new Error(cancelled.error.code);
+    expect((await h.engine.cancelReservation('cy', cancelled.value.reservationId)).ok).toBe(true);
+    const expired = await h.engine.hold({ userId: 'cy', scheduleId, seatNumbers: [2] });
+    if (!expired.ok) throw new Error(expired.error.code);
+    await h.advance(60_000);
+    const live = await h.engine.hold({ userId: 'cy', scheduleId, seatNumbers: [3] });
+    if (!live.ok) throw new Error(live.error.code);
+    const expected = [
+      { reservationId: live.value.reservationId, status: 'HELD' },
+      { reservationId: expired.value.reservationId, status: 'EXPIRED' },
+      { reservationId: cancelled.value.reservationId, status: 'CANCELLED' },
+    ];
+    const seen = (engine: typeof h.engine) => ({
+      listed: engine.listReservations('cy').map((r) => ({ reservationId: r.reservationId, status: r.status })),
+      read: expected.map((r) => { const got = engine.getReservation('cy', r.reservationId); return got.ok ? got.value.status : got.error.code; }),
+      stats: engine.stats().reservations,
+    });
+    const before = seen(h.engine);
+    expect(before.listed).toEqual(expected);
+    expect(before.read).toEqual(['HELD', 'EXPIRED', 'CANCELLED']);
+    expect(before.stats).toMatchObject({ held: 1, expired: 1, cancelled: 1 });
+    // Given a kill -9 before any checkpoint (the ends are only in the journal), then a clean restart (archived)
+    expect(seen(await h.crash())).toEqual(before);
+    expect(seen(await h.reopen())).toEqual(before);
+    // Another user never sees them
+    expect(h.engine.getReservation('dee', cancelled.value.reservationId)).toMatchObject({ ok: false, error: { code: 'RESERVATION_NOT_FOUND' } });
+    expect(h.engine.listReservations('dee')).toEqual([]);
+  });
+});
+
 describe('engine: the waiting room across restarts', () => {
   it('keeps the line in order and never reuses a seq after the newest token ended', async () => {
     h = await openHarness({ queueMaxActive: 1, queueWaitingIdleMs: 3_600_000, queueActiveTtlMs: 3_600_000 });

@@ -289,8 +289,8 @@ describe('a hold expiring in the same millisecond as its payment', () => {
 });
 
 describe('a hold ending in the same turn as a request about it', () => {
-  // The engine retires an ended hold from memory at decide time and writes its archive row at commit
-  // time (the next setImmediate). A request decided in between must still see the reservation.
+  // The engine retires an ended hold from its schedule at decide time; its commit comes on a later turn
+  // and its archive row at a later checkpoint. A request decided in between must still see the reservation.
   for (const ending of ['expired by its timer', 'cancelled'] as const) {
     it(`a hold ${ending} reads as ended, never as unknown, before the ending is committed`, async () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
