@@ -91,7 +91,13 @@ function createAppMetrics(app: FastifyInstance): Registry {
   const charges = counter('charges_total', 'Wallet charges completed');
   const commitDuration = new Histogram({
     name: 'journal_commit_duration_seconds',
-    help: 'Duration of one group commit (SQLite transaction)',
+    help: 'Duration of one group commit (SQLite transaction; the event loop is blocked this long)',
+    buckets: COMMIT_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  const acknowledgement = new Histogram({
+    name: 'journal_ack_duration_seconds',
+    help: 'From the start of a group commit to the answer of its commands (transaction plus WAL flush)',
     buckets: COMMIT_BUCKETS_SECONDS,
     registers: [registry],
   });
@@ -103,8 +109,9 @@ function createAppMetrics(app: FastifyInstance): Registry {
   });
 
   const unsubscribe = engine.observe({
-    committed: ({ commands, durationMs }) => {
+    committed: ({ commands, durationMs, acknowledgedMs }) => {
       commitDuration.observe(durationMs / 1000);
+      acknowledgement.observe(acknowledgedMs / 1000);
       batchSize.observe(commands);
     },
     holdCreated: () => holds.inc(),

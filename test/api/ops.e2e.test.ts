@@ -4,7 +4,7 @@ import { buildTestApp, TEST_ADMIN_KEY, type TestApp } from '../helpers/build-tes
 const METRIC_NAMES = [
   'http_request_duration_seconds', 'queue_waiting', 'queue_active', 'queue_admissions_total', 'holds_total',
   'hold_expiries_total', 'hold_cancellations_total', 'payments_total', 'payment_amount_total', 'charges_total',
-  'journal_commit_duration_seconds', 'journal_batch_commands', 'process_cpu_user_seconds_total',
+  'journal_commit_duration_seconds', 'journal_ack_duration_seconds', 'journal_batch_commands', 'process_cpu_user_seconds_total',
 ];
 
 describe('operations endpoints', () => {
