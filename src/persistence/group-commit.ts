@@ -2,9 +2,9 @@
  * Group commit: every unit submitted during one event-loop turn is written in ONE SQLite transaction,
  * flushed on setImmediate. Only after the transaction commits (and, with a `durableSync`, after a WAL
  * flush that began after the COMMIT has returned) is each unit told `committed()` (which acknowledges
- * its caller and publishes its deltas), in submission order. Transactions are not held back while a
- * flush is in flight: they commit on the next turn as usual and wait together for the next flush, so
- * the disk's latency is paid once per flush, off the event loop. A failed transaction or flush is
+ * its caller and publishes its deltas), in submission order. While a flush is in flight, new units
+ * accumulate and commit together when it returns, so the disk's latency is paid once per flush, off the
+ * event loop, and a slow disk makes batches bigger rather than transactions more numerous. A failed transaction or flush is
  * fail-stop: nothing unacknowledged is acknowledged, later submissions are refused, and `onFatal` runs
  * (by default the process exits and recovery restores the last committed state), so memory and disk
  * never diverge in a running engine.
@@ -49,10 +49,8 @@ export class GroupCommitter {
   private scheduled = false;
   private fatal: unknown = undefined;
   private readonly runBatch: (units: CommitUnit[]) => void;
-  /** Committed, waiting for the next flush. */
-  private unsynced: CommittedBatch[] = [];
-  /** Committed, covered by the flush in flight. */
-  private syncing: CommittedBatch[] | null = null;
+  /** Committed, waiting for the WAL flush in flight. */
+  private syncing: CommittedBatch | null = null;
   private drainWaiters: Array<() => void> = [];
 
   constructor(
@@ -83,10 +81,14 @@ export class GroupCommitter {
     }
   }
 
-  /** Commits everything pending now. Safe to call at any time (close, tests); see `drain()` for the acknowledgements. */
+  /**
+   * Commits everything pending, unless a WAL flush is in flight: then what is pending could not be
+   * acknowledged before the next flush anyway, so it waits and commits as one bigger transaction when
+   * the flush returns (fewer transactions, each page written once). See `drain()` for the acknowledgements.
+   */
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0 || this.fatal !== undefined) return;
+    if (this.pending.length === 0 || this.fatal !== undefined || this.syncing !== null) return;
     const units = this.pending;
     this.pending = [];
     const startedAt = performance.now();
@@ -97,39 +99,27 @@ export class GroupCommitter {
       return;
     }
     const batch = { units, startedAt, transactionMs: performance.now() - startedAt };
-    if (this.durableSync === null) {
-      this.acknowledge(batch);
-      return;
-    }
-    this.unsynced.push(batch);
-    if (this.syncing === null) this.startSync(this.durableSync);
+    if (this.durableSync === null) this.acknowledge(batch);
+    else this.startSync(this.durableSync, batch);
   }
 
-  /** Commits what is pending and resolves once every committed batch is acknowledged (or the committer stopped). */
+  /** Commits what is pending and resolves once all of it is acknowledged (or the committer stopped). */
   drain(): Promise<void> {
     this.flush();
     if (this.syncing === null) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  private startSync(durableSync: DurableSync): void {
-    const covered = this.unsynced;
-    this.unsynced = [];
-    this.syncing = covered;
+  private startSync(durableSync: DurableSync, batch: CommittedBatch): void {
+    this.syncing = batch;
     durableSync.sync((error) => {
       this.syncing = null;
-      const units = covered.flatMap((batch) => batch.units);
-      if (this.fatal !== undefined) {
-        // A later transaction failed meanwhile: after a fatal error nothing more is acknowledged.
-        for (const unit of units) unit.failed(this.fatal);
-      } else if (error !== null) {
-        this.stop(error, units);
+      if (error !== null) {
+        this.stop(error, batch.units);
       } else {
-        for (const batch of covered) this.acknowledge(batch);
-        if (this.unsynced.length > 0) {
-          this.startSync(durableSync);
-          return;
-        }
+        this.acknowledge(batch);
+        this.flush();
+        if (this.syncing !== null) return;
       }
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
@@ -137,10 +127,11 @@ export class GroupCommitter {
     });
   }
 
+  /** Fail-stop: the failed batch and everything waiting behind it are refused, never acknowledged. */
   private stop(error: unknown, units: CommitUnit[]): void {
     this.fatal = error;
-    const unacknowledged = [...units, ...this.unsynced.flatMap((batch) => batch.units)];
-    this.unsynced = [];
+    const unacknowledged = [...units, ...this.pending];
+    this.pending = [];
     for (const unit of unacknowledged) unit.failed(error);
     this.hooks.onFatal(error);
   }
