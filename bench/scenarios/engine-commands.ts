@@ -12,6 +12,7 @@ import type { EngineCommandsArgs, EngineCommandsResult } from '../workers/engine
 
 const ENGINE_TARGET_RATIO = 0.5;
 const CONCURRENCY = 64;
+const WIDE_CONCURRENCY = 256;
 
 function target(label: string, engineRate: number, rawRate: number): TargetOutcome {
   const ratio = rawRate > 0 ? engineRate / rawRate : null;
@@ -33,6 +34,13 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     const args: EngineCommandsArgs = { dbDir, durability, rounds: options.rounds, durationMs: options.durationSeconds * 1000, warmupMs: 1_000, concurrency: CONCURRENCY };
     results.push(await runWorker<EngineCommandsResult>(context.rootDir, 'engine-commands.ts', args, { log: context.log }));
   }
+  // Information: with more callers than one batch, commands are decided while the previous batch's WAL
+  // flush is in flight (FULL), so the flush's latency overlaps work instead of idling the callers.
+  const wideDir = join(context.tmpDir, 'engine-FULL-wide');
+  mkdirSync(wideDir, { recursive: true });
+  const wide = await runWorker<EngineCommandsResult>(context.rootDir, 'engine-commands.ts', {
+    dbDir: wideDir, durability: 'FULL', rounds: options.rounds, durationMs: options.durationSeconds * 1000, warmupMs: 1_000, concurrency: WIDE_CONCURRENCY,
+  } satisfies EngineCommandsArgs, { log: context.log });
   const metrics: Metric[] = [];
   const targets: TargetOutcome[] = [];
   for (const r of results) {
@@ -49,13 +57,25 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       target(`engine: hold+pay at ${r.durability} >= 50% of raw inserts`, round(buy), round(raw)),
     );
   }
+  const wideHc = median(wide.holdCancel.map((x) => x.commandsPerSecond));
+  const wideBuy = median(wide.purchase.map((x) => x.commandsPerSecond));
+  const wideRaw = median(wide.raw.map((x) => x.rowsPerSecond));
+  metrics.push(
+    { name: `FULL, ${WIDE_CONCURRENCY} callers: engine hold + cancel`, value: round(wideHc), unit: 'commands/s', detail: `rounds ${roundsText(wide.holdCancel.map((x) => x.commandsPerSecond))}; ${median(wide.holdCancel.map((x) => x.meanCommandsPerCommit))} commands per commit` },
+    { name: `FULL, ${WIDE_CONCURRENCY} callers: engine hold + pay`, value: round(wideBuy), unit: 'commands/s', detail: `rounds ${roundsText(wide.purchase.map((x) => x.commandsPerSecond))}` },
+    { name: `FULL, ${WIDE_CONCURRENCY} callers: raw inserts in the engine's batch size`, value: round(wideRaw), unit: 'rows/s', detail: `batches of ${wide.raw.map((x) => x.batchSize).join('/')} rows` },
+  );
+  targets.push(
+    { ...target(`engine: hold+cancel at FULL, ${WIDE_CONCURRENCY} callers, vs raw inserts`, round(wideHc), round(wideRaw)), threshold: 'none (information)', met: null },
+    { ...target(`engine: hold+pay at FULL, ${WIDE_CONCURRENCY} callers, vs raw inserts`, round(wideBuy), round(wideRaw)), threshold: 'none (information)', met: null },
+  );
   return {
     id: 'engine',
     title: '5. Engine in process (no HTTP): durable commands vs raw SQLite',
     metrics,
     targets,
     notes: [
-      `${CONCURRENCY} callers with one command in flight each; a command counts when its promise resolves, i.e. after its group commit. ${options.rounds} round(s) of ${options.durationSeconds} s alternating engine hold+cancel, raw inserts, engine hold+pay; medians.`,
+      `${CONCURRENCY} callers with one command in flight each (the targets; ${WIDE_CONCURRENCY} callers at FULL for information); a command counts when its promise resolves, i.e. after its group commit. ${options.rounds} round(s) of ${options.durationSeconds} s alternating engine hold+cancel, raw inserts, engine hold+pay; medians.`,
       'Raw baseline: the same schema opened by src/persistence/database.ts (same pragmas), one transaction per batch of N INSERTs into journal, back to back, where N is the mean commands per commit the engine reached in that round and the row size is the engine\'s mean journal row.',
       'Hold+pay uses a fresh charged user and a fresh seat per purchase (charges are made before the timed run).',
     ],
