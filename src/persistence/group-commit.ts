@@ -3,11 +3,11 @@
  * flushed on setImmediate. Only after the transaction commits (and, with a `durableSync`, after a WAL
  * flush that began after the COMMIT has returned) is each unit told `committed()` (which acknowledges
  * its caller and publishes its deltas), in submission order. While a flush is in flight, new units
- * accumulate and commit together when it returns, so the disk's latency is paid once per flush, off the
- * event loop, and a slow disk makes batches bigger rather than transactions more numerous. A failed transaction or flush is
- * fail-stop: nothing unacknowledged is acknowledged, later submissions are refused, and `onFatal` runs
- * (by default the process exits and recovery restores the last committed state), so memory and disk
- * never diverge in a running engine.
+ * accumulate and commit together when it returns: the disk's latency is paid once per flush, off the
+ * event loop, and a slow disk makes batches bigger rather than transactions more numerous. A failed
+ * transaction or flush is fail-stop: nothing unacknowledged is acknowledged, later submissions are
+ * refused, and `onFatal` runs (by default the process exits and recovery restores the last committed
+ * state), so memory and disk never diverge in a running engine.
  */
 import type { SqliteDatabase } from './database.js';
 import type { Store } from './store.js';
