@@ -10,12 +10,6 @@ export interface EngineOptions {
   limits: EngineLimits;
   /** synchronous=FULL survives power loss; NORMAL (WAL) may lose the last commits on power loss, never on a process crash. */
   durability?: Durability;
-  /**
-   * How FULL reaches the disk: 'off-loop' (default) commits with synchronous=NORMAL and flushes the WAL
-   * with fdatasync on the thread pool before acknowledging; 'in-commit' lets SQLite fsync inside each
-   * COMMIT on the event loop. Same guarantee; kept for comparison in the benchmarks.
-   */
-  fullSync?: 'off-loop' | 'in-commit';
   clock?: Clock;
   logger?: Logger;
   /** Random bytes source (tests make it deterministic). */

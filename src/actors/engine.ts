@@ -55,7 +55,7 @@ class Engine implements BookingEngine {
   private readonly db: SqliteDatabase;
   private readonly store: Store;
   private readonly committer: GroupCommitter;
-  /** FULL durability's WAL flush, run off the event loop by the group commit (null: SQLite syncs, or NORMAL). */
+  /** FULL durability's WAL flush, run off the event loop by the group commit (null: NORMAL, or in memory). */
   private readonly walSync: DurableSync | null;
   private readonly checkpointer: WalCheckpointer | null;
   private readonly runner: CommandRunner;
@@ -78,9 +78,8 @@ class Engine implements BookingEngine {
     this.random = options.randomBytes ?? ((size) => pool.bytes(size));
     const durability = options.durability ?? 'FULL';
     this.db = openDatabase(options.dbPath, durability);
-    this.walSync = durability === 'FULL' && options.dbPath !== ':memory:' && (options.fullSync ?? 'off-loop') === 'off-loop'
-      ? syncWalOffLoop(this.db, options.dbPath)
-      : null;
+    // FULL on a file: the WAL is flushed off the event loop by the group commit (see wal-sync.ts).
+    this.walSync = durability === 'FULL' && options.dbPath !== ':memory:' ? syncWalOffLoop(this.db, options.dbPath) : null;
     this.store = new Store(this.db);
     const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
     this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0

@@ -13,7 +13,6 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { PendingChange } from './pending-change.js';
 import { queueStatusView } from './views.js';
 
-export { QUEUE_STREAM };
 export const QUEUE_TICK_MS = 1_000;
 
 interface Subscriber {

@@ -198,13 +198,11 @@ export class ScheduleBook {
   }
 
   /** At a checkpoint, inside its transaction: the ended reservations move to the archive table. */
-  archiveRetired(store: Store): number {
+  archiveRetired(store: Store): void {
     for (const [reservationId, { view, endedAtMs }] of this.retiring) {
       store.archiveReservation(reservationId, view.userId, view.status, JSON.stringify(view), endedAtMs);
     }
-    const archived = this.retiring.size;
     this.retiring.clear();
     this.retiringByUser.clear();
-    return archived;
   }
 }
