@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QUEUE_TICK_MS } from '../../src/actors/queue-actor.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import {
-  connectInjected, connectOverTcp, createOpenSchedule, queuePath, waitingFan,
+  afterCommits, connectInjected, connectOverTcp, createOpenSchedule, queuePath, waitingFan,
   type Fan, type RecordingClient,
 } from './ws-test-client.js';
 
@@ -78,6 +78,7 @@ describe('queue WebSocket', () => {
   it('given many fans ahead leaving between two ticks, then the watcher gets one position update at the tick, not one per leave', async () => {
     const fans = await line('active', 'w1', 'w2', 'w3', 'w4', 'watcher');
     tick(); // admits 'active'; the watcher is 5th in the waiting line
+    await afterCommits(t.engine); // the tick's own position push is done before the watcher connects
     const watcher = await watch(fans[5]!);
     expect(await watcher.next()).toMatchObject({ position: 5 });
 

@@ -164,7 +164,11 @@ export async function activeFans(app: FastifyInstance, engine: BookingEngine, cl
   return fans;
 }
 
-/** Resolves once everything the engine has decided so far is committed and published. */
-export function afterCommits(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * Resolves once everything the engine has decided so far is committed and published: a charge decided
+ * now is committed after those changes and answered after their post-commit pushes ran.
+ */
+export async function afterCommits(engine: BookingEngine): Promise<void> {
+  const barrier = await engine.charge({ userId: 'commit-barrier', amount: 1 });
+  if (!barrier.ok) throw new Error(`barrier charge refused: ${barrier.error.code}`);
 }
