@@ -5,7 +5,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createEngine } from './actors/engine.js';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { seedDemoCatalogue } from './domain/demo-catalogue.js';
 import { createLogger } from './logger.js';
@@ -55,6 +54,9 @@ async function main(): Promise<void> {
     durability: config.durability,
     logger: logger.child({ component: 'engine' }),
   });
+  // The HTTP app's modules (Fastify, schemas, plugins) are loaded only now: creating the engine first
+  // starts reading a big waiting room in a worker thread ~0.5 s earlier, while they load and compile.
+  const { buildApp } = await import('./app.js');
   const app = await buildApp({ config, engine, logger });
 
   let shuttingDown = false;

@@ -17,6 +17,7 @@ import { createSchedule, decideHold, refusalForSettled, type ScheduleEvent, type
 import { openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
 import type { DurableSync } from '../persistence/wal-sync.js';
+import { startQueueLoad, type QueueLoad } from '../persistence/queue-load.js';
 import { recover, type RecoveryTarget } from '../persistence/recovery.js';
 import { Store } from '../persistence/store.js';
 import { WalCheckpointer } from '../persistence/wal-checkpointer.js';
@@ -66,7 +67,10 @@ class Engine implements BookingEngine {
   private readonly queue: QueueActor;
   private readonly holdTimers: HoldTimers;
   private readonly observers = new Observers();
+  /** The waiting room being read for recovery since construction (in a worker when it is big). */
+  private readonly queueLoad: QueueLoad;
   private soldOutNow = false;
+  private starting: Promise<void> | null = null;
   private started = false;
   private closed = false;
 
@@ -111,6 +115,8 @@ class Engine implements BookingEngine {
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
     });
     this.checkpoints = new Checkpoints(this.clock, this.runner, this.schedules, this.queue.room);
+    // Started now so that reading a big waiting room overlaps whatever the caller does before start().
+    this.queueLoad = startQueueLoad(this.store, options.dbPath, options.queueLoadOffThreadMinTokens);
   }
 
   get ready(): boolean {
@@ -123,11 +129,17 @@ class Engine implements BookingEngine {
 
   // ---------------------------------------------------------------- lifecycle
 
-  async start(): Promise<void> {
-    if (this.started) return;
+  start(): Promise<void> {
+    this.starting ??= this.recoverAndStart();
+    return this.starting;
+  }
+
+  private async recoverAndStart(): Promise<void> {
     const startedAt = performance.now();
     const nowMs = this.clock.now();
-    const report = recover(this.store, this.recoveryTarget(nowMs), nowMs);
+    const report = await recover(this.store, this.recoveryTarget(nowMs), nowMs, this.queueLoad);
+    // Closed while the waiting room was being read: nothing was written, and nothing will be.
+    if (this.closed) return;
     this.runner.journalSeq = report.lastSeq;
     this.checkpoints.restored(this.store);
     for (const row of this.store.archivedCounts()) {
@@ -148,8 +160,12 @@ class Engine implements BookingEngine {
     // Not ready from here on: a command arriving while the last batches drain is refused, not stranded.
     this.closed = true;
     this.stopTimers();
+    // A recovery in progress finishes first (it stops before writing anything); one never begun is stopped.
+    if (this.starting === null) await this.queueLoad.cancel();
+    else await this.starting.catch(() => undefined);
     await this.committer.drain();
-    if (!this.committer.stopped && this.db.open) {
+    // The final checkpoint describes recovered state only: an engine closed before recovery writes none.
+    if (this.started && !this.committer.stopped && this.db.open) {
       this.db.transaction(() => this.checkpoints.beforeCommit(this.store, true))();
       this.walSync?.syncNow();
     }
@@ -179,7 +195,7 @@ class Engine implements BookingEngine {
         for (const r of effects.held) this.holdTimers.add({ deadlineMs: r.holdExpiresAtMs, scheduleId: r.scheduleId, reservationId: r.reservationId });
       },
       restoreWallet: (userId, balance, month, charged) => this.wallets.restore(userId, balance, month, charged),
-      restoreQueue: (tokens) => this.queue.room.restoreAll(tokens, nowMs),
+      beginQueueRestore: () => this.queue.room.beginRestore(nowMs),
     };
   }
 

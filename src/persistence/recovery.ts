@@ -1,11 +1,12 @@
 /**
  * Rebuilds the engine from SQLite: concerts from their table, schedules from their latest snapshot plus
  * the journal rows after the checkpoint, wallets from the ledger accounts, the waiting room from its
- * row-wise state image. Each actor has exactly one durable source, so nothing is applied twice.
+ * row-wise state image (or the packed image of a graceful shutdown), read meanwhile by a QueueLoad.
+ * Each actor has exactly one durable source, so nothing is applied twice.
  */
 import type { ScheduleEvent, ScheduleState } from '../machines/schedule.js';
 import { monthOf } from '../machines/wallet.js';
-import { decodeQueueImage, QUEUE_STREAM } from './queue-image.js';
+import type { QueueLoad } from './queue-load.js';
 import { decodeSchedule } from './schedule-snapshot.js';
 import type { QueueTokenImage, Store } from './store.js';
 
@@ -21,8 +22,11 @@ export interface RecoveryTarget {
    */
   replaySchedule(event: ScheduleEvent): void;
   restoreWallet(userId: string, balance: number, chargeMonth: string, chargedThisMonth: number): void;
-  /** Every live queue token, in seq order; returns how many. The iterable may refill one object per step: copy, never keep. */
-  restoreQueue(tokens: Iterable<QueueTokenImage>): number;
+  /**
+   * The waiting room: `add` every live token, batch after batch in seq order, then `finish` (returns how
+   * many). A batch may refill one object per step: copy, never keep it.
+   */
+  beginQueueRestore(): { add(tokens: Iterable<QueueTokenImage>): void; finish(): number };
 }
 
 export interface RecoveryReport {
@@ -33,10 +37,20 @@ export interface RecoveryReport {
   queueTokens: number;
   /** Where the waiting room came from: the packed image (after a graceful shutdown) or the token rows. */
   queueSource: 'image' | 'rows';
+  /** Whether a worker thread read the waiting room while the rest was recovered. */
+  queueReadOffThread: boolean;
+  /** How long recovery waited for the waiting room's reading, beyond restoring it (0 when it was ahead). */
+  queueWaitMs: number;
   wallets: number;
+  /** Why the worker's reading was not used, when it failed (the rows were read on the main thread instead). */
+  queueWorkerError?: string;
 }
 
-export function recover(store: Store, target: RecoveryTarget, nowMs: number): RecoveryReport {
+/**
+ * `queue` was started before (when the engine was created) so that its reading overlaps the start-up
+ * and the schedules' recovery; nothing may write to the database before this resolves.
+ */
+export async function recover(store: Store, target: RecoveryTarget, nowMs: number, queue: QueueLoad): Promise<RecoveryReport> {
   for (const concert of store.concerts()) target.addConcert(concert.concert_id, concert.title, concert.venue);
 
   const checkpointSeq = Number(store.getMeta(CHECKPOINT_SEQ_KEY) ?? '0');
@@ -65,18 +79,23 @@ export function recover(store: Store, target: RecoveryTarget, nowMs: number): Re
     wallets++;
   }
 
-  const image = currentQueueImage(store);
-  const queueTokens = target.restoreQueue(image ?? store.queueTokens());
+  // Batches read by a worker are restored as they arrive; the time between them is time spent waiting.
+  const queueStartedAt = performance.now();
+  let restoringMs = 0;
+  const restore = target.beginQueueRestore();
+  for await (const batch of queue.batches()) {
+    const batchStartedAt = performance.now();
+    restore.add(batch);
+    restoringMs += performance.now() - batchStartedAt;
+  }
+  const finishStartedAt = performance.now();
+  const queueTokens = restore.finish();
+  const queueFinishedAt = performance.now();
+  restoringMs += queueFinishedAt - finishStartedAt;
+  const queueWaitMs = Math.round(queueFinishedAt - queueStartedAt - restoringMs);
 
-  return { lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens, queueSource: image === null ? 'rows' : 'image', wallets };
-}
-
-/**
- * The packed waiting room, when it still describes queue_tokens exactly: every change to those rows is
- * journaled in the same transaction under QUEUE_STREAM, so no such row after the image means no change.
- */
-function currentQueueImage(store: Store): Iterable<QueueTokenImage> | null {
-  const image = store.queueImage();
-  if (image === undefined || store.journaledAfter(QUEUE_STREAM, image.journalSeq)) return null;
-  return decodeQueueImage(image);
+  return {
+    lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens, queueSource: queue.source,
+    queueReadOffThread: queue.offThread, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
+  };
 }

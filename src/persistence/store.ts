@@ -180,17 +180,27 @@ export class Store {
     return row === undefined ? undefined : { journalSeq: row[0], count: row[1], strings: row[2], numbers: row[3] };
   }
 
+  /** The image's position and size, without reading its (overflow) strings and numbers. */
+  queueImageHeader(): { journalSeq: number; count: number } | undefined {
+    const row = this.db.prepare('SELECT journal_seq, token_count FROM queue_image WHERE id = 1').raw().get() as [number, number] | undefined;
+    return row === undefined ? undefined : { journalSeq: row[0], count: row[1] };
+  }
+
+  queueTokenCount(): number {
+    return this.db.prepare('SELECT count(*) FROM queue_tokens').pluck().get() as number;
+  }
+
   /** Whether any journal row of `stream` comes after `seq`: a scan of the journal's tail only. */
   journaledAfter(stream: string, seq: number): boolean {
     return this.db.prepare('SELECT EXISTS (SELECT 1 FROM journal WHERE seq > ? AND stream = ?)').pluck().get(seq, stream) === 1;
   }
 
   /**
-   * Live tokens in seq order: a sequential scan of the table (seq is its rowid). Yields ONE object,
+   * Live tokens in seq order (after `afterSeq`): a range scan of the table (seq is its rowid). Yields ONE object,
    * refilled per row (a million rows make no million objects): read it before the next step.
    */
-  *queueTokens(): IterableIterator<QueueTokenImage> {
-    const rows = this.db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens ORDER BY seq').raw().iterate() as IterableIterator<[string, string, number, 'WAITING' | 'ACTIVE', number, number]>;
+  *queueTokens(afterSeq = Number.NEGATIVE_INFINITY): IterableIterator<QueueTokenImage> {
+    const rows = this.db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens WHERE seq > ? ORDER BY seq').raw().iterate(afterSeq) as IterableIterator<[string, string, number, 'WAITING' | 'ACTIVE', number, number]>;
     const image: QueueTokenImage = { token: '', userId: '', seq: 0, status: 'WAITING', issuedAtMs: 0, activeUntilMs: 0 };
     for (const row of rows) {
       image.token = row[0];

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/persistence/database.js';
+import { startQueueLoad } from '../../src/persistence/queue-load.js';
 import { recover, type RecoveryReport } from '../../src/persistence/recovery.js';
 import { Store, type QueueTokenImage } from '../../src/persistence/store.js';
 import { openHarness, type Harness } from '../support/engine-harness.js';
@@ -17,22 +18,26 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** What recovery restores from the database file as it is, and from where. */
-function recovered(dbPath: string): { report: RecoveryReport; tokens: QueueTokenImage[]; rows: QueueTokenImage[] } {
+/** What recovery restores from the database file as it is, from where, and whether a worker read it. */
+async function recovered(dbPath: string, offThread: boolean): Promise<{ report: RecoveryReport; tokens: QueueTokenImage[]; rows: QueueTokenImage[] }> {
   const db = openDatabase(dbPath, 'NORMAL');
   try {
     const store = new Store(db);
     const tokens: QueueTokenImage[] = [];
-    const report = recover(store, {
+    const report = await recover(store, {
       addConcert: () => undefined,
       addSchedule: () => undefined,
       replaySchedule: () => undefined,
       restoreWallet: () => undefined,
-      restoreQueue: (image) => {
-        for (const token of image) tokens.push({ ...token });
-        return tokens.length;
-      },
-    }, Date.now());
+      beginQueueRestore: () => ({
+        add: (batch) => {
+          for (const token of batch) tokens.push({ ...token });
+        },
+        finish: () => tokens.length,
+      }),
+    }, Date.now(), startQueueLoad(store, dbPath, offThread ? 0 : Number.POSITIVE_INFINITY));
+    expect(report.queueReadOffThread).toBe(offThread);
+    expect(report.queueWorkerError).toBeUndefined();
     const rows = Array.from(store.queueTokens(), (token) => ({ ...token }));
     return { report, tokens, rows };
   } finally {
@@ -55,9 +60,14 @@ function positions(harness: Harness, tokens: Map<string, string>): Record<string
   return result;
 }
 
-describe('waiting room image', () => {
+describe.each([
+  ['on the main thread', false],
+  ['in a worker thread', true],
+])('waiting room image, read %s', (_where, offThread) => {
+  const engineOptions = { queueLoadOffThreadMinTokens: offThread ? 0 : Number.POSITIVE_INFINITY };
+
   it('given a graceful shutdown, when restarted, then the room comes from the image and equals the rows', async () => {
-    h = await openHarness({ queueMaxActive: 2 });
+    h = await openHarness({ queueMaxActive: 2 }, undefined, engineOptions);
     const tokens = new Map<string, string>();
     for (let i = 0; i < 30; i++) tokens.set(`fan-${i}`, await join(h, `fan-${i}`));
     await h.advance(1_000); // admits two
@@ -69,7 +79,7 @@ describe('waiting room image', () => {
     await h.reopen();
     expect(positions(h, tokens)).toEqual(before);
     await h.engine.close();
-    const { report, tokens: restored, rows } = recovered(h.dbPath);
+    const { report, tokens: restored, rows } = await recovered(h.dbPath, offThread);
     expect(report.queueSource).toBe('image');
     expect(report.queueTokens).toBe(29);
     expect(restored).toEqual(rows);
@@ -77,7 +87,7 @@ describe('waiting room image', () => {
   });
 
   it('given queue changes after the image, when the process crashes, then recovery reads the rows and loses nothing', async () => {
-    h = await openHarness({ queueMaxActive: 2 });
+    h = await openHarness({ queueMaxActive: 2 }, undefined, engineOptions);
     const tokens = new Map<string, string>();
     for (let i = 0; i < 10; i++) tokens.set(`fan-${i}`, await join(h, `fan-${i}`));
     await h.reopen(); // image written here
@@ -88,13 +98,13 @@ describe('waiting room image', () => {
 
     await h.crash(); // no shutdown: the image still says 10 waiting tokens
     expect(positions(h, tokens)).toEqual(before);
-    const crashed = recovered(h.dbPath);
+    const crashed = await recovered(h.dbPath, offThread);
     expect(crashed.report.queueSource).toBe('rows');
     expect(crashed.report.queueTokens).toBe(14);
   });
 
   it('given a crash right after a restart with no queue change, when recovered, then the image is still exact', async () => {
-    h = await openHarness({ queueMaxActive: 0 });
+    h = await openHarness({ queueMaxActive: 0 }, undefined, engineOptions);
     const tokens = new Map<string, string>();
     for (let i = 0; i < 5; i++) tokens.set(`fan-${i}`, await join(h, `fan-${i}`));
     await h.reopen(); // image written here; nothing in the queue changes after it
@@ -102,7 +112,7 @@ describe('waiting room image', () => {
     for (const suffix of ['', '-wal', '-shm']) {
       if (existsSync(h.dbPath + suffix)) copyFileSync(h.dbPath + suffix, crashCopy + suffix);
     }
-    const { report, tokens: restored, rows } = recovered(crashCopy);
+    const { report, tokens: restored, rows } = await recovered(crashCopy, offThread);
     expect(report.queueSource).toBe('image');
     expect(restored).toEqual(rows);
     expect(restored.map((t) => t.userId)).toEqual([...tokens.keys()]);

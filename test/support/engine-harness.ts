@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/actors/clock.js';
 import { createEngine } from '../../src/actors/engine.js';
+import type { EngineOptions } from '../../src/actors/engine-options.js';
 import { DEMO_SEAT_MAP } from '../../src/domain/demo-catalogue.js';
 import { DEFAULT_LIMITS, type BookingEngine, type EngineLimits } from '../../src/domain/engine.js';
 
@@ -33,7 +34,10 @@ export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export async function openHarness(limits: Partial<EngineLimits> = {}, startMs = T0): Promise<Harness> {
+/** Engine options a test may set beyond the harness's own. */
+export type HarnessEngineOptions = Pick<EngineOptions, 'queueLoadOffThreadMinTokens'>;
+
+export async function openHarness(limits: Partial<EngineLimits> = {}, startMs = T0, engineOptions: HarnessEngineOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'booking-test-'));
   let dbPath = join(dir, 'booking.db');
   let crashes = 0;
@@ -46,7 +50,7 @@ export async function openHarness(limits: Partial<EngineLimits> = {}, startMs = 
     buffer.writeUInt32BE(Math.floor(Math.random() * 0xffffffff), 0);
     return buffer;
   };
-  const make = (): BookingEngine => createEngine({ dbPath, limits: { ...DEFAULT_LIMITS, ...limits }, clock, randomBytes, onFatal: (e) => fatal.push(e), walCheckpointIntervalMs: 0 });
+  const make = (): BookingEngine => createEngine({ dbPath, limits: { ...DEFAULT_LIMITS, ...limits }, clock, randomBytes, onFatal: (e) => fatal.push(e), walCheckpointIntervalMs: 0, ...engineOptions });
   const harness: Harness = {
     engine: make(),
     clock,

@@ -1,0 +1,327 @@
+/**
+ * Reading the waiting room for recovery, off the event loop when it is big.
+ *
+ * Why: stepping a million `queue_tokens` rows through better-sqlite3 costs ~1-1.6 s of the main thread
+ * (after a kill -9 there is no packed image from a shutdown), and even the image's 40 MB of text takes
+ * ~0.5 s to read. A worker thread with its own read-only connection reads it while the main thread loads
+ * modules, compiles the HTTP routes and replays the schedules. Rows come over in batches (one string of
+ * ids plus typed arrays each), so the main thread restores the first batches while the worker is still
+ * reading the last ones.
+ *
+ * Consistency: the load starts when the engine is created, after the migrations, and the engine writes
+ * nothing before recovery has restored the waiting room, so the worker reads the same committed state
+ * the main thread recovers the rest from. A worker that fails costs only time: the main thread reads
+ * the rows after the last token it was handed.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { decodeQueueImage, QUEUE_STREAM } from './queue-image.js';
+import type { QueueTokenImage, Store } from './store.js';
+
+/** Below this many tokens a thread costs more than it saves (its start is ~30-50 ms). */
+export const DEFAULT_OFF_THREAD_MIN_TOKENS = 50_000;
+
+/**
+ * The waiting room being read. Iterate `batches()` once, to the end; `source`, `offThread` and
+ * `workerError` are final after that.
+ */
+export interface QueueLoad {
+  /** Live tokens in seq order, batch after batch. Each batch hands out ONE object refilled per step: copy what you keep. */
+  batches(): AsyncIterable<Iterable<QueueTokenImage>>;
+  /** The packed image written at the last graceful shutdown, or the token rows (after a crash). */
+  readonly source: 'image' | 'rows';
+  /** Whether a worker thread did all of the reading. */
+  readonly offThread: boolean;
+  /** Why the worker's reading was not (all) used, when it was not: the main thread read the rest. */
+  readonly workerError: string | undefined;
+  /** Stops a worker still reading (an engine closed without starting). */
+  cancel(): Promise<void>;
+}
+
+/** Which source recovery will use, and how many tokens it holds; reads no token data. */
+export function planQueueLoad(store: Store): { source: 'image' | 'rows'; count: number } {
+  const image = store.queueImageHeader();
+  // Every change to queue_tokens is journaled under QUEUE_STREAM in its transaction: no such row after
+  // the image means the rows have not changed since it was written.
+  if (image !== undefined && !store.journaledAfter(QUEUE_STREAM, image.journalSeq)) return { source: 'image', count: image.count };
+  return { source: 'rows', count: store.queueTokenCount() };
+}
+
+/** The waiting room read on this thread, in one batch, when it is asked for. */
+class InThreadQueueLoad implements QueueLoad {
+  source: 'image' | 'rows';
+  readonly offThread = false;
+  readonly workerError = undefined;
+
+  constructor(private readonly store: Store, planned: 'image' | 'rows') {
+    this.source = planned;
+  }
+
+  async *batches(): AsyncIterable<Iterable<QueueTokenImage>> {
+    if (this.source === 'image') {
+      const image = this.store.queueImage();
+      const tokens = image === undefined ? null : decodeQueueImage(image);
+      if (tokens !== null) {
+        yield tokens;
+        return;
+      }
+      // A torn or foreign image is never trusted: the rows are the truth.
+      this.source = 'rows';
+    }
+    yield this.store.queueTokens();
+  }
+
+  cancel(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Starts reading the waiting room: in a worker thread when the database is a file and the room holds
+ * at least `minTokensOffThread` tokens, else on this thread when the batches are asked for.
+ */
+export function startQueueLoad(store: Store, dbPath: string, minTokensOffThread = DEFAULT_OFF_THREAD_MIN_TOKENS): QueueLoad {
+  const plan = planQueueLoad(store);
+  if (dbPath === ':memory:' || plan.count < minTokensOffThread) return new InThreadQueueLoad(store, plan.source);
+  return new WorkerQueueLoad(store, dbPath, plan.source);
+}
+
+type RowsBatch = { kind: 'rows'; count: number; strings: string; lengths: Uint32Array; times: Float64Array; active: Uint8Array };
+type WorkerMessage =
+  | { kind: 'image'; count: number; strings: string; numbers: Uint8Array }
+  | RowsBatch
+  | { kind: 'end'; count: number }
+  | { kind: 'error'; message: string };
+
+// Plain CommonJS evaluated in the worker (it runs the same from src/ under the tests and from dist/).
+// Rows go over in batches of columns: one string of every token and user id, their lengths, and per
+// token seq, issuedAtMs, activeUntilMs and whether it is ACTIVE; then an 'end' with the total.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const CHUNK_ROWS = 8192;
+const BATCH_ROWS = 8 * CHUNK_ROWS;
+const SPACE = 32;
+const MINUS = 45;
+let db;
+try {
+  db = new Database(workerData.dbPath, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  db.transaction(() => (workerData.source === 'image' ? sendImage() : sendRows()))();
+} catch (error) {
+  parentPort.postMessage({ kind: 'error', message: String((error && error.message) || error) });
+} finally {
+  if (db !== undefined && db.open) db.close();
+}
+
+function sendImage() {
+  const row = db.prepare('SELECT token_count, strings, numbers FROM queue_image WHERE id = 1').raw().get();
+  if (row === undefined) throw new Error('the queue image is gone');
+  parentPort.postMessage({ kind: 'image', count: row[0], strings: row[1], numbers: row[2] });
+}
+
+// Stepping a million rows through the driver costs ~1.7 us each (an array and six values per row); SQLite
+// concatenating a chunk's ids and numbers into two strings, parsed here, costs about half. SQLite's
+// length() counts code points where JavaScript counts UTF-16 units, so a chunk whose lengths do not add up
+// (ids beyond the BMP), or whose numbers are not plain integers, is read again row by row.
+function sendRows() {
+  const chunkStmt = db.prepare("SELECT max(seq), count(*), group_concat(token || user_id, ''), "
+    + "group_concat(seq || ' ' || issued_at_ms || ' ' || active_until_ms || ' ' || (status = 'ACTIVE') || ' ' || length(token) || ' ' || length(user_id), ' ') "
+    + 'FROM (SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens WHERE seq > ? ORDER BY seq LIMIT ?)').raw();
+  const rowsStmt = db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens WHERE seq > ? ORDER BY seq LIMIT ?').raw();
+  let batch = newBatch();
+  let afterSeq = -Infinity;
+  let total = 0;
+  for (;;) {
+    const [lastSeq, rows, ids, numbers] = chunkStmt.get(afterSeq, CHUNK_ROWS);
+    if (rows === 0) break;
+    if (batch.count + rows > BATCH_ROWS) {
+      send(batch);
+      batch = newBatch();
+    }
+    if (parseChunk(numbers, rows, batch.count, ids.length, batch)) batch.parts.push(ids);
+    else batch.parts.push(readChunkByRow(rowsStmt, afterSeq, rows, batch.count, batch));
+    batch.count += rows;
+    total += rows;
+    afterSeq = lastSeq;
+  }
+  if (batch.count > 0) send(batch);
+  parentPort.postMessage({ kind: 'end', count: total });
+}
+
+function newBatch() {
+  return { count: 0, parts: [], lengths: new Uint32Array(BATCH_ROWS * 2), times: new Float64Array(BATCH_ROWS * 3), active: new Uint8Array(BATCH_ROWS) };
+}
+
+function send(batch) {
+  const { count, lengths, times, active } = batch;
+  parentPort.postMessage({ kind: 'rows', count, strings: batch.parts.join(''), lengths, times, active }, [lengths.buffer, times.buffer, active.buffer]);
+}
+
+/** Six space-separated integers per row into the batch from row 'first'; false if anything is off. */
+function parseChunk(text, rows, first, idsLength, batch) {
+  const { lengths, times, active } = batch;
+  let row = first;
+  let field = 0;
+  let value = 0;
+  let negative = false;
+  let digits = 0;
+  let idChars = 0;
+  for (let k = 0; k <= text.length; k++) {
+    const c = k < text.length ? text.charCodeAt(k) : SPACE;
+    if (c === SPACE) {
+      if (digits === 0 || value > Number.MAX_SAFE_INTEGER) return false;
+      const v = negative ? -value : value;
+      if (field < 3) times[3 * row + field] = v;
+      else if (field === 3) active[row] = v;
+      else {
+        lengths[2 * row + field - 4] = v;
+        idChars += v;
+      }
+      value = 0;
+      negative = false;
+      digits = 0;
+      if (field === 5) {
+        field = 0;
+        row++;
+      } else field++;
+    } else if (c === MINUS && digits === 0 && !negative) negative = true;
+    else if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else return false;
+  }
+  return field === 0 && row === first + rows && idChars === idsLength;
+}
+
+function readChunkByRow(rowsStmt, afterSeq, rows, first, batch) {
+  const { lengths, times, active } = batch;
+  const ids = [];
+  let row = first;
+  for (const [token, userId, seq, status, issuedAtMs, activeUntilMs] of rowsStmt.iterate(afterSeq, rows)) {
+    ids.push(token, userId);
+    lengths[2 * row] = token.length;
+    lengths[2 * row + 1] = userId.length;
+    times[3 * row] = seq;
+    times[3 * row + 1] = issuedAtMs;
+    times[3 * row + 2] = activeUntilMs;
+    active[row] = status === 'ACTIVE' ? 1 : 0;
+    row++;
+  }
+  if (row !== first + rows) throw new Error('queue_tokens changed while being read');
+  return ids.join('');
+}
+`;
+
+class WorkerQueueLoad implements QueueLoad {
+  source: 'image' | 'rows';
+  offThread = true;
+  workerError: string | undefined;
+  private readonly worker: Worker;
+  private readonly inbox: WorkerMessage[] = [];
+  private wake: (() => void) | null = null;
+  private answered = false;
+
+  constructor(
+    private readonly store: Store,
+    dbPath: string,
+    planned: 'image' | 'rows',
+  ) {
+    this.source = planned;
+    const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dbPath, source: planned, driverPath } });
+    this.worker.unref();
+    this.worker.on('message', (message: WorkerMessage) => this.receive(message));
+    this.worker.once('error', (error) => this.receive({ kind: 'error', message: error.message }));
+    this.worker.once('exit', (code) => this.receive({ kind: 'error', message: `worker exited with ${code} before it finished` }));
+  }
+
+  async *batches(): AsyncIterable<Iterable<QueueTokenImage>> {
+    let lastSeq = Number.NEGATIVE_INFINITY;
+    let received = 0;
+    for (;;) {
+      const message = await this.next();
+      if (message.kind === 'rows') {
+        const tokens = columnsOf(message);
+        if (tokens === null) {
+          this.fail('a batch of rows from the worker does not add up');
+          break;
+        }
+        // The whole batch is restored before the next step asks for more.
+        yield tokens;
+        received += message.count;
+        lastSeq = message.times[3 * (message.count - 1)] as number;
+      } else if (message.kind === 'end') {
+        if (message.count === received) return;
+        this.fail(`the worker sent ${received} of ${message.count} rows`);
+        break;
+      } else if (message.kind === 'image') {
+        const { numbers } = message;
+        const tokens = decodeQueueImage({ count: message.count, strings: message.strings, numbers: Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength) });
+        if (tokens !== null) {
+          yield tokens;
+          return;
+        }
+        this.fail('the queue image does not hold together');
+        break;
+      } else {
+        this.fail(message.message);
+        break;
+      }
+    }
+    // Nothing writes before recovery ends, so the rows after the last restored token are the rest.
+    this.source = 'rows';
+    yield this.store.queueTokens(lastSeq);
+  }
+
+  async cancel(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private receive(message: WorkerMessage): void {
+    if (this.answered) return;
+    if (message.kind !== 'rows') this.answered = true;
+    this.inbox.push(message);
+    this.wake?.();
+  }
+
+  private async next(): Promise<WorkerMessage> {
+    while (this.inbox.length === 0) await new Promise<void>((resolve) => { this.wake = resolve; });
+    this.wake = null;
+    return this.inbox.shift() as WorkerMessage;
+  }
+
+  private fail(reason: string): void {
+    this.workerError = reason;
+    this.offThread = false;
+    void this.worker.terminate();
+  }
+}
+
+/** A batch's columns as tokens, or null when they do not add up (never trusted then). */
+function columnsOf(batch: RowsBatch): Iterable<QueueTokenImage> | null {
+  const { count, strings, lengths, times, active } = batch;
+  if (!(count > 0) || lengths.length < 2 * count || times.length < 3 * count || active.length < count) return null;
+  let total = 0;
+  for (let i = 0; i < 2 * count; i++) total += lengths[i] as number;
+  if (total !== strings.length) return null;
+  return {
+    *[Symbol.iterator]() {
+      const token: QueueTokenImage = { token: '', userId: '', seq: 0, status: 'WAITING', issuedAtMs: 0, activeUntilMs: 0 };
+      let at = 0;
+      for (let i = 0; i < count; i++) {
+        const tokenLength = lengths[2 * i] as number;
+        const userLength = lengths[2 * i + 1] as number;
+        // slice shares the batch's string: no copy per token.
+        token.token = strings.slice(at, at + tokenLength);
+        token.userId = strings.slice(at + tokenLength, at + tokenLength + userLength);
+        at += tokenLength + userLength;
+        token.seq = times[3 * i] as number;
+        token.issuedAtMs = times[3 * i + 1] as number;
+        token.activeUntilMs = times[3 * i + 2] as number;
+        token.status = active[i] === 1 ? 'ACTIVE' : 'WAITING';
+        yield token;
+      }
+    },
+  };
+}
