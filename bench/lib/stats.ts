@@ -7,6 +7,19 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+/**
+ * The median of per-round ratios subject[i] / baseline[i]. Baseline and subject run back to back within
+ * each round, so whatever slows the shared machine for a while slows both: pairing cancels it, where a
+ * ratio of the two medians can pair a fast round of one with a slow round of the other (in one run the
+ * same bare server measured 9,561 and 19,288 req/s a minute apart).
+ */
+export function pairedRatio(subject: readonly number[], baseline: readonly number[]): { ratio: number | null; perRound: number[] } {
+  if (subject.length === 0 || subject.length !== baseline.length) return { ratio: null, perRound: [] };
+  const perRound = subject.map((value, i) => value / (baseline[i] as number));
+  const ratio = median(perRound);
+  return { ratio: Number.isFinite(ratio) ? ratio : null, perRound };
+}
+
 /** Nearest-rank percentile of unsorted samples (copies and sorts). */
 export function percentile(samples: ArrayLike<number>, p: number): number {
   if (samples.length === 0) return Number.NaN;

@@ -1,6 +1,6 @@
 /** Medians over rounds and the baseline-vs-subject comparisons every target is judged on. */
 import type { LoadResult } from './load.js';
-import { median, ratioText, round, roundsText } from './stats.js';
+import { median, pairedRatio, ratioText, round, roundsText } from './stats.js';
 import type { Metric, TargetOutcome } from './types.js';
 
 export interface LoadSummary {
@@ -43,24 +43,29 @@ export function loadMetrics(summary: LoadSummary): Metric[] {
   ];
 }
 
-/** subject req/s >= minRatio x baseline req/s, both medians of the same run's alternated rounds. */
+/** Per-round ratios as "0.87 · 1.56 · 1.33". */
+function perRoundText(perRound: readonly number[]): string {
+  return perRound.map((r) => ratioText(r)).join(' · ');
+}
+
+/** subject req/s >= minRatio x baseline req/s: the median of the per-round ratios (see pairedRatio). */
 export function throughputTarget(target: string, subject: LoadSummary, baseline: LoadSummary, minRatio: number): TargetOutcome {
-  const ratio = baseline.okPerSecond > 0 ? subject.okPerSecond / baseline.okPerSecond : null;
+  const { ratio, perRound } = pairedRatio(subject.rounds.map((r) => r.okPerSecond), baseline.rounds.map((r) => r.okPerSecond));
   return {
     target,
-    measured: `${subject.okPerSecond.toLocaleString('en-US')} vs ${baseline.okPerSecond.toLocaleString('en-US')} req/s`,
+    measured: `per round ${perRoundText(perRound)}; medians ${subject.okPerSecond.toLocaleString('en-US')} vs ${baseline.okPerSecond.toLocaleString('en-US')} req/s`,
     ratio: ratio === null ? null : round(ratio, 3),
     threshold: `>= ${minRatio.toFixed(2)}`,
     met: ratio !== null && ratio >= minRatio && subject.failures === 0,
   };
 }
 
-/** subject p99 <= maxRatio x baseline p99. */
+/** subject p99 <= maxRatio x baseline p99: the median of the per-round ratios. */
 export function latencyTarget(target: string, subject: LoadSummary, baseline: LoadSummary, maxRatio: number): TargetOutcome {
-  const ratio = baseline.p99Ms > 0 ? subject.p99Ms / baseline.p99Ms : null;
+  const { ratio, perRound } = pairedRatio(subject.rounds.map((r) => r.p99Ms), baseline.rounds.map((r) => r.p99Ms));
   return {
     target,
-    measured: `p99 ${subject.p99Ms} vs ${baseline.p99Ms} ms`,
+    measured: `per round ${perRoundText(perRound)}; medians p99 ${subject.p99Ms} vs ${baseline.p99Ms} ms`,
     ratio: ratio === null ? null : round(ratio, 3),
     threshold: `<= ${maxRatio.toFixed(2)}`,
     met: ratio !== null && ratio <= maxRatio,

@@ -63,7 +63,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
         cpuCostInfo('read: GET queue/status, bare / real server CPU per request', status, bareStatus),
       ],
       notes: [
-        `${connections} keep-alive connections, ${options.durationSeconds} s per run, ${options.rounds} alternated rounds (bare, real, bare, real), medians; ${users.length} users over ${scheduleIds.length} schedules, round-robin.`,
+        `${connections} keep-alive connections, ${options.durationSeconds} s per run, ${options.rounds} alternated rounds (bare, real, bare, real), medians; targets judged on the median of per-round ratios (bare and real back to back); ${users.length} users over ${scheduleIds.length} schedules, round-robin.`,
         'Bare twins answer the same paths with a static body of the same shape (Fastify default serializer) and no auth, queue gate or engine.',
       ],
       raw: { bareSeats, seats, bareStatus, status },

@@ -157,7 +157,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
         info('write: hold+pay at NORMAL vs bare POST+POST', summaries.purchaseNormal, summaries.barePurchase),
       ],
       notes: [
-        `${connections} keep-alive connections, ${options.durationSeconds} s per hold+cancel run, ${options.rounds} alternated rounds (bare, FULL, NORMAL), medians. Throughput counts requests (a hold+cancel is two).`,
+        `${connections} keep-alive connections, ${options.durationSeconds} s per hold+cancel run, ${options.rounds} alternated rounds (bare, FULL, NORMAL), medians; targets judged on the median of per-round ratios. Throughput counts requests (a hold+cancel is two).`,
         `Hold+cancel: ${poolSize} users per server, each bound to its own seat over ${Math.ceil(poolSize / SEATS_PER_SCHEDULE)} schedules, so no hold collides; a loop takes a free user, holds, cancels, returns the user.`,
         'Hold+pay: every purchase is a fresh ACTIVE user with money and a fresh seat (a payment sells the seat and ends the token); each run is sized to last about one duration at that server\'s hold+cancel pace.',
         'Every 2xx of the real server was committed to SQLite before it was sent (group commit, one transaction per event-loop turn).',
