@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { decodeQueueImage, QUEUE_STREAM } from './queue-image.js';
+import { QUEUE_READER_SOURCE, type RowsBatch, type WorkerMessage } from './queue-reader-worker.js';
 import type { QueueTokenImage, Store } from './store.js';
 
 /** Below this many tokens a thread costs more than it saves (its start is ~30-50 ms). */
@@ -86,133 +87,6 @@ export function startQueueLoad(store: Store, dbPath: string, minTokensOffThread 
   return new WorkerQueueLoad(store, dbPath, plan.source);
 }
 
-type RowsBatch = { kind: 'rows'; count: number; strings: string; lengths: Uint32Array; times: Float64Array; active: Uint8Array };
-type WorkerMessage =
-  | { kind: 'image'; count: number; strings: string; numbers: Uint8Array }
-  | RowsBatch
-  | { kind: 'end'; count: number }
-  | { kind: 'error'; message: string };
-
-// Plain CommonJS evaluated in the worker (it runs the same from src/ under the tests and from dist/).
-// Rows go over in batches of columns: one string of every token and user id, their lengths, and per
-// token seq, issuedAtMs, activeUntilMs and whether it is ACTIVE; then an 'end' with the total.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driverPath);
-const CHUNK_ROWS = 8192;
-const BATCH_ROWS = 8 * CHUNK_ROWS;
-const SPACE = 32;
-const MINUS = 45;
-let db;
-try {
-  db = new Database(workerData.dbPath, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
-  db.transaction(() => (workerData.source === 'image' ? sendImage() : sendRows()))();
-} catch (error) {
-  parentPort.postMessage({ kind: 'error', message: String((error && error.message) || error) });
-} finally {
-  if (db !== undefined && db.open) db.close();
-}
-
-function sendImage() {
-  const row = db.prepare('SELECT token_count, strings, numbers FROM queue_image WHERE id = 1').raw().get();
-  if (row === undefined) throw new Error('the queue image is gone');
-  parentPort.postMessage({ kind: 'image', count: row[0], strings: row[1], numbers: row[2] });
-}
-
-// Stepping a million rows through the driver costs ~1.7 us each (an array and six values per row); SQLite
-// concatenating a chunk's ids and numbers into two strings, parsed here, costs about half. SQLite's
-// length() counts code points where JavaScript counts UTF-16 units, so a chunk whose lengths do not add up
-// (ids beyond the BMP), or whose numbers are not plain integers, is read again row by row.
-function sendRows() {
-  const chunkStmt = db.prepare("SELECT max(seq), count(*), group_concat(token || user_id, ''), "
-    + "group_concat(seq || ' ' || issued_at_ms || ' ' || active_until_ms || ' ' || (status = 'ACTIVE') || ' ' || length(token) || ' ' || length(user_id), ' ') "
-    + 'FROM (SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens WHERE seq > ? ORDER BY seq LIMIT ?)').raw();
-  const rowsStmt = db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens WHERE seq > ? ORDER BY seq LIMIT ?').raw();
-  let batch = newBatch();
-  let afterSeq = -Infinity;
-  let total = 0;
-  for (;;) {
-    const [lastSeq, rows, ids, numbers] = chunkStmt.get(afterSeq, CHUNK_ROWS);
-    if (rows === 0) break;
-    if (batch.count + rows > BATCH_ROWS) {
-      send(batch);
-      batch = newBatch();
-    }
-    if (parseChunk(numbers, rows, batch.count, ids.length, batch)) batch.parts.push(ids);
-    else batch.parts.push(readChunkByRow(rowsStmt, afterSeq, rows, batch.count, batch));
-    batch.count += rows;
-    total += rows;
-    afterSeq = lastSeq;
-  }
-  if (batch.count > 0) send(batch);
-  parentPort.postMessage({ kind: 'end', count: total });
-}
-
-function newBatch() {
-  return { count: 0, parts: [], lengths: new Uint32Array(BATCH_ROWS * 2), times: new Float64Array(BATCH_ROWS * 3), active: new Uint8Array(BATCH_ROWS) };
-}
-
-function send(batch) {
-  const { count, lengths, times, active } = batch;
-  parentPort.postMessage({ kind: 'rows', count, strings: batch.parts.join(''), lengths, times, active }, [lengths.buffer, times.buffer, active.buffer]);
-}
-
-/** Six space-separated integers per row into the batch from row 'first'; false if anything is off. */
-function parseChunk(text, rows, first, idsLength, batch) {
-  const { lengths, times, active } = batch;
-  let row = first;
-  let field = 0;
-  let value = 0;
-  let negative = false;
-  let digits = 0;
-  let idChars = 0;
-  for (let k = 0; k <= text.length; k++) {
-    const c = k < text.length ? text.charCodeAt(k) : SPACE;
-    if (c === SPACE) {
-      if (digits === 0 || value > Number.MAX_SAFE_INTEGER) return false;
-      const v = negative ? -value : value;
-      if (field < 3) times[3 * row + field] = v;
-      else if (field === 3) active[row] = v;
-      else {
-        lengths[2 * row + field - 4] = v;
-        idChars += v;
-      }
-      value = 0;
-      negative = false;
-      digits = 0;
-      if (field === 5) {
-        field = 0;
-        row++;
-      } else field++;
-    } else if (c === MINUS && digits === 0 && !negative) negative = true;
-    else if (c >= 48 && c <= 57) {
-      value = value * 10 + (c - 48);
-      digits++;
-    } else return false;
-  }
-  return field === 0 && row === first + rows && idChars === idsLength;
-}
-
-function readChunkByRow(rowsStmt, afterSeq, rows, first, batch) {
-  const { lengths, times, active } = batch;
-  const ids = [];
-  let row = first;
-  for (const [token, userId, seq, status, issuedAtMs, activeUntilMs] of rowsStmt.iterate(afterSeq, rows)) {
-    ids.push(token, userId);
-    lengths[2 * row] = token.length;
-    lengths[2 * row + 1] = userId.length;
-    times[3 * row] = seq;
-    times[3 * row + 1] = issuedAtMs;
-    times[3 * row + 2] = activeUntilMs;
-    active[row] = status === 'ACTIVE' ? 1 : 0;
-    row++;
-  }
-  if (row !== first + rows) throw new Error('queue_tokens changed while being read');
-  return ids.join('');
-}
-`;
-
 class WorkerQueueLoad implements QueueLoad {
   source: 'image' | 'rows';
   offThread = true;
@@ -229,7 +103,7 @@ class WorkerQueueLoad implements QueueLoad {
   ) {
     this.source = planned;
     const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dbPath, source: planned, driverPath } });
+    this.worker = new Worker(QUEUE_READER_SOURCE, { eval: true, workerData: { dbPath, source: planned, driverPath } });
     this.worker.unref();
     this.worker.on('message', (message: WorkerMessage) => this.receive(message));
     this.worker.once('error', (error) => this.receive({ kind: 'error', message: error.message }));
