@@ -1,5 +1,5 @@
 /**
- * Command line: `npm run bench -- [--quick] [--only=read,write] [--rounds=3] [--duration=6]
+ * Command line: `npm run bench -- [--quick] [--only=read,write] [--rounds=5] [--duration=6]
  * [--connections=64] [--profile] [--build] [--server=dist/server.js]`.
  */
 import type { BenchOptions } from './types.js';
@@ -34,7 +34,7 @@ export function parseArgs(argv: string[]): BenchOptions {
   return {
     quick,
     only,
-    rounds: Math.round(positiveNumber(argv, 'rounds', quick ? 1 : 3)),
+    rounds: Math.round(positiveNumber(argv, 'rounds', quick ? 1 : 5)),
     durationSeconds: positiveNumber(argv, 'duration', quick ? 3 : 6),
     connections: Math.round(positiveNumber(argv, 'connections', 64)),
     profile: argv.includes('--profile'),

@@ -27,7 +27,7 @@ export function renderMarkdown(record: RunRecord): string {
   lines.push(`- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; 1-minute load average at start ${machine.loadAverageAtStart} (a shared machine: absolute figures move, ratios much less).`);
   lines.push(`- Node ${machine.node}, SQLite ${machine.sqlite}; ${Object.entries(machine.packages).map(([n, v]) => `${n} ${v}`).join(', ')}.`);
   lines.push(`- Commit ${machine.commit}. Options: ${options.rounds} round(s) per comparison, ${options.durationSeconds} s per load run, ${options.connections} connections${options.quick ? ', QUICK (reduced sizes; not for the record)' : ''}.`);
-  lines.push('- Every target is judged on a ratio against a baseline measured in the same run: baseline and subject runs alternate and each figure is the median over rounds. The server and the load generator (autocannon, as a library) are separate processes.', '');
+  lines.push('- Every target is judged on a ratio against a baseline measured in the same run: baseline and subject runs alternate, each figure is the median over rounds, and a target is judged on the median of the per-round ratios. The server and the load generator (autocannon, as a library) are separate processes.', '');
 
   lines.push('## Targets', '');
   lines.push('| Target | Measured | Ratio | Threshold | Met |', '|---|---|---|---|---|');
