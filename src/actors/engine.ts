@@ -308,6 +308,10 @@ class Engine implements BookingEngine {
     return this.queue.subscribe(queueToken, listener, onEnded);
   }
 
+  watchQueueTokenEnd(queueToken: string, onEnded: (reason: QueueEndReason) => void): Unsubscribe | null {
+    return this.queue.watchEnd(queueToken, onEnded);
+  }
+
   /**
    * Sold out: there is at least one upcoming schedule and none has a seat AVAILABLE or held (a held
    * seat may come back). Recomputed on every queue tick and after each seat batch.

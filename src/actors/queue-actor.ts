@@ -36,6 +36,8 @@ export interface QueueActorDeps {
 export class QueueActor {
   readonly room: WaitingRoom;
   private readonly subscribers = new Map<string, Set<Subscriber>>();
+  /** Told only when their token ends: no status pushes, no presence (seat-map sockets). */
+  private readonly endWatchers = new Map<string, Set<{ onEnded: (reason: QueueEndReason) => void }>>();
   private tickTimer: TimerHandle | null = null;
 
   constructor(private readonly deps: QueueActorDeps) {
@@ -103,6 +105,23 @@ export class QueueActor {
     };
   }
 
+  /** Calls `onEnded` once, after the commit that ends the token; null when the token is not live. */
+  watchEnd(tokenValue: string, onEnded: (reason: QueueEndReason) => void): Unsubscribe | null {
+    if (this.room.get(tokenValue) === undefined) return null;
+    let set = this.endWatchers.get(tokenValue);
+    if (set === undefined) {
+      set = new Set();
+      this.endWatchers.set(tokenValue, set);
+    }
+    const watcher = { onEnded };
+    set.add(watcher);
+    const watchers = set;
+    return () => {
+      watchers.delete(watcher);
+      if (watchers.size === 0 && this.endWatchers.get(tokenValue) === watchers) this.endWatchers.delete(tokenValue);
+    };
+  }
+
   // ---- tick ----
 
   start(): void {
@@ -166,9 +185,15 @@ export class QueueActor {
 
   private endSubscribers(tokenValue: string, reason: QueueEndReason): void {
     const subscribers = this.subscribers.get(tokenValue);
-    if (subscribers === undefined) return;
-    this.subscribers.delete(tokenValue);
-    for (const subscriber of subscribers) subscriber.onEnded?.(reason);
+    if (subscribers !== undefined) {
+      this.subscribers.delete(tokenValue);
+      for (const subscriber of subscribers) subscriber.onEnded?.(reason);
+    }
+    const watchers = this.endWatchers.get(tokenValue);
+    if (watchers !== undefined) {
+      this.endWatchers.delete(tokenValue);
+      for (const watcher of watchers) watcher.onEnded(reason);
+    }
   }
 
   private pushMovedPositions(): void {

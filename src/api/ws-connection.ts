@@ -66,7 +66,7 @@ export function upgradeRequired(reply: FastifyReply): FastifyReply {
 }
 
 export const WS_CLOSE_CODES_MARKDOWN = [
-  'Close codes: 1000 QUEUE_TOKEN_ENDED (queue socket, the token ended), 1001 server shutting down,',
+  'Close codes: 1000 QUEUE_TOKEN_ENDED (the queue token ended; a queue socket gets queue.ended first), 1001 server shutting down,',
   '1006 (no frame) dropped for a missed pong or as a slow consumer, 1009 client message too large,',
   '1011 INTERNAL_ERROR, 1013 try again later (schedule has its maximum of watchers),',
   '4401 UNAUTHENTICATED, 4401 QUEUE_TOKEN_INVALID, 4403 QUEUE_NOT_ACTIVE, 4404 SCHEDULE_NOT_FOUND.',

@@ -187,7 +187,8 @@ export function registerSeatMapRoute(app: FastifyInstance, connections: WsConnec
         + 'Sends `{ type: "seatmap.snapshot", scheduleId, version, seats, serverTime }` first, then '
         + '`{ type: "seatmap.delta", scheduleId, version, changes: [{ seatNumber, status }], serverTime }` for every '
         + 'committed change batch (holds, expiries, cancellations, payments); `version` rises by exactly 1, so a '
-        + 'client that sees a gap reconnects for a fresh snapshot. ' + WS_CLOSE_CODES_MARKDOWN,
+        + 'client that sees a gap reconnects for a fresh snapshot. The socket closes with 1000 QUEUE_TOKEN_ENDED when '
+        + 'the fan\'s queue token ends (paid, admission expired, left). ' + WS_CLOSE_CODES_MARKDOWN,
       params: { type: 'object', properties: { scheduleId: { type: 'string' } }, required: ['scheduleId'] },
     }),
     handler: (_request, reply) => upgradeRequired(reply),
@@ -195,13 +196,21 @@ export function registerSeatMapRoute(app: FastifyInstance, connections: WsConnec
       const peer = connections.accept(socket);
       if (peer.isGone) return;
       try {
-        const refusal = admitSeatMapPeer(app, request);
-        if (refusal !== null) {
-          peer.close(refusal);
+        const admission = admitSeatMapPeer(app, request);
+        if ('refusal' in admission) {
+          peer.close(admission.refusal);
           return;
         }
         const joinRefusal = fanout.join(request.params.scheduleId, peer);
-        if (joinRefusal !== null) peer.close(WS_CLOSE[joinRefusal]);
+        if (joinRefusal !== null) {
+          peer.close(WS_CLOSE[joinRefusal]);
+          return;
+        }
+        // Queue-gated for as long as it is open: when the fan's turn ends (paid, admission expired,
+        // left), so does the live seat map.
+        const unwatch = app.engine.watchQueueTokenEnd(admission.queueToken, () => peer.close(WS_CLOSE.QUEUE_TOKEN_ENDED));
+        if (unwatch === null) peer.close(WS_CLOSE.QUEUE_TOKEN_INVALID);
+        else peer.onGone(unwatch);
       } catch (error) {
         request.log.error({ err: error, scheduleId: request.params.scheduleId }, 'seat-map websocket setup failed');
         peer.close(WS_CLOSE.INTERNAL_ERROR);
@@ -210,13 +219,13 @@ export function registerSeatMapRoute(app: FastifyInstance, connections: WsConnec
   });
 }
 
-/** The same checks, in the same order, as the REST seat-map route: user, queue token, schedule. */
-function admitSeatMapPeer(app: FastifyInstance, request: FastifyRequest<{ Params: SeatMapParams }>): WsClose | null {
+/** The same checks, in the same order, as the REST seat-map route: user, queue token (the schedule is the fan-out's). */
+function admitSeatMapPeer(app: FastifyInstance, request: FastifyRequest<{ Params: SeatMapParams }>): { refusal: WsClose } | { queueToken: string } {
   const { userToken, queueToken } = readTokens(request.query);
   const userId = userToken === undefined ? null : app.verifyUserToken(userToken);
-  if (userId === null) return WS_CLOSE.UNAUTHENTICATED;
-  if (queueToken === undefined) return WS_CLOSE.QUEUE_TOKEN_INVALID;
+  if (userId === null) return { refusal: WS_CLOSE.UNAUTHENTICATED };
+  if (queueToken === undefined) return { refusal: WS_CLOSE.QUEUE_TOKEN_INVALID };
   const access = app.engine.checkQueueAccess(userId, queueToken);
-  if (!access.ok) return access.error.code === 'QUEUE_NOT_ACTIVE' ? WS_CLOSE.QUEUE_NOT_ACTIVE : WS_CLOSE.QUEUE_TOKEN_INVALID;
-  return null;
+  if (!access.ok) return { refusal: access.error.code === 'QUEUE_NOT_ACTIVE' ? WS_CLOSE.QUEUE_NOT_ACTIVE : WS_CLOSE.QUEUE_TOKEN_INVALID };
+  return { queueToken };
 }

@@ -108,6 +108,11 @@ export interface BookingEngine {
     listener: (status: QueueStatusView) => void,
     onEnded?: (reason: QueueEndReason) => void,
   ): Unsubscribe | null;
+  /**
+   * Calls `onEnded` once when the token ends (paid, admission expired, left, dropped), after that commit.
+   * Unlike subscribeQueue it pushes no status and does not count as presence. Null when the token is not live.
+   */
+  watchQueueTokenEnd(queueToken: string, onEnded: (reason: QueueEndReason) => void): Unsubscribe | null;
   observe(observer: Partial<EngineObserver>): Unsubscribe;
 
   /** Flushes pending commits and closes the database. */

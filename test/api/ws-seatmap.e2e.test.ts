@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { QUEUE_TICK_MS } from '../../src/actors/queue-actor.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import type { SeatChange, SeatStatus, SeatView } from '../../src/domain/views.js';
 import {
@@ -142,6 +143,45 @@ describe('seat-map WebSocket', () => {
       [{ seatNumber: 20, status: 'AVAILABLE' }],
       [{ seatNumber: 21, status: 'RESERVED' }],
     ]);
+  });
+
+  describe('for as long as the fan\'s turn lasts', () => {
+    it('given two watching fans, when one pays, then its seat map closes 1000 QUEUE_TOKEN_ENDED and the other\'s gets the sale and stays open', async () => {
+      const [payer, other] = [fans[0]!, fans[1]!];
+      const payerSocket = await open(payer);
+      const otherSocket = await open(other, 'inject');
+      await payerSocket.next();
+      await otherSocket.next();
+      const held = await t.engine.hold({ userId: payer.userId, scheduleId, seatNumbers: [5] });
+      if (!held.ok) throw new Error(held.error.code);
+      await t.engine.charge({ userId: payer.userId, amount: 200_000 });
+
+      expect((await t.engine.pay({ userId: payer.userId, reservationId: held.value.reservationId })).ok).toBe(true);
+
+      expect(await payerSocket.closedWithin()).toEqual({ code: 1000, reason: 'QUEUE_TOKEN_ENDED' });
+      const [, holdDelta, saleDelta] = await otherSocket.waitForMessages(3);
+      expect(holdDelta?.['changes']).toEqual([{ seatNumber: 5, status: 'TEMP_RESERVED' }]);
+      expect(saleDelta?.['changes']).toEqual([{ seatNumber: 5, status: 'RESERVED' }]);
+      expect(otherSocket.socket.readyState).toBe(otherSocket.socket.OPEN);
+    });
+
+    it('given a watching fan, when it leaves the line, then its seat map closes 1000 QUEUE_TOKEN_ENDED', async () => {
+      const client = await open(fans[0]!, 'inject');
+      await client.next();
+
+      expect((await t.engine.leaveQueue(fans[0]!.userId, fans[0]!.queueToken)).ok).toBe(true);
+
+      expect(await client.closedWithin()).toEqual({ code: 1000, reason: 'QUEUE_TOKEN_ENDED' });
+    });
+
+    it('given a watching fan, when its admission time runs out, then its seat map closes 1000 QUEUE_TOKEN_ENDED', async () => {
+      const client = await open(fans[0]!);
+      await client.next();
+
+      t.clock.advance(t.config.limits.queueActiveTtlMs + QUEUE_TICK_MS);
+
+      expect(await client.closedWithin()).toEqual({ code: 1000, reason: 'QUEUE_TOKEN_ENDED' });
+    });
   });
 
   describe('refusals (close code and reason)', () => {
