@@ -108,14 +108,10 @@ export class QueueActor {
   /** Calls `onEnded` once, after the commit that ends the token; null when the token is not live. */
   watchEnd(tokenValue: string, onEnded: (reason: QueueEndReason) => void): Unsubscribe | null {
     if (this.room.get(tokenValue) === undefined) return null;
-    let set = this.endWatchers.get(tokenValue);
-    if (set === undefined) {
-      set = new Set();
-      this.endWatchers.set(tokenValue, set);
-    }
+    const watchers = this.endWatchers.get(tokenValue) ?? new Set();
+    this.endWatchers.set(tokenValue, watchers);
     const watcher = { onEnded };
-    set.add(watcher);
-    const watchers = set;
+    watchers.add(watcher);
     return () => {
       watchers.delete(watcher);
       if (watchers.size === 0 && this.endWatchers.get(tokenValue) === watchers) this.endWatchers.delete(tokenValue);
