@@ -142,10 +142,7 @@ class Engine implements BookingEngine {
     if (this.closed) return;
     this.runner.journalSeq = report.lastSeq;
     this.checkpoints.restored(this.store);
-    for (const row of this.store.archivedCounts()) {
-      // Added to the ends replayed from the journal tail, which are not archived yet.
-      if (row.status === 'EXPIRED' || row.status === 'CANCELLED') this.schedules.endedCounts[row.status] += row.n;
-    }
+    this.schedules.restoreArchivedCounts(this.store);
     this.started = true;
     this.refreshSoldOut();
     // Holds whose deadline passed while the server was down expire now, through the journal.
@@ -369,9 +366,8 @@ class Engine implements BookingEngine {
     const retiring = this.schedules.retiringView(reservationId);
     if (retiring !== undefined) return retiring.userId === userId ? ok(retiring) : fail('RESERVATION_NOT_FOUND');
     const archived = this.store.archivedReservation(reservationId);
-    if (archived === undefined) return fail('RESERVATION_NOT_FOUND');
-    const view = JSON.parse(archived) as ReservationView;
-    return view.userId === userId ? ok(view) : fail('RESERVATION_NOT_FOUND');
+    const view = archived === undefined || archived.userId !== userId ? undefined : this.schedules.endedView(archived);
+    return view === undefined ? fail('RESERVATION_NOT_FOUND') : ok(view);
   }
 
   listReservations(userId: string, status?: ReservationStatus): ReservationView[] {
@@ -382,7 +378,7 @@ class Engine implements BookingEngine {
       ? []
       : [
         ...this.schedules.retiringViewsOf(userId).filter((view) => status === undefined || view.status === status),
-        ...this.store.archivedReservations(userId, status ?? null, ARCHIVE_LIST_LIMIT).map((view) => JSON.parse(view) as ReservationView),
+        ...this.store.archivedReservations(userId, status ?? null, ARCHIVE_LIST_LIMIT).flatMap((row) => this.schedules.endedView(row) ?? []),
       ];
     return [...live, ...archived].sort((a, b) => b.heldAt.localeCompare(a.heldAt));
   }

@@ -6,7 +6,7 @@
 import type { Unsubscribe } from '../domain/engine.js';
 import type { ReservationView, SeatChange, SeatMapDelta, SeatView } from '../domain/views.js';
 import { evolveSchedule, type Reservation, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
-import type { Store } from '../persistence/store.js';
+import { ENDED_CANCELLED_KEY, ENDED_EXPIRED_KEY, type EndedReservationRow, type Store } from '../persistence/store.js';
 import type { PendingChange } from './pending-change.js';
 import { reservationView, seatViews } from './views.js';
 
@@ -41,10 +41,12 @@ export class ScheduleBook {
    * go (so the hot path writes no archive row and the checkpoint dirties each archive page once), and a
    * recovery replaying that row puts them back here.
    */
-  private readonly retiring = new Map<string, { view: ReservationView; endedAtMs: number }>();
+  private readonly retiring = new Map<string, { reservation: Reservation; endedAtMs: number }>();
   private readonly retiringByUser = new Map<string, Set<string>>();
-  /** Reservations that ended without a sale, all time (seeded from the archive at recovery). */
+  /** Reservations that ended without a sale, all time (seeded from the archive's totals at recovery). */
   readonly endedCounts = { EXPIRED: 0, CANCELLED: 0 };
+  /** Of those, the ones in the archive table (its totals, kept in meta). */
+  private readonly archivedCounts = { EXPIRED: 0, CANCELLED: 0 };
 
   add(state: ScheduleState): ScheduleActor {
     const actor: ScheduleActor = { state, subscribers: new Set(), seatViewCache: null };
@@ -172,7 +174,7 @@ export class ScheduleBook {
     this.reservationToSchedule.delete(reservation.reservationId);
     actor.state.reservations.delete(reservation.reservationId);
     if (reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED') this.endedCounts[reservation.status]++;
-    this.retiring.set(reservation.reservationId, { view: reservationView(actor.state, reservation), endedAtMs });
+    this.retiring.set(reservation.reservationId, { reservation, endedAtMs });
     let ids = this.retiringByUser.get(reservation.userId);
     if (ids === undefined) {
       ids = new Set();
@@ -183,7 +185,8 @@ export class ScheduleBook {
 
   /** An ended reservation not archived yet. */
   retiringView(reservationId: string): ReservationView | undefined {
-    return this.retiring.get(reservationId)?.view;
+    const retired = this.retiring.get(reservationId);
+    return retired === undefined ? undefined : this.endedView(retired.reservation);
   }
 
   retiringViewsOf(userId: string): ReservationView[] {
@@ -192,16 +195,38 @@ export class ScheduleBook {
     const views: ReservationView[] = [];
     for (const id of ids) {
       const retired = this.retiring.get(id);
-      if (retired !== undefined) views.push(retired.view);
+      const view = retired === undefined ? undefined : this.endedView(retired.reservation);
+      if (view !== undefined) views.push(view);
     }
     return views;
   }
 
+  /** An ended reservation (retiring, or a row of the archive) as the contract's view, priced by its schedule. */
+  endedView(ended: EndedReservationRow | Reservation): ReservationView | undefined {
+    const actor = this.actors.get(ended.scheduleId);
+    if (actor === undefined) return undefined;
+    return reservationView(actor.state, { ...ended, concertId: actor.state.concertId, payment: null });
+  }
+
+  /** At recovery: the archive's totals, which the ends replayed from the journal tail add to. */
+  restoreArchivedCounts(store: Store): void {
+    this.archivedCounts.EXPIRED = Number(store.getMeta(ENDED_EXPIRED_KEY) ?? '0');
+    this.archivedCounts.CANCELLED = Number(store.getMeta(ENDED_CANCELLED_KEY) ?? '0');
+    this.endedCounts.EXPIRED += this.archivedCounts.EXPIRED;
+    this.endedCounts.CANCELLED += this.archivedCounts.CANCELLED;
+  }
+
   /** At a checkpoint, inside its transaction: the ended reservations move to the archive table. */
   archiveRetired(store: Store): void {
-    for (const [reservationId, { view, endedAtMs }] of this.retiring) {
-      store.archiveReservation(reservationId, view.userId, view.status, JSON.stringify(view), endedAtMs);
+    if (this.retiring.size === 0) return;
+    for (const { reservation, endedAtMs } of this.retiring.values()) {
+      const { status } = reservation;
+      if (status !== 'EXPIRED' && status !== 'CANCELLED') throw new Error(`retiring a ${status} reservation`);
+      store.archiveReservation(reservation as Reservation & { status: typeof status }, endedAtMs);
+      this.archivedCounts[status]++;
     }
+    store.setMeta(ENDED_EXPIRED_KEY, String(this.archivedCounts.EXPIRED));
+    store.setMeta(ENDED_CANCELLED_KEY, String(this.archivedCounts.CANCELLED));
     this.retiring.clear();
     this.retiringByUser.clear();
   }

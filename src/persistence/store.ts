@@ -15,6 +15,34 @@ export interface AccountRow { account_id: string; kind: 'USER' | 'HOUSE'; balanc
 export interface LedgerEntryRow { entry_id: number; kind: string; amount: number; balance_after: number; at_ms: number; reference: string }
 export interface QueueTokenImage { token: string; userId: string; seq: number; status: 'WAITING' | 'ACTIVE'; issuedAtMs: number; activeUntilMs: number }
 export interface IdempotencyRow { request_hash: string; outcome: string; created_at_ms: number }
+/** A reservation that ended without a sale, as archived: the schedule in memory prices its seats. */
+export interface EndedReservationRow {
+  reservationId: string;
+  userId: string;
+  scheduleId: string;
+  status: 'EXPIRED' | 'CANCELLED';
+  seatNumbers: readonly number[];
+  totalPrice: number;
+  heldAtMs: number;
+  holdExpiresAtMs: number;
+}
+type EndedRowTuple = [string, string, string, 'EXPIRED' | 'CANCELLED', string, number, number, number];
+
+export const ENDED_EXPIRED_KEY = 'ended_expired';
+export const ENDED_CANCELLED_KEY = 'ended_cancelled';
+
+function endedRow(row: EndedRowTuple): EndedReservationRow {
+  return {
+    reservationId: row[0],
+    userId: row[1],
+    scheduleId: row[2],
+    status: row[3],
+    seatNumbers: row[4].split(',').map(Number),
+    totalPrice: row[5],
+    heldAtMs: row[6],
+    holdExpiresAtMs: row[7],
+  };
+}
 
 export class Store {
   private readonly appendJournalStmt: Statement;
@@ -53,9 +81,10 @@ export class Store {
     this.getIdempotencyStmt = db.prepare('SELECT request_hash, outcome, created_at_ms FROM idempotency WHERE user_id = ? AND key = ?');
     this.putIdempotencyStmt = db.prepare('INSERT INTO idempotency (user_id, key, request_hash, outcome, created_at_ms) VALUES (?, ?, ?, ?, ?)');
     this.purgeIdempotencyStmt = db.prepare('DELETE FROM idempotency WHERE created_at_ms < ?');
-    this.archiveStmt = db.prepare('INSERT INTO reservation_archive (reservation_id, user_id, status, view, ended_at_ms) VALUES (?, ?, ?, ?, ?)');
-    this.archivedStmt = db.prepare('SELECT view FROM reservation_archive WHERE reservation_id = ?').pluck();
-    this.archivedByUserStmt = db.prepare('SELECT view FROM reservation_archive WHERE user_id = ? AND (? IS NULL OR status = ?) ORDER BY ended_at_ms DESC LIMIT ?').pluck();
+    const endedColumns = 'reservation_id, user_id, schedule_id, status, seat_numbers, total_price, held_at_ms, hold_expires_at_ms';
+    this.archiveStmt = db.prepare(`INSERT INTO ended_reservations (${endedColumns}, ended_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.archivedStmt = db.prepare(`SELECT ${endedColumns} FROM ended_reservations WHERE reservation_id = ?`).raw();
+    this.archivedByUserStmt = db.prepare(`SELECT ${endedColumns} FROM ended_reservations WHERE user_id = ? AND (? IS NULL OR status = ?) ORDER BY ended_at_ms DESC LIMIT ?`).raw();
     this.historyStmt = db.prepare('SELECT entry_id, kind, amount, balance_after, at_ms, reference FROM ledger_entries WHERE account_id = ? ORDER BY entry_id DESC LIMIT ?');
   }
 
@@ -114,8 +143,8 @@ export class Store {
     return this.purgeIdempotencyStmt.run(olderThanMs).changes;
   }
 
-  archiveReservation(reservationId: string, userId: string, status: string, view: string, endedAtMs: number): void {
-    this.archiveStmt.run(reservationId, userId, status, view, endedAtMs);
+  archiveReservation(row: EndedReservationRow, endedAtMs: number): void {
+    this.archiveStmt.run(row.reservationId, row.userId, row.scheduleId, row.status, row.seatNumbers.join(','), row.totalPrice, row.heldAtMs, row.holdExpiresAtMs, endedAtMs);
   }
 
   /** The packed waiting room as of journal row `journalSeq` (replaces the previous image). */
@@ -126,16 +155,14 @@ export class Store {
 
   // --- reads ---
 
-  archivedCounts(): Array<{ status: string; n: number }> {
-    return this.db.prepare('SELECT status, COUNT(*) AS n FROM reservation_archive GROUP BY status').all() as Array<{ status: string; n: number }>;
+  archivedReservation(reservationId: string): EndedReservationRow | undefined {
+    const row = this.archivedStmt.get(reservationId) as EndedRowTuple | undefined;
+    return row === undefined ? undefined : endedRow(row);
   }
 
-  archivedReservation(reservationId: string): string | undefined {
-    return this.archivedStmt.get(reservationId) as string | undefined;
-  }
-
-  archivedReservations(userId: string, status: string | null, limit: number): string[] {
-    return this.archivedByUserStmt.all(userId, status, status, limit) as string[];
+  /** A user's archived reservations, the most recently ended first. */
+  archivedReservations(userId: string, status: 'EXPIRED' | 'CANCELLED' | null, limit: number): EndedReservationRow[] {
+    return (this.archivedByUserStmt.all(userId, status, status, limit) as EndedRowTuple[]).map(endedRow);
   }
 
   getMeta(key: string): string | undefined {

@@ -70,12 +70,20 @@ describe('engine: reservations that ended unsold', () => {
     ];
     const seen = (engine: typeof h.engine) => ({
       listed: engine.listReservations('cy').map((r) => ({ reservationId: r.reservationId, status: r.status })),
-      read: expected.map((r) => { const got = engine.getReservation('cy', r.reservationId); return got.ok ? got.value.status : got.error.code; }),
+      read: expected.map((r) => { const got = engine.getReservation('cy', r.reservationId); return got.ok ? got.value : got.error.code; }),
+      cancelledOnly: engine.listReservations('cy', 'CANCELLED'),
       stats: engine.stats().reservations,
     });
     const before = seen(h.engine);
     expect(before.listed).toEqual(expected);
-    expect(before.read).toEqual(['HELD', 'EXPIRED', 'CANCELLED']);
+    expect(before.read.map((r) => typeof r === 'string' ? r : r.status)).toEqual(['HELD', 'EXPIRED', 'CANCELLED']);
+    // The whole view, priced from the seat map, whether it is read from memory or rebuilt from an archive row
+    expect(before.read[2]).toEqual({
+      reservationId: cancelled.value.reservationId, userId: 'cy', scheduleId, concertId: cancelled.value.concertId,
+      seats: [{ seatNumber: 1, grade: cancelled.value.seats[0]?.grade, price: cancelled.value.totalPrice }],
+      totalPrice: cancelled.value.totalPrice, status: 'CANCELLED', heldAt: cancelled.value.heldAt, holdExpiresAt: cancelled.value.holdExpiresAt,
+    });
+    expect(before.cancelledOnly).toEqual([before.read[2]]);
     expect(before.stats).toMatchObject({ held: 1, expired: 1, cancelled: 1 });
     // Given a kill -9 before any checkpoint (the ends are only in the journal), then a clean restart (archived)
     expect(seen(await h.crash())).toEqual(before);

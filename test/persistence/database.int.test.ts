@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openDatabase, syncWalOffLoop } from '../../src/persistence/database.js';
-import { FUNDING_ACCOUNT, Store } from '../../src/persistence/store.js';
+import { MIGRATIONS } from '../../src/persistence/migrations.js';
+import { ENDED_CANCELLED_KEY, ENDED_EXPIRED_KEY, FUNDING_ACCOUNT, Store } from '../../src/persistence/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -53,5 +55,36 @@ describe('database', () => {
     await new Promise<void>((resolve, reject) => walSync.sync((error) => (error === null ? reject(new Error('a closed sync must refuse')) : resolve())));
     db.close();
     expect(() => syncWalOffLoop(openDatabase(':memory:', 'FULL'), ':memory:')).toThrow(/WAL/);
+  });
+
+  it('migrates archived reservations from their JSON views to compact rows, with the totals per status', () => {
+    const path = dbFile();
+    const v2 = new Database(path);
+    v2.exec(MIGRATIONS[0] as string);
+    v2.exec(MIGRATIONS[1] as string);
+    v2.pragma('user_version = 2');
+    const archive = v2.prepare('INSERT INTO reservation_archive (reservation_id, user_id, status, view, ended_at_ms) VALUES (?, ?, ?, ?, ?)');
+    const view = (id: string, status: string, seats: number[], heldAt: string) => JSON.stringify({
+      reservationId: id, userId: 'ann', scheduleId: 'sch_1', concertId: 'con_1',
+      seats: seats.map((seatNumber) => ({ seatNumber, grade: 'R', price: 150_000 })),
+      totalPrice: 150_000 * seats.length, status, heldAt, holdExpiresAt: '2026-12-02T10:05:00.007Z',
+    });
+    archive.run('res_1', 'ann', 'CANCELLED', view('res_1', 'CANCELLED', [12, 3, 40], '2026-12-02T10:00:00.123Z'), 1_000);
+    archive.run('res_2', 'ann', 'EXPIRED', view('res_2', 'EXPIRED', [7], '2026-12-02T10:00:00.999Z'), 2_000);
+    archive.run('res_3', 'bob', 'CANCELLED', view('res_3', 'CANCELLED', [8], '1999-12-31T23:59:59.000Z'), 3_000);
+    v2.close();
+
+    const db = openDatabase(path, 'FULL');
+    const store = new Store(db);
+    expect(db.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'reservation_archive'").pluck().get()).toBe(0);
+    expect(store.archivedReservation('res_1')).toEqual({
+      reservationId: 'res_1', userId: 'ann', scheduleId: 'sch_1', status: 'CANCELLED', seatNumbers: [12, 3, 40], totalPrice: 450_000,
+      heldAtMs: Date.parse('2026-12-02T10:00:00.123Z'), holdExpiresAtMs: Date.parse('2026-12-02T10:05:00.007Z'),
+    });
+    expect(store.archivedReservation('res_3')?.heldAtMs).toBe(Date.parse('1999-12-31T23:59:59.000Z'));
+    expect(store.archivedReservations('ann', null, 10).map((r) => r.reservationId)).toEqual(['res_2', 'res_1']);
+    expect(store.archivedReservations('ann', 'CANCELLED', 10).map((r) => r.reservationId)).toEqual(['res_1']);
+    expect([store.getMeta(ENDED_EXPIRED_KEY), store.getMeta(ENDED_CANCELLED_KEY)]).toEqual(['1', '2']);
+    db.close();
   });
 });
