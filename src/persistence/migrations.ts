@@ -130,5 +130,8 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO meta (key, value) SELECT 'ended_expired', CAST(COUNT(*) AS TEXT) FROM ended_reservations WHERE status = 'EXPIRED';
   INSERT INTO meta (key, value) SELECT 'ended_cancelled', CAST(COUNT(*) AS TEXT) FROM ended_reservations WHERE status = 'CANCELLED';
   DROP TABLE reservation_archive;
+  -- The house accounts exist from here on, so a transfer creates no account but a charged user's.
+  INSERT INTO accounts (account_id, kind, balance) VALUES ('house:funding', 'HOUSE', 0), ('house:revenue', 'HOUSE', 0)
+    ON CONFLICT (account_id) DO NOTHING;
   `,
 ];

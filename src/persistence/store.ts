@@ -111,8 +111,10 @@ export class Store {
    * that would go negative fails the CHECK constraint, which fails the whole transaction.
    */
   transfer(transferId: string, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', from: string, to: string, amount: number, atMs: number, reference: string): { fromBalance: number; toBalance: number } {
-    this.ensureAccountStmt.run(from, from.startsWith('house:') ? 'HOUSE' : 'USER');
-    this.ensureAccountStmt.run(to, to.startsWith('house:') ? 'HOUSE' : 'USER');
+    // The house accounts exist from the schema on; a user's account from their first charge on (a payment
+    // or a refund moves money of a user who was charged), so only a charge may need to create one. A
+    // transfer naming a missing account fails its foreign keys, and with it the transaction.
+    if (kind === 'CHARGE') this.ensureAccountStmt.run(to, 'USER');
     this.insertTransferStmt.run(transferId, kind, from, to, amount, atMs, reference);
     const fromBalance = this.addBalanceStmt.get(-amount, from) as number;
     const toBalance = this.addBalanceStmt.get(amount, to) as number;

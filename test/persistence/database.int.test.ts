@@ -36,6 +36,9 @@ describe('database', () => {
     const store = new Store(db);
     db.transaction(() => store.transfer('t1', 'CHARGE', FUNDING_ACCOUNT, 'alice', 100, 1, 't1'))();
     expect(() => db.transaction(() => store.transfer('t2', 'PAYMENT', 'alice', 'house:revenue', 101, 2, 't2'))()).toThrow(/CHECK constraint/);
+    // Only a charge opens an account: a payment by a user who was never charged fails the transaction
+    expect(() => db.transaction(() => store.transfer('t3', 'PAYMENT', 'nobody', 'house:revenue', 1, 3, 't3'))()).toThrow(/FOREIGN KEY/);
+    expect(db.prepare('SELECT COUNT(*) FROM transfers').pluck().get()).toBe(1);
     const balance = db.prepare('SELECT balance FROM accounts WHERE account_id = ?').pluck().get('alice');
     expect(balance).toBe(100);
     const total = db.prepare('SELECT SUM(balance) FROM accounts').pluck().get();

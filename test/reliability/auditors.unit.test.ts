@@ -79,7 +79,7 @@ describe('auditors find planted faults', () => {
 
   it('a ledger that does not add up', () => {
     const db = database();
-    db.exec(`INSERT INTO accounts VALUES ('house:funding', 'HOUSE', -100), ('u', 'USER', 150);
+    db.exec(`UPDATE accounts SET balance = -100 WHERE account_id = 'house:funding'; INSERT INTO accounts VALUES ('u', 'USER', 150);
       INSERT INTO transfers VALUES ('c1', 'CHARGE', 'house:funding', 'u', 100, 0, 'c1');
       INSERT INTO ledger_entries (transfer_id, account_id, kind, amount, balance_after, at_ms, reference) VALUES ('c1', 'house:funding', 'CHARGE', -100, -100, 0, 'c1'), ('c1', 'u', 'CHARGE', 100, 100, 0, 'c1');`);
     const found = auditLedger(db).join('\n');
