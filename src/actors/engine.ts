@@ -62,7 +62,7 @@ class Engine implements BookingEngine {
   private readonly runner: CommandRunner;
   private readonly checkpoints: Checkpoints;
   private readonly concerts = new Map<string, Concert>();
-  private readonly schedules = new ScheduleBook();
+  private readonly schedules = new ScheduleBook((reservationId) => this.holdTimers.settle(reservationId));
   private readonly wallets: WalletBook;
   private readonly queue: QueueActor;
   private readonly holdTimers: HoldTimers;

@@ -2,26 +2,59 @@
  * Hold deadlines in a min-heap with ONE clock timer armed for the earliest. Deadlines are absolute
  * instants from the journal, so a restart re-arms them for their remaining time (XState `after`
  * timers are not restored from persisted snapshots: statelyai/xstate#5331).
+ *
+ * Most holds end before their deadline (paid or cancelled). Their entries are settled, not searched for
+ * in the heap: they stop counting at once and are swept out together once they outnumber the live ones,
+ * so the heap stays within twice the live holds. Left in place until their deadline, a flash sale's
+ * churn of holds and cancels kept every ended hold's entry for the whole TTL (five minutes of them).
  */
 import type { Clock, TimerHandle } from './clock.js';
 
 export interface HoldDeadline { deadlineMs: number; scheduleId: string; reservationId: string }
 
+/** Below this many settled entries the heap is not swept (a sweep is O(n)). */
+const SWEEP_MIN_SETTLED = 1_024;
+
 export class HoldTimers {
-  private readonly heap: HoldDeadline[] = [];
+  private heap: HoldDeadline[] = [];
+  /** The entry that counts for each live hold; any other entry in the heap is settled. */
+  private readonly live = new Map<string, HoldDeadline>();
+  private settledInHeap = 0;
   private timer: TimerHandle | null = null;
   private armedForMs = Number.POSITIVE_INFINITY;
 
-  /** `onDue` receives every deadline at or before now, earliest first; stale entries are the caller's to skip. */
-  constructor(private readonly clock: Clock, private readonly onDue: (due: HoldDeadline[]) => void) {}
+  /**
+   * `onDue` receives every live deadline at or before now, earliest first. A hold that ended without its
+   * settlement reaching here is still handed over: the caller skips what is no longer HELD.
+   */
+  constructor(
+    private readonly clock: Clock,
+    private readonly onDue: (due: HoldDeadline[]) => void,
+    private readonly sweepMinSettled = SWEEP_MIN_SETTLED,
+  ) {}
 
   add(entry: HoldDeadline): void {
+    const replaces = this.live.has(entry.reservationId);
+    this.live.set(entry.reservationId, entry);
     this.heap.push(entry);
     this.siftUp(this.heap.length - 1);
+    // A hold's deadline given again (recovery): the entry it replaces stays in the heap, settled.
+    if (replaces) this.countSettled(1);
     this.arm();
   }
 
+  /** The hold ended before its deadline (paid, cancelled, or expired in a batch of its schedule). */
+  settle(reservationId: string): void {
+    if (this.live.delete(reservationId)) this.countSettled(1);
+  }
+
+  /** Live holds with a deadline. */
   get size(): number {
+    return this.live.size;
+  }
+
+  /** Entries in the heap, live or settled (at most about twice the live ones). */
+  get heapSize(): number {
     return this.heap.length;
   }
 
@@ -35,9 +68,35 @@ export class HoldTimers {
   fireDue(): void {
     const nowMs = this.clock.now();
     const due: HoldDeadline[] = [];
-    while (this.heap.length > 0 && (this.heap[0] as HoldDeadline).deadlineMs <= nowMs) due.push(this.pop());
+    while (this.heap.length > 0 && (this.heap[0] as HoldDeadline).deadlineMs <= nowMs) {
+      const entry = this.pop();
+      if (this.live.get(entry.reservationId) === entry) {
+        this.live.delete(entry.reservationId);
+        due.push(entry);
+      } else {
+        this.settledInHeap--;
+      }
+    }
     if (due.length > 0) this.onDue(due);
     this.arm();
+  }
+
+  private countSettled(entries: number): void {
+    this.settledInHeap += entries;
+    if (this.settledInHeap >= this.sweepMinSettled && this.settledInHeap > this.live.size) this.sweep();
+  }
+
+  /** Drops every settled entry and rebuilds the heap bottom-up (O(n)). */
+  private sweep(): void {
+    this.heap = this.heap.filter((entry) => this.live.get(entry.reservationId) === entry);
+    for (let index = (this.heap.length >> 1) - 1; index >= 0; index--) this.siftDown(index);
+    this.settledInHeap = 0;
+    // The armed timer may be for a settled entry (harmless: it would find nothing due); aim it at the
+    // earliest live one. A stopped engine's timers stay stopped.
+    if (this.timer !== null) {
+      this.stop();
+      this.arm();
+    }
   }
 
   private arm(): void {

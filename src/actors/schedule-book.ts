@@ -48,6 +48,9 @@ export class ScheduleBook {
   /** Of those, the ones in the archive table (its totals, kept in meta). */
   private readonly archivedCounts = { EXPIRED: 0, CANCELLED: 0 };
 
+  /** `holdSettled`: a HELD reservation was paid or ended, so its deadline no longer matters. */
+  constructor(private readonly holdSettled: (reservationId: string) => void = () => undefined) {}
+
   add(state: ScheduleState): ScheduleActor {
     const actor: ScheduleActor = { state, subscribers: new Set(), seatViewCache: null };
     this.actors.set(state.scheduleId, actor);
@@ -124,9 +127,11 @@ export class ScheduleBook {
       } else if (event.type === 'reservation.confirmed') {
         this.index(reservation);
         effects.confirmed.push(reservation);
+        this.holdSettled(reservation.reservationId);
       } else {
         effects.ended.push(reservation);
         this.retire(actor, reservation, event.atMs);
+        this.holdSettled(reservation.reservationId);
       }
     }
     this.dirty.add(state.scheduleId);
