@@ -28,8 +28,11 @@ export class CommandRunner {
   ) {}
 
   /** Hands a change to the group commit; resolves once it is durable and its effects are published. */
-  submit(change: PendingChange): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  submit(change: PendingChange): Promise<void>;
+  /** The same, resolving with `answer`. */
+  submit<A>(change: PendingChange, answer: A): Promise<A>;
+  submit<A>(change: PendingChange, answer?: A): Promise<A | undefined> {
+    return new Promise<A | undefined>((resolve, reject) => {
       this.committer.submit({
         write: (store) => {
           for (const entry of change.journal) {
@@ -39,7 +42,7 @@ export class CommandRunner {
           for (const write of change.writes) write(store);
         },
         committed: () => {
-          resolve();
+          resolve(answer);
           for (const action of change.afterCommit) {
             try {
               action();
@@ -63,14 +66,21 @@ export class CommandRunner {
    * outcome of a keyed command is written in the same transaction as its change, so a retry after a
    * crash finds both or neither.
    */
-  async run<T>(userId: string, idempotency: IdempotencyInput | undefined, decide: (change: PendingChange) => Result<T>): Promise<Outcome<T>> {
-    if (!this.isReady()) return { ...fail<T>('NOT_READY'), replayed: false };
-    if (idempotency === undefined) {
+  run<T>(userId: string, idempotency: IdempotencyInput | undefined, decide: (change: PendingChange) => Result<T>): Promise<Outcome<T>> {
+    if (!this.isReady()) return Promise.resolve({ ...fail<T>('NOT_READY'), replayed: false });
+    if (idempotency !== undefined) return this.runKeyed(userId, idempotency, decide);
+    // Not async: the hot path of every unkeyed command allocates one promise, not three. A decide that
+    // throws (a broken invariant) still rejects the promise rather than throwing at the caller.
+    try {
       const change = new PendingChange();
-      const result = decide(change);
-      if (!change.isEmpty) await this.submit(change);
-      return { ...result, replayed: false };
+      const outcome: Outcome<T> = { ...decide(change), replayed: false };
+      return change.isEmpty ? Promise.resolve(outcome) : this.submit(change, outcome);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  private async runKeyed<T>(userId: string, idempotency: IdempotencyInput, decide: (change: PendingChange) => Result<T>): Promise<Outcome<T>> {
     const slot = `${userId}\u0000${idempotency.key}`;
     const inflightHash = this.inflightKeys.get(slot);
     if (inflightHash !== undefined) {

@@ -383,8 +383,9 @@ class Engine implements BookingEngine {
     return [...live, ...archived].sort((a, b) => b.heldAt.localeCompare(a.heldAt));
   }
 
-  async cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>> {
-    const outcome = await this.runner.run(userId, undefined, (change) => {
+  cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>> {
+    // The outcome is the result (its `replayed` is always false here): no second promise to unwrap it.
+    return this.runner.run(userId, undefined, (change) => {
       const live = this.schedules.reservation(reservationId);
       if (live === undefined || live.reservation.userId !== userId) {
         const archived = this.getReservation(userId, reservationId);
@@ -402,7 +403,6 @@ class Engine implements BookingEngine {
       change.then(() => this.observers.emit('holdCancelled', seats));
       return ok(reservationView(live.actor.state, live.reservation));
     });
-    return outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details);
   }
 
   /** Timer path: expire every due hold that is still HELD, one batch per schedule. */

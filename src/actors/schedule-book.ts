@@ -10,6 +10,17 @@ import { ENDED_CANCELLED_KEY, ENDED_EXPIRED_KEY, type EndedReservationRow, type 
 import type { PendingChange } from './pending-change.js';
 import { reservationView, seatViews } from './views.js';
 
+/** The seat changes of two events of one batch, each seat once with its latest status, in first-change order. */
+function latestPerSeat(earlier: SeatChange[], later: SeatChange[]): SeatChange[] {
+  const merged = [...earlier];
+  for (const seatChange of later) {
+    const index = merged.findIndex((c) => c.seatNumber === seatChange.seatNumber);
+    if (index >= 0) merged[index] = seatChange;
+    else merged.push(seatChange);
+  }
+  return merged;
+}
+
 export function scheduleStream(scheduleId: string): string {
   return `schedule:${scheduleId}`;
 }
@@ -114,10 +125,11 @@ export class ScheduleBook {
    */
   applyBatch(actor: ScheduleActor, events: ScheduleEvent[], change: PendingChange | null): BatchEffects {
     const state = actor.state;
-    const latest = new Map<number, SeatChange['status']>();
+    let changes: SeatChange[] = [];
     const effects: BatchEffects = { held: [], ended: [], confirmed: [] };
     for (const event of events) {
-      for (const seatChange of evolveSchedule(state, event)) latest.set(seatChange.seatNumber, seatChange.status);
+      const made = evolveSchedule(state, event);
+      changes = changes.length === 0 ? made : latestPerSeat(changes, made);
       if (event.type === 'schedule.created') continue;
       const reservation = state.reservations.get(event.reservationId);
       if (reservation === undefined) continue;
@@ -135,22 +147,21 @@ export class ScheduleBook {
       }
     }
     this.dirty.add(state.scheduleId);
-    if (latest.size > 0) state.version += 1;
+    if (changes.length > 0) state.version += 1;
     // Replay restores the version the batch had live (a batch of several events raised it once).
     const recordedVersion = events[events.length - 1]?.version;
     if (change === null && recordedVersion !== undefined) state.version = recordedVersion;
-    const stream = scheduleStream(state.scheduleId);
-    for (const event of events) {
-      const journaled: ScheduleEvent = { ...event, version: state.version };
-      change?.record(stream, journaled);
-    }
-    if (latest.size === 0) return effects;
     if (change !== null) {
-      const delta: SeatMapDelta = {
-        scheduleId: state.scheduleId,
-        version: state.version,
-        changes: [...latest].map(([seatNumber, status]) => ({ seatNumber, status })),
-      };
+      const stream = scheduleStream(state.scheduleId);
+      for (const event of events) {
+        // Events are decided for this batch alone: each is stamped and journaled as it is.
+        event.version = state.version;
+        change.record(stream, event);
+      }
+    }
+    if (changes.length === 0) return effects;
+    if (change !== null) {
+      const delta: SeatMapDelta = { scheduleId: state.scheduleId, version: state.version, changes };
       change.then(() => {
         for (const listener of actor.subscribers) listener(delta);
       });
