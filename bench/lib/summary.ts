@@ -81,7 +81,7 @@ export function cpuCostInfo(target: string, subject: LoadSummary, baseline: Load
   const ratio = subject.serverCpuUsPerRequest > 0 ? baseline.serverCpuUsPerRequest / subject.serverCpuUsPerRequest : null;
   return {
     target,
-    measured: `${subject.serverCpuUsPerRequest} vs ${baseline.serverCpuUsPerRequest} µs server CPU per request`,
+    measured: `real ${subject.serverCpuUsPerRequest} µs vs bare ${baseline.serverCpuUsPerRequest} µs of server CPU per request`,
     ratio: ratio === null || !Number.isFinite(ratio) ? null : round(ratio, 3),
     threshold: 'none (information)',
     met: null,
