@@ -94,6 +94,27 @@ describe('engine: reservations that ended unsold', () => {
   });
 });
 
+describe('engine: hold deadlines', () => {
+  it('drops the deadline of every hold that ends early, so a churn of holds and cancels keeps no garbage for the TTL', async () => {
+    h = await openHarness({ holdTtlMs: 300_000 });
+    const { scheduleId } = await createOpenSchedule(h.engine, h.clock.now());
+    // White box: the deadlines are not observable from outside, only their memory is.
+    const timers = (h.engine as unknown as { holdTimers: { size: number; heapSize: number } }).holdTimers;
+    await h.engine.charge({ userId: 'payer', amount: 1_000_000 });
+    for (let i = 0; i < 1_500; i++) {
+      const held = await h.engine.hold({ userId: `fan${i % 7}`, scheduleId, seatNumbers: [(i % 40) + 1] });
+      if (!held.ok) throw new Error(held.error.code);
+      expect((await h.engine.cancelReservation(`fan${i % 7}`, held.value.reservationId)).ok).toBe(true);
+    }
+    const last = await h.engine.hold({ userId: 'payer', scheduleId, seatNumbers: [50] });
+    if (!last.ok) throw new Error(last.error.code);
+    expect((await h.engine.pay({ userId: 'payer', reservationId: last.value.reservationId })).ok).toBe(true);
+    expect(timers.size).toBe(0);
+    // Settled entries are swept once 1,024 of them outnumber the live ones (kept, there would be 1,501)
+    expect(timers.heapSize).toBeLessThanOrEqual(1_024);
+  });
+});
+
 describe('engine: the waiting room across restarts', () => {
   it('keeps the line in order and never reuses a seq after the newest token ended', async () => {
     h = await openHarness({ queueMaxActive: 1, queueWaitingIdleMs: 3_600_000, queueActiveTtlMs: 3_600_000 });
