@@ -17,9 +17,8 @@ const SWEEP_MIN_SETTLED = 1_024;
 
 export class HoldTimers {
   private heap: HoldDeadline[] = [];
-  /** The entry that counts for each live hold; any other entry in the heap is settled. */
+  /** The entry that counts for each live hold; every other entry in the heap is settled. */
   private readonly live = new Map<string, HoldDeadline>();
-  private settledInHeap = 0;
   private timer: TimerHandle | null = null;
   private armedForMs = Number.POSITIVE_INFINITY;
 
@@ -34,18 +33,17 @@ export class HoldTimers {
   ) {}
 
   add(entry: HoldDeadline): void {
-    const replaces = this.live.has(entry.reservationId);
+    // A hold's deadline given again (recovery) replaces the entry, which stays in the heap, settled.
     this.live.set(entry.reservationId, entry);
     this.heap.push(entry);
     this.siftUp(this.heap.length - 1);
-    // A hold's deadline given again (recovery): the entry it replaces stays in the heap, settled.
-    if (replaces) this.countSettled(1);
+    this.sweepIfMostlySettled();
     this.arm();
   }
 
   /** The hold ended before its deadline (paid, cancelled, or expired in a batch of its schedule). */
   settle(reservationId: string): void {
-    if (this.live.delete(reservationId)) this.countSettled(1);
+    if (this.live.delete(reservationId)) this.sweepIfMostlySettled();
   }
 
   /** Live holds with a deadline. */
@@ -70,27 +68,23 @@ export class HoldTimers {
     const due: HoldDeadline[] = [];
     while (this.heap.length > 0 && (this.heap[0] as HoldDeadline).deadlineMs <= nowMs) {
       const entry = this.pop();
-      if (this.live.get(entry.reservationId) === entry) {
-        this.live.delete(entry.reservationId);
-        due.push(entry);
-      } else {
-        this.settledInHeap--;
-      }
+      if (this.live.get(entry.reservationId) !== entry) continue;
+      this.live.delete(entry.reservationId);
+      due.push(entry);
     }
     if (due.length > 0) this.onDue(due);
     this.arm();
   }
 
-  private countSettled(entries: number): void {
-    this.settledInHeap += entries;
-    if (this.settledInHeap >= this.sweepMinSettled && this.settledInHeap > this.live.size) this.sweep();
+  private sweepIfMostlySettled(): void {
+    const settled = this.heap.length - this.live.size;
+    if (settled >= this.sweepMinSettled && settled > this.live.size) this.sweep();
   }
 
   /** Drops every settled entry and rebuilds the heap bottom-up (O(n)). */
   private sweep(): void {
     this.heap = this.heap.filter((entry) => this.live.get(entry.reservationId) === entry);
     for (let index = (this.heap.length >> 1) - 1; index >= 0; index--) this.siftDown(index);
-    this.settledInHeap = 0;
     // The armed timer may be for a settled entry (harmless: it would find nothing due); aim it at the
     // earliest live one. A stopped engine's timers stay stopped.
     if (this.timer !== null) {

@@ -54,10 +54,11 @@ export class ScheduleBook {
    */
   private readonly retiring = new Map<string, { reservation: Reservation; endedAtMs: number }>();
   private readonly retiringByUser = new Map<string, Set<string>>();
-  /** Reservations that ended without a sale, all time (seeded from the archive's totals at recovery). */
+  /**
+   * Reservations that ended without a sale, all time (seeded from the archive's totals at recovery).
+   * Once a checkpoint has archived every retiring one, these are the archive's totals too.
+   */
   readonly endedCounts = { EXPIRED: 0, CANCELLED: 0 };
-  /** Of those, the ones in the archive table (its totals, kept in meta). */
-  private readonly archivedCounts = { EXPIRED: 0, CANCELLED: 0 };
 
   /** `holdSettled`: a HELD reservation was paid or ended, so its deadline no longer matters. */
   constructor(private readonly holdSettled: (reservationId: string) => void = () => undefined) {}
@@ -226,10 +227,8 @@ export class ScheduleBook {
 
   /** At recovery: the archive's totals, which the ends replayed from the journal tail add to. */
   restoreArchivedCounts(store: Store): void {
-    this.archivedCounts.EXPIRED = Number(store.getMeta(ENDED_EXPIRED_KEY) ?? '0');
-    this.archivedCounts.CANCELLED = Number(store.getMeta(ENDED_CANCELLED_KEY) ?? '0');
-    this.endedCounts.EXPIRED += this.archivedCounts.EXPIRED;
-    this.endedCounts.CANCELLED += this.archivedCounts.CANCELLED;
+    this.endedCounts.EXPIRED += Number(store.getMeta(ENDED_EXPIRED_KEY) ?? '0');
+    this.endedCounts.CANCELLED += Number(store.getMeta(ENDED_CANCELLED_KEY) ?? '0');
   }
 
   /** At a checkpoint, inside its transaction: the ended reservations move to the archive table. */
@@ -239,10 +238,10 @@ export class ScheduleBook {
       const { status } = reservation;
       if (status !== 'EXPIRED' && status !== 'CANCELLED') throw new Error(`retiring a ${status} reservation`);
       store.archiveReservation(reservation as Reservation & { status: typeof status }, endedAtMs);
-      this.archivedCounts[status]++;
     }
-    store.setMeta(ENDED_EXPIRED_KEY, String(this.archivedCounts.EXPIRED));
-    store.setMeta(ENDED_CANCELLED_KEY, String(this.archivedCounts.CANCELLED));
+    // Every reservation that ever ended unsold is archived now: the all-time counts are the archive's.
+    store.setMeta(ENDED_EXPIRED_KEY, String(this.endedCounts.EXPIRED));
+    store.setMeta(ENDED_CANCELLED_KEY, String(this.endedCounts.CANCELLED));
     this.retiring.clear();
     this.retiringByUser.clear();
   }

@@ -110,7 +110,7 @@ export class Store {
    * Moves `amount` from one account to another as one transfer with two ledger entries. A user account
    * that would go negative fails the CHECK constraint, which fails the whole transaction.
    */
-  transfer(transferId: string, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', from: string, to: string, amount: number, atMs: number, reference: string): { fromBalance: number; toBalance: number } {
+  transfer(transferId: string, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', from: string, to: string, amount: number, atMs: number, reference: string): void {
     // The house accounts exist from the schema on; a user's account from their first charge on (a payment
     // or a refund moves money of a user who was charged), so only a charge may need to create one. A
     // transfer naming a missing account fails its foreign keys, and with it the transaction.
@@ -120,7 +120,6 @@ export class Store {
     const toBalance = this.addBalanceStmt.get(amount, to) as number;
     this.insertEntryStmt.run(transferId, from, kind, -amount, fromBalance, atMs, reference);
     this.insertEntryStmt.run(transferId, to, kind, amount, toBalance, atMs, reference);
-    return { fromBalance, toBalance };
   }
 
   // The queue_tokens writes below must each go with a journal row of the queue stream in the same
