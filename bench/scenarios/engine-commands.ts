@@ -44,7 +44,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
   for (const durability of ['FULL', 'NORMAL'] as const) {
     const dbDir = join(context.tmpDir, `engine-${durability}`);
     mkdirSync(dbDir, { recursive: true });
-    const args: EngineCommandsArgs = { dbDir, durability, rounds: options.rounds, durationMs: options.durationSeconds * 1000, warmupMs: 1_000, concurrency: CONCURRENCY };
+    const args: EngineCommandsArgs = { dbDir, durability, rounds: options.rounds, durationMs: options.durationSeconds * 1000, warmupMs: 1_000, concurrency: CONCURRENCY, writeFloor: true };
     results.push(await runWorker<EngineCommandsResult>(context.rootDir, 'engine-commands.ts', args, { log: context.log }));
   }
   // Information: with more callers than one batch, commands are decided while the previous batch's WAL
@@ -52,7 +52,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
   const wideDir = join(context.tmpDir, 'engine-FULL-wide');
   mkdirSync(wideDir, { recursive: true });
   const wide = await runWorker<EngineCommandsResult>(context.rootDir, 'engine-commands.ts', {
-    dbDir: wideDir, durability: 'FULL', rounds: options.rounds, durationMs: options.durationSeconds * 1000, warmupMs: 1_000, concurrency: WIDE_CONCURRENCY,
+    dbDir: wideDir, durability: 'FULL', rounds: options.rounds, durationMs: options.durationSeconds * 1000, warmupMs: 1_000, concurrency: WIDE_CONCURRENCY, writeFloor: false,
   } satisfies EngineCommandsArgs, { log: context.log });
   const metrics: Metric[] = [];
   const targets: TargetOutcome[] = [];
@@ -65,6 +65,23 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       { name: `${r.durability}: engine hold + pay`, value: round(buy), unit: 'commands/s', detail: `rounds ${roundsText(r.purchase.map((x) => x.commandsPerSecond))}; ${commitCycle(r.purchase)}` },
       { name: `${r.durability}: raw better-sqlite3 batched inserts`, value: round(raw), unit: 'rows/s', detail: `rounds ${roundsText(r.raw.map((x) => x.rowsPerSecond))}; batches of ${r.raw.map((x) => x.batchSize).join('/')} rows of ${r.raw[0]?.rowBytes ?? '?'} B (the engine's batch size and row size that round), ${round(median(r.raw.map((x) => (x.batchSize / x.rowsPerSecond) * 1000)), 3)} ms a batch` },
     );
+    if (r.floor !== null) {
+      const { floor } = r;
+      const floorRaw = floor.raw.map((x) => x.rowsPerSecond);
+      for (const [label, engineRate, replays, perCommand] of [
+        ['hold + cancel', hc, floor.holdCancel, floor.statementsPerCommand.holdCancel],
+        ['hold + pay', buy, floor.purchase, floor.statementsPerCommand.purchase],
+      ] as const) {
+        const rates = replays.map((x) => x.commandsPerSecond);
+        const { ratio } = pairedRatio(rates, floorRaw);
+        metrics.push({
+          name: `${r.durability}: the engine's own writes for ${label}, replayed raw`,
+          value: round(median(rates)),
+          unit: 'commands/s',
+          detail: `rounds ${roundsText(rates)}; ${perCommand} statements per command; ${ratio === null ? '?' : ratioText(ratio)} of raw inserts in the same rounds (${roundsText(floorRaw)} rows/s); the engine reached ${ratioText(engineRate / median(rates))} of it`,
+        });
+      }
+    }
     targets.push(
       target(`engine: hold+cancel at ${r.durability} >= 50% of raw inserts`, r.holdCancel.map((x) => x.commandsPerSecond), r.raw.map((x) => x.rowsPerSecond)),
       target(`engine: hold+pay at ${r.durability} >= 50% of raw inserts`, r.purchase.map((x) => x.commandsPerSecond), r.raw.map((x) => x.rowsPerSecond)),
@@ -90,6 +107,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     notes: [
       `${CONCURRENCY} callers with one command in flight each (the targets; ${WIDE_CONCURRENCY} callers at FULL for information); a command counts when its promise resolves, i.e. after its group commit. ${options.rounds} round(s) of ${options.durationSeconds} s alternating engine hold+cancel, raw inserts, engine hold+pay; each ratio is the median of the per-round ratios.`,
       'Raw baseline: the same schema opened by src/persistence/database.ts (same pragmas), one transaction per batch of N INSERTs into journal, back to back, where N is the mean commands per commit the engine reached in that round and the row size is the engine\'s mean journal row.',
+      'The engine\'s own writes, replayed raw (bench/workers/sql-replay.ts): a fresh engine\'s writing statements (SQL, parameters, transaction bounds) recorded over 2 s of hold+cancel and 2 s of hold+pay with the same callers, then run again on a fresh database with the same schema and pragmas (SQLite\'s own sync at FULL, like the raw baseline) with no engine around them, alternating with 2 s of raw inserts in the same batch and row size. It is the most the engine could reach with its writes as they are: the rest of the gap is the engine\'s own work.',
       'Hold+pay uses a fresh charged user and a fresh seat per purchase (charges are made before the timed run).',
     ],
     raw: results,

@@ -6,12 +6,14 @@
  *
  * Usage: node --import tsx bench/workers/engine-commands.ts '{"dbDir":..,"durability":"FULL",...}'
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BookingEngine } from '../../src/domain/engine.js';
 import { openDatabase } from '../../src/persistence/database.js';
 import { workerMain } from '../lib/worker.js';
 import { createBenchEngine, createSchedules, unwrapOk } from './bench-engine.js';
+import { recordWrites, replayWrites, type ReplayRun } from './sql-replay.js';
 
 export interface EngineCommandsArgs {
   dbDir: string;
@@ -21,6 +23,8 @@ export interface EngineCommandsArgs {
   warmupMs: number;
   /** Commands in flight at once (one per simulated caller). */
   concurrency: number;
+  /** Also record the engine's writes and replay them raw (WriteFloor). */
+  writeFloor: boolean;
 }
 
 export interface CommandRun {
@@ -37,12 +41,22 @@ export interface CommandRun {
 
 export interface RawRun { rowsPerSecond: number; rows: number; seconds: number; batchSize: number; rowBytes: number }
 
+/** The engine's own writes replayed raw (sql-replay.ts), each round beside raw inserts of the same batch and row size. */
+export interface WriteFloor {
+  holdCancel: ReplayRun[];
+  purchase: ReplayRun[];
+  raw: RawRun[];
+  /** Statements per command in the recorded windows. */
+  statementsPerCommand: { holdCancel: number; purchase: number };
+}
+
 export interface EngineCommandsResult {
   durability: 'FULL' | 'NORMAL';
   concurrency: number;
   holdCancel: CommandRun[];
   purchase: CommandRun[];
   raw: RawRun[];
+  floor: WriteFloor | null;
 }
 
 const SEATS_PER_SCHEDULE = 50;
@@ -164,6 +178,49 @@ function rawInserts(dbPath: string, durability: 'FULL' | 'NORMAL', batchSize: nu
   }
 }
 
+const FLOOR_RUN_MS = 2_000;
+
+/**
+ * Records a fresh engine's writes over a hold+cancel run and a hold+pay run (64 callers, as timed), then
+ * replays each window on fresh databases, alternating with raw inserts of the window's batch and row size.
+ */
+async function writeFloor(args: EngineCommandsArgs): Promise<WriteFloor> {
+  const recordPath = join(args.dbDir, `record-${args.durability}.db`);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${recordPath}${suffix}`, { force: true });
+  const engine = createBenchEngine(recordPath, args.durability);
+  await engine.start();
+  const { recording, stop } = recordWrites(engine);
+  const callers = slots(`floor-${args.durability}`, args.concurrency, await createSchedules(engine, Math.ceil(args.concurrency / SEATS_PER_SCHEDULE)));
+  const hcFrom = recording.commitEnds.length;
+  const hcCommands = await holdCancel(engine, callers, performance.now() + FLOOR_RUN_MS);
+  const hcTo = recording.commitEnds.length;
+  const rowBytes = meanJournalRowBytes(recordPath);
+  const pool = await purchasePool(engine, `floor-buy-${args.durability}`, 40_000);
+  const buyFrom = recording.commitEnds.length;
+  const buyCommands = await purchase(engine, pool, args.concurrency, performance.now() + FLOOR_RUN_MS);
+  const buyTo = recording.commitEnds.length;
+  stop();
+  await engine.close();
+  const statements = (from: number, to: number, commands: number): number =>
+    Math.round((((recording.commitEnds[to - 1] ?? 0) - (recording.commitEnds[from - 1] ?? 0)) / commands) * 100) / 100;
+  const batchSize = Math.max(1, Math.round(hcCommands / Math.max(1, hcTo - hcFrom)));
+  const floor: WriteFloor = { holdCancel: [], purchase: [], raw: [], statementsPerCommand: { holdCancel: statements(hcFrom, hcTo, hcCommands), purchase: statements(buyFrom, buyTo, buyCommands) } };
+  const replayPath = join(args.dbDir, `replay-${args.durability}.db`);
+  const rawPath = join(args.dbDir, `floor-raw-${args.durability}.db`);
+  let rawSeq = 0;
+  for (let round = 0; round < args.rounds; round++) {
+    const hc = replayWrites(recording, replayPath, args.durability, { fromCommit: hcFrom, toCommit: hcTo });
+    floor.holdCancel.push(hc);
+    const raw = rawInserts(rawPath, args.durability, batchSize, rowBytes, FLOOR_RUN_MS, rawSeq);
+    rawSeq = raw.lastSeq;
+    floor.raw.push({ rowsPerSecond: raw.rowsPerSecond, rows: raw.rows, seconds: raw.seconds, batchSize: raw.batchSize, rowBytes: raw.rowBytes });
+    const buy = replayWrites(recording, replayPath, args.durability, { fromCommit: buyFrom, toCommit: buyTo });
+    floor.purchase.push(buy);
+    process.stderr.write(`r${round + 1} engine writes replayed raw ${args.durability}: hold+cancel ${hc.commandsPerSecond} commands/s, hold+pay ${buy.commandsPerSecond} commands/s; raw inserts ${raw.rowsPerSecond} rows/s\n`);
+  }
+  return floor;
+}
+
 async function main(args: EngineCommandsArgs): Promise<EngineCommandsResult> {
   const enginePath = join(args.dbDir, `engine-${args.durability}.db`);
   const rawPath = join(args.dbDir, `raw-${args.durability}.db`);
@@ -172,7 +229,7 @@ async function main(args: EngineCommandsArgs): Promise<EngineCommandsResult> {
   const meter = new CommitMeter(engine);
   const callers = slots(`hc-${args.durability}`, args.concurrency, await createSchedules(engine, Math.ceil(args.concurrency / SEATS_PER_SCHEDULE)));
 
-  const result: EngineCommandsResult = { durability: args.durability, concurrency: args.concurrency, holdCancel: [], purchase: [], raw: [] };
+  const result: Omit<EngineCommandsResult, 'floor'> = { durability: args.durability, concurrency: args.concurrency, holdCancel: [], purchase: [], raw: [] };
   const warm = await timed(meter, (deadline) => holdCancel(engine, callers, deadline), args.warmupMs);
   let rawSeq = 0;
   rawSeq = rawInserts(rawPath, args.durability, Math.max(1, Math.round(warm.meanCommandsPerCommit)), 200, args.warmupMs, rawSeq).lastSeq;
@@ -196,7 +253,7 @@ async function main(args: EngineCommandsArgs): Promise<EngineCommandsResult> {
     process.stderr.write(`r${round + 1} engine hold+pay ${args.durability}: ${buy.commandsPerSecond} commands/s, ${buy.meanCommandsPerCommit} per commit\n`);
   }
   await engine.close();
-  return result;
+  return { ...result, floor: args.writeFloor ? await writeFloor(args) : null };
 }
 
 void workerMain(main);
