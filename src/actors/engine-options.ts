@@ -16,6 +16,8 @@ export interface EngineOptions {
   randomBytes?: (size: number) => Buffer;
   /** PASSIVE WAL checkpoints from a worker thread every this many ms; 0 leaves them to SQLite's writer. Default 1000. */
   walCheckpointIntervalMs?: number;
+  /** The WAL is rewound once a checkpoint has copied back this many pages of it (default 1,024: 4 MB). */
+  walRewindAfterPages?: number;
   /** Recovery reads a waiting room of at least this many tokens in a worker thread (default 50,000; tests lower it). */
   queueLoadOffThreadMinTokens?: number;
   /** Called when a commit fails: the default exits the process (fail-stop). */

@@ -14,7 +14,7 @@ import type {
   PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
 import { createSchedule, decideHold, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
-import { openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
+import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
 import type { DurableSync } from '../persistence/wal-sync.js';
 import { startQueueLoad, type QueueLoad } from '../persistence/queue-load.js';
@@ -88,7 +88,10 @@ class Engine implements BookingEngine {
     const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
     this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0
       ? null
-      : new WalCheckpointer(options.dbPath, options.durability ?? 'FULL', checkpointIntervalMs, this.logger);
+      : new WalCheckpointer({
+        dbPath: options.dbPath, durability, intervalMs: checkpointIntervalMs, logger: this.logger,
+        rewind: () => this.rewindWal(), rewindAfterPages: options.walRewindAfterPages,
+      });
     const onFatal = options.onFatal ?? ((error: unknown) => {
       this.logger.fatal({ err: error }, 'commit failed: stopping (fail-stop); restart recovers the last committed state');
       process.exit(1);
@@ -169,6 +172,21 @@ class Engine implements BookingEngine {
     this.walSync?.close();
     await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Asked by the WAL checkpointer, between transactions, once a PASSIVE checkpoint has copied back a big
+   * WAL: a RESTART copies the few frames written since and makes the next write start the WAL from its
+   * head. It never waits for a lock on the event loop: held elsewhere, it gives up until the next checkpoint.
+   */
+  private rewindWal(): void {
+    if (!this.ready || this.db.inTransaction) return;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.pragma('wal_checkpoint(RESTART)');
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   private stopTimers(): void {

@@ -6,6 +6,8 @@ import { WalFileSync, type DurableSync } from './wal-sync.js';
 
 export type SqliteDatabase = Database.Database;
 
+export const BUSY_TIMEOUT_MS = 5_000;
+
 /**
  * Opens the database with every pragma set explicitly: better-sqlite3 reports synchronous=FULL on a
  * fresh WAL database and NORMAL when the same file is reopened, so nothing is left to defaults.
@@ -16,7 +18,7 @@ export function openDatabase(path: string, durability: Durability): SqliteDataba
   const db = new Database(path);
   if (path !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${durability}`);
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
   db.pragma('cache_size = -65536');

@@ -30,3 +30,44 @@ describe('WAL checkpointer', () => {
     expect(withWorker).toBeLessThan(writerOnly / 4);
   });
 });
+
+/** The WAL file's largest size while 64 callers hold and cancel seats back to back for `ms`. */
+async function walBytesUnderSustainedWrites(walRewindAfterPages: number, ms: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'booking-wal-'));
+  const dbPath = join(dir, 'booking.db');
+  const engine = createEngine({ dbPath, durability: 'NORMAL', limits: DEFAULT_LIMITS, walCheckpointIntervalMs: 100, walRewindAfterPages });
+  let largest = 0;
+  const sampler = setInterval(() => {
+    largest = Math.max(largest, statSync(`${dbPath}-wal`).size);
+  }, 20);
+  try {
+    await engine.start();
+    const startsAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const created = await engine.createConcert({ title: 'Sustained', venue: 'Hall', schedules: [{ startsAt }, { startsAt }] });
+    if (!created.ok) throw new Error(created.error.code);
+    const scheduleIds = created.value.schedules.map((schedule) => schedule.scheduleId);
+    const deadline = performance.now() + ms;
+    await Promise.all(Array.from({ length: 64 }, async (_, i) => {
+      const userId = `fan${i}`;
+      const scheduleId = scheduleIds[i % 2] as string;
+      while (performance.now() < deadline) {
+        const held = await engine.hold({ userId, scheduleId, seatNumbers: [Math.floor(i / 2) + 1] });
+        if (!held.ok) throw new Error(held.error.code);
+        await engine.cancelReservation(userId, held.value.reservationId);
+      }
+    }));
+    return largest;
+  } finally {
+    clearInterval(sampler);
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('WAL checkpointer under sustained writes', () => {
+  it('rewinds the WAL once a checkpoint has copied it back, where PASSIVE checkpoints alone let it grow', async () => {
+    const passiveOnly = await walBytesUnderSustainedWrites(Number.MAX_SAFE_INTEGER, 2_000);
+    const rewound = await walBytesUnderSustainedWrites(256, 2_000);
+    expect(rewound).toBeLessThan(passiveOnly / 2);
+  }, 30_000);
+});
