@@ -26,6 +26,13 @@ function commitCycle(runs: CommandRun[]): string {
   return `${perCommit} commands per commit, a commit every ${round(cycleMs, 3)} ms: transaction ${round(transactionMs, 3)} ms, WAL flush ${round(flushMs, 3)} ms, the rest ${round(Math.max(0, cycleMs - transactionMs - flushMs), 3)} ms`;
 }
 
+/** Over every round: the longest the event loop was held up, and the WAL file's peak size. */
+function stalls(runs: CommandRun[]): string {
+  const delay = Math.max(...runs.map((x) => x.maxLoopDelayMs));
+  const wal = Math.max(...runs.map((x) => x.walPeakBytes));
+  return `longest event-loop delay ${delay} ms, WAL file at most ${round(wal / 1e6, 1)} MB`;
+}
+
 /** Judged on the median of per-round ratios (rounds alternate engine and raw inserts; see pairedRatio). */
 function target(label: string, engineRounds: number[], rawRounds: number[]): TargetOutcome {
   const { ratio, perRound } = pairedRatio(engineRounds, rawRounds);
@@ -61,8 +68,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     const buy = median(r.purchase.map((x) => x.commandsPerSecond));
     const raw = median(r.raw.map((x) => x.rowsPerSecond));
     metrics.push(
-      { name: `${r.durability}: engine hold + cancel`, value: round(hc), unit: 'commands/s', detail: `rounds ${roundsText(r.holdCancel.map((x) => x.commandsPerSecond))}; ${commitCycle(r.holdCancel)}` },
-      { name: `${r.durability}: engine hold + pay`, value: round(buy), unit: 'commands/s', detail: `rounds ${roundsText(r.purchase.map((x) => x.commandsPerSecond))}; ${commitCycle(r.purchase)}` },
+      { name: `${r.durability}: engine hold + cancel`, value: round(hc), unit: 'commands/s', detail: `rounds ${roundsText(r.holdCancel.map((x) => x.commandsPerSecond))}; ${commitCycle(r.holdCancel)}; ${stalls(r.holdCancel)}` },
+      { name: `${r.durability}: engine hold + pay`, value: round(buy), unit: 'commands/s', detail: `rounds ${roundsText(r.purchase.map((x) => x.commandsPerSecond))}; ${commitCycle(r.purchase)}; ${stalls(r.purchase)}` },
       { name: `${r.durability}: raw better-sqlite3 batched inserts`, value: round(raw), unit: 'rows/s', detail: `rounds ${roundsText(r.raw.map((x) => x.rowsPerSecond))}; batches of ${r.raw.map((x) => x.batchSize).join('/')} rows of ${r.raw[0]?.rowBytes ?? '?'} B (the engine's batch size and row size that round), ${round(median(r.raw.map((x) => (x.batchSize / x.rowsPerSecond) * 1000)), 3)} ms a batch` },
     );
     if (r.floor !== null) {

@@ -6,8 +6,9 @@
  *
  * Usage: node --import tsx bench/workers/engine-commands.ts '{"dbDir":..,"durability":"FULL",...}'
  */
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { BookingEngine } from '../../src/domain/engine.js';
 import { openDatabase } from '../../src/persistence/database.js';
@@ -37,6 +38,10 @@ export interface CommandRun {
   meanCommitMs: number;
   /** From the start of the transaction to the acknowledgement: adds the WAL flush at FULL. */
   meanAcknowledgedMs: number;
+  /** The longest the event loop was held up during the run (perf_hooks event-loop delay, max). */
+  maxLoopDelayMs: number;
+  /** The largest size of the database's WAL file seen during the run, sampled every 50 ms. */
+  walPeakBytes: number;
 }
 
 export interface RawRun { rowsPerSecond: number; rows: number; seconds: number; batchSize: number; rowBytes: number }
@@ -89,11 +94,19 @@ class CommitMeter {
   }
 }
 
-async function timed(meter: CommitMeter, body: (deadline: number) => Promise<number>, durationMs: number): Promise<CommandRun> {
+async function timed(meter: CommitMeter, walPath: string, body: (deadline: number) => Promise<number>, durationMs: number): Promise<CommandRun> {
   meter.reset();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  let walPeakBytes = 0;
+  const sampler = setInterval(() => {
+    walPeakBytes = Math.max(walPeakBytes, statSync(walPath, { throwIfNoEntry: false })?.size ?? 0);
+  }, 50);
+  loopDelay.enable();
   const startedAt = performance.now();
   const commands = await body(startedAt + durationMs);
   const seconds = (performance.now() - startedAt) / 1000;
+  loopDelay.disable();
+  clearInterval(sampler);
   return {
     commandsPerSecond: Math.round(commands / seconds),
     commands,
@@ -102,6 +115,8 @@ async function timed(meter: CommitMeter, body: (deadline: number) => Promise<num
     meanCommandsPerCommit: meter.commits === 0 ? 0 : Math.round((meter.commands / meter.commits) * 10) / 10,
     meanCommitMs: meter.commits === 0 ? 0 : Math.round((meter.commitMs / meter.commits) * 1000) / 1000,
     meanAcknowledgedMs: meter.commits === 0 ? 0 : Math.round((meter.acknowledgedMs / meter.commits) * 1000) / 1000,
+    maxLoopDelayMs: Math.round(loopDelay.max / 1e5) / 10,
+    walPeakBytes,
   };
 }
 
@@ -230,14 +245,14 @@ async function main(args: EngineCommandsArgs): Promise<EngineCommandsResult> {
   const callers = slots(`hc-${args.durability}`, args.concurrency, await createSchedules(engine, Math.ceil(args.concurrency / SEATS_PER_SCHEDULE)));
 
   const result: Omit<EngineCommandsResult, 'floor'> = { durability: args.durability, concurrency: args.concurrency, holdCancel: [], purchase: [], raw: [] };
-  const warm = await timed(meter, (deadline) => holdCancel(engine, callers, deadline), args.warmupMs);
+  const warm = await timed(meter, `${enginePath}-wal`, (deadline) => holdCancel(engine, callers, deadline), args.warmupMs);
   let rawSeq = 0;
   rawSeq = rawInserts(rawPath, args.durability, Math.max(1, Math.round(warm.meanCommandsPerCommit)), 200, args.warmupMs, rawSeq).lastSeq;
   const warmPool = await purchasePool(engine, `warm-${args.durability}`, args.concurrency * 4);
-  await timed(meter, (deadline) => purchase(engine, warmPool, args.concurrency, deadline), args.warmupMs);
+  await timed(meter, `${enginePath}-wal`, (deadline) => purchase(engine, warmPool, args.concurrency, deadline), args.warmupMs);
 
   for (let round = 0; round < args.rounds; round++) {
-    const hc = await timed(meter, (deadline) => holdCancel(engine, callers, deadline), args.durationMs);
+    const hc = await timed(meter, `${enginePath}-wal`, (deadline) => holdCancel(engine, callers, deadline), args.durationMs);
     result.holdCancel.push(hc);
     process.stderr.write(`r${round + 1} engine hold+cancel ${args.durability}: ${hc.commandsPerSecond} commands/s, ${hc.meanCommandsPerCommit} per commit, ${hc.meanCommitMs} ms per transaction, ${hc.meanAcknowledgedMs} ms to its acknowledgement\n`);
 
@@ -248,7 +263,7 @@ async function main(args: EngineCommandsArgs): Promise<EngineCommandsResult> {
 
     const wanted = Math.round((hc.commandsPerSecond / 2) * (args.durationMs / 1000) * 1.3);
     const pool = await purchasePool(engine, `buy-${args.durability}-${round}`, Math.min(200_000, Math.max(args.concurrency * 4, wanted)));
-    const buy = await timed(meter, (deadline) => purchase(engine, pool, args.concurrency, deadline), args.durationMs);
+    const buy = await timed(meter, `${enginePath}-wal`, (deadline) => purchase(engine, pool, args.concurrency, deadline), args.durationMs);
     result.purchase.push(buy);
     process.stderr.write(`r${round + 1} engine hold+pay ${args.durability}: ${buy.commandsPerSecond} commands/s, ${buy.meanCommandsPerCommit} per commit\n`);
   }
