@@ -1,5 +1,5 @@
 /**
- * A model of the next step for the engine-vs-raw-inserts target (bench/profile.md, section 0): journal
+ * A model of the next step for the engine-vs-raw-inserts target (bench/profile.md, section 0a): journal
  * inserts run by a writer thread, batches posted by the main thread, which spends `mainUsPerRow` of CPU
  * per row first (standing in for deciding and answering a command), with `inFlight` batches outstanding.
  * Prints rows/s beside a raw in-thread loop like the bench's baseline: both databases are opened by
