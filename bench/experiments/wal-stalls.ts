@@ -10,12 +10,10 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../../src/actors/engine.js';
-import { DEFAULT_LIMITS } from '../../src/domain/engine.js';
+import { SEATS_PER_SCHEDULE, createBenchEngine, createSchedules, holdCancel, slots } from '../workers/bench-engine.js';
 
 const [durabilityArg = 'FULL', seconds = '30', rewindAfterPages = '1024'] = process.argv.slice(2);
 const durability = durabilityArg === 'NORMAL' ? 'NORMAL' : 'FULL';
-const DAY_MS = 86_400_000;
 const CALLERS = 64;
 
 function quantile(values: number[], q: number): number {
@@ -26,16 +24,10 @@ function quantile(values: number[], q: number): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'wal-stalls-'));
   const dbPath = join(dir, 'booking.db');
-  const engine = createEngine({
-    dbPath, durability, walRewindAfterPages: Number(rewindAfterPages),
-    limits: { ...DEFAULT_LIMITS, queueMaxActive: 1_000_000, queueActiveTtlMs: DAY_MS, queueWaitingIdleMs: DAY_MS },
-  });
+  const engine = createBenchEngine(dbPath, durability, { walRewindAfterPages: Number(rewindAfterPages) });
   try {
     await engine.start();
-    const startsAt = new Date(Date.now() + 30 * DAY_MS).toISOString();
-    const created = await engine.createConcert({ title: 'Sustained', venue: 'Hall', schedules: [{ startsAt }, { startsAt }] });
-    if (!created.ok) throw new Error(created.error.code);
-    const scheduleIds = created.value.schedules.map((schedule) => schedule.scheduleId);
+    const callers = slots('fan', CALLERS, await createSchedules(engine, Math.ceil(CALLERS / SEATS_PER_SCHEDULE)));
     const transactionsMs: number[] = [];
     engine.observe({ committed: (batch) => transactionsMs.push(batch.durationMs) });
     let walPeak = 0;
@@ -47,19 +39,8 @@ async function main(): Promise<void> {
       lastTick = now;
       walPeak = Math.max(walPeak, statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     }, 10);
-    let commands = 0;
     const startedAt = performance.now();
-    const deadline = startedAt + Number(seconds) * 1000;
-    await Promise.all(Array.from({ length: CALLERS }, async (_, i) => {
-      const userId = `fan${i}`;
-      const scheduleId = scheduleIds[i % 2] as string;
-      while (performance.now() < deadline) {
-        const held = await engine.hold({ userId, scheduleId, seatNumbers: [Math.floor(i / 2) + 1] });
-        if (!held.ok) throw new Error(held.error.code);
-        await engine.cancelReservation(userId, held.value.reservationId);
-        commands += 2;
-      }
-    }));
+    const commands = await holdCancel(engine, callers, startedAt + Number(seconds) * 1000);
     clearInterval(monitor);
     const elapsed = (performance.now() - startedAt) / 1000;
     const longest = [...gaps].sort((a, b) => b - a).slice(0, 8);

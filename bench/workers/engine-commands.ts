@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import type { BookingEngine } from '../../src/domain/engine.js';
 import { openDatabase } from '../../src/persistence/database.js';
 import { workerMain } from '../lib/worker.js';
-import { createBenchEngine, createSchedules, unwrapOk } from './bench-engine.js';
+import { SEATS_PER_SCHEDULE, createBenchEngine, createSchedules, holdCancel, slots, unwrapOk, type Slot } from './bench-engine.js';
 import { recordWrites, replayWrites, type ReplayRun } from './sql-replay.js';
 
 export interface EngineCommandsArgs {
@@ -64,14 +64,7 @@ export interface EngineCommandsResult {
   floor: WriteFloor | null;
 }
 
-const SEATS_PER_SCHEDULE = 50;
 const BALANCE = 1_000_000;
-
-interface Slot { userId: string; scheduleId: string; seatNumber: number }
-
-function slots(prefix: string, count: number, scheduleIds: readonly string[]): Slot[] {
-  return Array.from({ length: count }, (_, i) => ({ userId: `${prefix}-${i}`, scheduleId: scheduleIds[Math.floor(i / SEATS_PER_SCHEDULE)] as string, seatNumber: (i % SEATS_PER_SCHEDULE) + 1 }));
-}
 
 class CommitMeter {
   commits = 0;
@@ -120,18 +113,6 @@ async function timed(meter: CommitMeter, walPath: string, body: (deadline: numbe
   };
 }
 
-/** Each caller holds its own seat, then cancels it, until the deadline. */
-async function holdCancel(engine: BookingEngine, callers: readonly Slot[], deadline: number): Promise<number> {
-  let commands = 0;
-  await Promise.all(callers.map(async (slot) => {
-    while (performance.now() < deadline) {
-      const held = unwrapOk('hold', await engine.hold({ userId: slot.userId, scheduleId: slot.scheduleId, seatNumbers: [slot.seatNumber] }));
-      unwrapOk('cancel', await engine.cancelReservation(slot.userId, held.reservationId));
-      commands += 2;
-    }
-  }));
-  return commands;
-}
 
 /** Each caller buys with a fresh user and seat (hold, then pay) until the deadline or the slots run out. */
 async function purchase(engine: BookingEngine, pool: readonly Slot[], concurrency: number, deadline: number): Promise<number> {

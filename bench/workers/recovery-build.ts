@@ -36,7 +36,7 @@ function fileBytes(path: string): number {
 }
 
 async function main(args: RecoveryBuildArgs): Promise<RecoveryBuildResult> {
-  const engine = createBenchEngine(args.dbPath, 'FULL', QUEUE_MAX_ACTIVE);
+  const engine = createBenchEngine(args.dbPath, 'FULL', { queueMaxActive: QUEUE_MAX_ACTIVE });
   await engine.start();
   const heapStarted = settledHeapBytes();
 
