@@ -70,11 +70,12 @@ export class CommandRunner {
     if (!this.isReady()) return Promise.resolve({ ...fail<T>('NOT_READY'), replayed: false });
     if (idempotency !== undefined) return this.runKeyed(userId, idempotency, decide);
     // Not async: the hot path of every unkeyed command allocates one promise, not three. A decide that
-    // throws (a broken invariant) still rejects the promise rather than throwing at the caller.
+    // throws (a broken invariant) still rejects the promise rather than throwing at the caller. A command
+    // that changed nothing may have answered from changes not yet durable: it is answered after them.
     try {
       const change = new PendingChange();
       const outcome: Outcome<T> = { ...decide(change), replayed: false };
-      return change.isEmpty ? Promise.resolve(outcome) : this.submit(change, outcome);
+      return change.isEmpty ? this.committer.afterInFlight().then(() => outcome) : this.submit(change, outcome);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

@@ -103,6 +103,23 @@ export class GroupCommitter {
     else this.startSync(this.durableSync, batch);
   }
 
+  /**
+   * Resolves once everything submitted so far is acknowledged; rejects if it never will be. For an answer
+   * that changed nothing but may have read what is still on its way to disk (a token issued a moment ago
+   * in the same batch): answering it sooner would acknowledge a change that a failed commit then undoes.
+   * At once when nothing is in flight; otherwise it rides with the batch it waits for, adding no write.
+   */
+  afterInFlight(): Promise<void> {
+    if (this.fatal !== undefined) return Promise.reject(new EngineStoppedError(this.fatal));
+    if (this.pending.length === 0 && this.syncing === null) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: CommitUnit = { write: () => undefined, committed: resolve, failed: reject };
+      // Committed and flushing: acknowledged with that batch. Otherwise with the next one.
+      if (this.pending.length === 0 && this.syncing !== null) this.syncing.units.push(waiter);
+      else this.submit(waiter);
+    });
+  }
+
   /** Commits what is pending and resolves once all of it is acknowledged (or the committer stopped). */
   drain(): Promise<void> {
     this.flush();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { admit, createOpenSchedule, openHarness, type Harness } from '../support/engine-harness.js';
 
 let h: Harness;
@@ -184,5 +185,36 @@ describe('engine: checkpoints after a crash recovery', () => {
     engine = await h.reopen();
     expect(engine.getSeatMap(b).ok).toBe(true);
     expect(engine.getSeatMap(a)).toMatchObject({ ok: true, value: { seats: expect.arrayContaining([expect.objectContaining({ seatNumber: 1, status: 'TEMP_RESERVED' })]) } });
+  });
+});
+
+describe('engine: answers that changed nothing', () => {
+  /** From now on every journal insert fails, as a disk error would: the next commit fails and the engine stops. */
+  function failNextCommit(dbPath: string): void {
+    const other = new Database(dbPath);
+    other.exec("CREATE TRIGGER injected_io_error BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'injected disk I/O error'); END;");
+    other.close();
+  }
+
+  it('given a token issued in a batch whose commit fails, when the fan asks again in that batch, then neither answer hands out the token', async () => {
+    h = await openHarness();
+    failNextCommit(h.dbPath);
+    const first = h.engine.issueQueueToken('fay');
+    const again = h.engine.issueQueueToken('fay');
+    const answers = await Promise.allSettled([first, again]);
+    // Before, the repeat was answered at once with the token still on its way to disk, which the failed commit undid.
+    expect(answers.map((answer) => answer.status === 'fulfilled' && answer.value.ok)).toEqual([false, false]);
+    expect(h.fatal).toHaveLength(1);
+  });
+
+  it('given a token issued a moment ago, when the fan asks again before it is durable, then the repeat is answered after it, with the same token', async () => {
+    h = await openHarness();
+    const order: string[] = [];
+    const first = h.engine.issueQueueToken('gil').then((answer) => { order.push('first'); return answer; });
+    const again = h.engine.issueQueueToken('gil').then((answer) => { order.push('again'); return answer; });
+    const [issued, repeated] = await Promise.all([first, again]);
+    if (!issued.ok || !repeated.ok) throw new Error('not issued');
+    expect(order).toEqual(['first', 'again']);
+    expect(repeated.value).toMatchObject({ created: false, status: { token: issued.value.status.token } });
   });
 });
