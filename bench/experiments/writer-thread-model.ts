@@ -14,8 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openDatabase } from '../../src/persistence/database.js';
-import { WRITER_AUTOCHECKPOINT_PAGES } from '../../src/persistence/wal-checkpointer.js';
+import { WRITER_AUTOCHECKPOINT_PAGES, openDatabase } from '../../src/persistence/database.js';
 
 type Row = [number, number, string, string, string];
 

@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import type { Durability } from '../actors/engine-options.js';
 import { MIGRATIONS } from './migrations.js';
-import { WRITER_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.js';
 import { WalFileSync, type DurableSync } from './wal-sync.js';
 
 export type SqliteDatabase = Database.Database;
 
 export const BUSY_TIMEOUT_MS = 5_000;
+/** The writer's own automatic checkpoint: a safety valve only (see wal-checkpointer.ts). */
+export const WRITER_AUTOCHECKPOINT_PAGES = 50_000;
 
 /**
  * Opens the database with every pragma set explicitly: better-sqlite3 reports synchronous=FULL on a

@@ -14,6 +14,8 @@ import type { Store } from './store.js';
 import type { DurableSync } from './wal-sync.js';
 
 export interface CommitUnit {
+  /** Writes nothing and only waits for its batch (`afterInFlight`): not counted as a command. */
+  readonly waiter?: true;
   write(store: Store): void;
   committed(): void;
   failed(error: unknown): void;
@@ -51,7 +53,6 @@ export class GroupCommitter {
   private readonly runBatch: (units: CommitUnit[]) => void;
   /** Committed, waiting for the WAL flush in flight. */
   private syncing: CommittedBatch | null = null;
-  private drainWaiters: Array<() => void> = [];
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -113,7 +114,7 @@ export class GroupCommitter {
     if (this.fatal !== undefined) return Promise.reject(new EngineStoppedError(this.fatal));
     if (this.pending.length === 0 && this.syncing === null) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: CommitUnit = { write: () => undefined, committed: resolve, failed: reject };
+      const waiter: CommitUnit = { waiter: true, write: () => undefined, committed: resolve, failed: reject };
       // Committed and flushing: acknowledged with that batch. Otherwise with the next one.
       if (this.pending.length === 0 && this.syncing !== null) this.syncing.units.push(waiter);
       else this.submit(waiter);
@@ -123,8 +124,7 @@ export class GroupCommitter {
   /** Commits what is pending and resolves once all of it is acknowledged (or the committer stopped). */
   drain(): Promise<void> {
     this.flush();
-    if (this.syncing === null) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return this.afterInFlight().catch(() => undefined);
   }
 
   private startSync(durableSync: DurableSync, batch: CommittedBatch): void {
@@ -136,11 +136,7 @@ export class GroupCommitter {
       } else {
         this.acknowledge(batch);
         this.flush();
-        if (this.syncing !== null) return;
       }
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const resolve of waiters) resolve();
     });
   }
 
@@ -154,7 +150,9 @@ export class GroupCommitter {
   }
 
   private acknowledge({ units, startedAt, transactionMs }: CommittedBatch): void {
-    this.hooks.afterCommit?.({ units: units.length, durationMs: transactionMs, acknowledgedMs: performance.now() - startedAt });
+    let commands = 0;
+    for (const unit of units) if (unit.waiter !== true) commands++;
+    this.hooks.afterCommit?.({ units: commands, durationMs: transactionMs, acknowledgedMs: performance.now() - startedAt });
     for (const unit of units) {
       try {
         unit.committed();

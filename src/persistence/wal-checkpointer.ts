@@ -11,15 +11,15 @@
  * FULL: 130-180 ms with the event loop stopped, every few seconds; 260-300 ms at NORMAL). So when a
  * PASSIVE has copied back a WAL of `rewindAfterPages` frames or more, the worker syncs what it copied and
  * asks the writer's thread to rewind the WAL (`rewind`): a RESTART there copies and syncs only what was
- * written since (~1-2 ms), and the next write starts the WAL from its head. The worker pauses until the
+ * written since (measured: 1-7 ms at FULL, median ~10 ms at NORMAL), and the next write starts the WAL from its head. The worker pauses until the
  * writer answers, so the two never wait for each other's locks.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Durability } from '../actors/engine-options.js';
+import { BUSY_TIMEOUT_MS } from './database.js';
 
-export const WRITER_AUTOCHECKPOINT_PAGES = 50_000;
 /** 4 MB of 4 KiB pages, the size at which SQLite checkpoints by default. */
 export const DEFAULT_REWIND_AFTER_PAGES = 1_024;
 
@@ -28,7 +28,7 @@ const { closeSync, fsyncSync, openSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
 const db = new Database(workerData.dbPath);
-db.pragma('busy_timeout = 5000');
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = ' + workerData.durability);
 let stopped = false;
 let awaitingRewind = false;
@@ -87,7 +87,7 @@ export class WalCheckpointer {
 
   constructor({ dbPath, durability, intervalMs, logger, rewind, rewindAfterPages = DEFAULT_REWIND_AFTER_PAGES }: WalCheckpointerOptions) {
     const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dbPath, durability, intervalMs, driverPath, rewindAfterPages } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dbPath, durability, intervalMs, driverPath, rewindAfterPages, busyTimeoutMs: BUSY_TIMEOUT_MS } });
     this.worker.unref();
     this.worker.on('message', (message: { type: string; message?: string; rewind?: boolean }) => {
       if (message.type === 'error') logger.warn({ error: message.message }, 'WAL checkpoint failed; the writer\'s automatic checkpoint remains');
