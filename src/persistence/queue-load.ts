@@ -42,13 +42,13 @@ export interface QueueLoad {
   cancel(): Promise<void>;
 }
 
-/** Which source recovery will use, and how many tokens it holds; reads no token data. */
-function planQueueLoad(store: Store): { source: 'image' | 'rows'; count: number } {
+/** Which source recovery will use, and whether it holds enough tokens for a thread; reads no token data. */
+function planQueueLoad(store: Store, minTokensOffThread: number): { source: 'image' | 'rows'; big: boolean } {
   const image = store.queueImageHeader();
   // Every change to queue_tokens is journaled under QUEUE_STREAM in its transaction: no such row after
   // the image means the rows have not changed since it was written.
-  if (image !== undefined && !store.journaledAfter(QUEUE_STREAM, image.journalSeq)) return { source: 'image', count: image.count };
-  return { source: 'rows', count: store.queueTokenCount() };
+  if (image !== undefined && !store.journaledAfter(QUEUE_STREAM, image.journalSeq)) return { source: 'image', big: image.count >= minTokensOffThread };
+  return { source: 'rows', big: store.hasQueueTokens(minTokensOffThread) };
 }
 
 /** The waiting room read on this thread, in one batch, when it is asked for. */
@@ -85,8 +85,8 @@ class InThreadQueueLoad implements QueueLoad {
  * at least `minTokensOffThread` tokens, else on this thread when the batches are asked for.
  */
 export function startQueueLoad(store: Store, dbPath: string, minTokensOffThread = DEFAULT_OFF_THREAD_MIN_TOKENS): QueueLoad {
-  const plan = planQueueLoad(store);
-  if (dbPath === ':memory:' || plan.count < minTokensOffThread) return new InThreadQueueLoad(store, plan.source);
+  const plan = planQueueLoad(store, minTokensOffThread);
+  if (dbPath === ':memory:' || !plan.big) return new InThreadQueueLoad(store, plan.source);
   return new WorkerQueueLoad(store, dbPath, plan.source);
 }
 

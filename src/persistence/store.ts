@@ -214,8 +214,10 @@ export class Store {
     return row === undefined ? undefined : { journalSeq: row[0], count: row[1] };
   }
 
-  queueTokenCount(): number {
-    return this.db.prepare('SELECT count(*) FROM queue_tokens').pluck().get() as number;
+  /** Whether the waiting room holds at least `count` tokens: stops counting there (a full count of a million rows took ~160 ms). */
+  hasQueueTokens(count: number): boolean {
+    if (count === Number.POSITIVE_INFINITY) return false;
+    return this.db.prepare('SELECT count(*) FROM (SELECT 1 FROM queue_tokens LIMIT ?)').pluck().get(count) === count;
   }
 
   /** Whether any journal row of `stream` comes after `seq`: a scan of the journal's tail only. */

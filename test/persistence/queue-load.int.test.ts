@@ -105,6 +105,19 @@ describe('queue load', () => {
     });
   });
 
+  it('given token rows, then a worker reads them only from the threshold on (counting stops there)', async () => {
+    await withRowsDatabase(1_000, async (store, dbPath) => {
+      const atThreshold = startQueueLoad(store, dbPath, 1_000);
+      const belowThreshold = startQueueLoad(store, dbPath, 1_001);
+      const never = startQueueLoad(store, dbPath, Number.POSITIVE_INFINITY);
+      const expected = Array.from(store.queueTokens(), line);
+      for (const [load, offThread] of [[atThreshold, true], [belowThreshold, false], [never, false]] as const) {
+        expect((await drained(load)).map(line)).toEqual(expected);
+        expect(load).toMatchObject({ source: 'rows', offThread, workerError: undefined });
+      }
+    });
+  });
+
   it('given a worker stopped after its first batch, then the main thread reads the rows after the last one restored', async () => {
     const rows = 3 * ROWS; // the worker is far from done when the first batch arrives
     await withRowsDatabase(rows, async (store, dbPath) => {
