@@ -3,8 +3,46 @@ import type { QueueTokenRecord } from './queue-token-record.js';
 /** The key a RecordIndex files records under. */
 export type RecordKey = 'token' | 'userId';
 
-const MIN_CAPACITY = 1024;
 const EMPTY = undefined;
+/** One in this many records of an adopted table is looked up before the table is trusted. */
+const ADOPT_CHECK_EVERY = 64;
+
+/**
+ * The index's hash of `text.slice(start, end)` without slicing it: FNV-1a over UTF-16 units with a seed,
+ * and a final avalanche (FNV's low bits, the ones the mask keeps, mix poorly for keys that differ only
+ * at the end). Self-contained on purpose: recovery's reader thread evaluates this very function's
+ * source to build tables that `adopt` takes.
+ */
+export function keyHash(text: string, start: number, end: number, seed: number): number {
+  let hash = 0x811c9dc5 ^ seed;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  return hash | 0;
+}
+
+/** Slots for `count` records: a power of two, at least 1024, at most half full. Self-contained (see keyHash). */
+export function tableCapacityFor(count: number): number {
+  let capacity = 1024;
+  while (capacity < 2 * count) capacity *= 2;
+  return capacity;
+}
+
+const MIN_CAPACITY = tableCapacityFor(0);
+
+/**
+ * An index table built elsewhere for records known by ordinal (their place in a list the builder and
+ * the adopter share): recovery's reader thread hashes and places a million keys while the main thread
+ * does other work. The same layout as the index's own.
+ */
+export interface PrebuiltIndexTable {
+  seed: number;
+  /** Per slot: 1 + the ordinal of the record filed there, or 0 when the slot is empty. */
+  slots: Int32Array;
+  /** Per slot: keyHash of the record's key with `seed` (0 when empty). */
+  hashes: Int32Array;
+}
 
 /**
  * A string-keyed index of waiting-room records: open addressing with linear probing over a plain array
@@ -15,14 +53,14 @@ const EMPTY = undefined;
  * is three words). Here the table is sized once for the count (`reserve`), an entry is one pointer and
  * one int, and removal shifts the probe run back instead of leaving tombstones.
  *
- * The hash is FNV-1a with a per-index random seed, so the table layout cannot be predicted from outside.
+ * The hash is keyHash with a per-index random seed, so the table layout cannot be predicted from outside.
  */
 export class RecordIndex {
   private records: (QueueTokenRecord | undefined)[];
   private hashes: Int32Array;
   private mask: number;
   private count = 0;
-  private readonly seed: number;
+  private seed: number;
 
   constructor(
     private readonly key: RecordKey,
@@ -40,8 +78,51 @@ export class RecordIndex {
 
   /** Sizes the table for `count` records at once, so a bulk load never grows it step by step. */
   reserve(count: number): void {
-    const capacity = capacityFor(count);
+    const capacity = tableCapacityFor(count);
     if (capacity > this.mask + 1) this.resize(capacity);
+  }
+
+  /**
+   * Takes a prebuilt table for `byOrdinal` instead of filing the records one by one (into an empty
+   * index). Refuses it (false, the index unchanged) unless it holds together: a power-of-two size at
+   * most half full, every ordinal exactly once, and a sample of the records found under their keys.
+   */
+  adopt(table: PrebuiltIndexTable, byOrdinal: readonly QueueTokenRecord[]): boolean {
+    const { slots, hashes } = table;
+    const capacity = slots.length;
+    const total = byOrdinal.length;
+    if (this.count > 0 || hashes.length !== capacity || capacity < tableCapacityFor(total) || (capacity & (capacity - 1)) !== 0) return false;
+    const records = new Array<QueueTokenRecord | undefined>(capacity).fill(EMPTY);
+    const seen = new Uint8Array(total);
+    let filed = 0;
+    for (let i = 0; i < capacity; i++) {
+      const ordinal = (slots[i] as number) - 1;
+      if (ordinal < 0) continue;
+      if (ordinal >= total || seen[ordinal] === 1) return false;
+      seen[ordinal] = 1;
+      records[i] = byOrdinal[ordinal];
+      filed++;
+    }
+    if (filed !== total) return false;
+    const mask = capacity - 1;
+    const seed = table.seed | 0;
+    const reachable = (record: QueueTokenRecord): boolean => {
+      const keyValue = record[this.key];
+      const hash = keyHash(keyValue, 0, keyValue.length, seed);
+      for (let i = hash & mask; ; i = (i + 1) & mask) {
+        const at = records[i];
+        if (at === EMPTY) return false;
+        if (at === record) return hashes[i] === hash;
+      }
+    };
+    for (let ordinal = 0; ordinal < total; ordinal += ADOPT_CHECK_EVERY) if (!reachable(byOrdinal[ordinal] as QueueTokenRecord)) return false;
+    if (total > 0 && !reachable(byOrdinal[total - 1] as QueueTokenRecord)) return false;
+    this.records = records;
+    this.hashes = hashes;
+    this.mask = mask;
+    this.seed = seed;
+    this.count = total;
+    return true;
   }
 
   get(keyValue: string): QueueTokenRecord | undefined {
@@ -137,18 +218,6 @@ export class RecordIndex {
   }
 
   private hashOf(keyValue: string): number {
-    let hash = 0x811c9dc5 ^ this.seed;
-    for (let i = 0; i < keyValue.length; i++) hash = Math.imul(hash ^ keyValue.charCodeAt(i), 0x01000193);
-    // A final avalanche: FNV's low bits (the ones the mask keeps) mix poorly for keys that differ only at the end.
-    hash ^= hash >>> 16;
-    hash = Math.imul(hash, 0x85ebca6b);
-    hash ^= hash >>> 13;
-    return hash | 0;
+    return keyHash(keyValue, 0, keyValue.length, this.seed);
   }
-}
-
-function capacityFor(count: number): number {
-  let capacity = MIN_CAPACITY;
-  while (capacity < 2 * count) capacity *= 2;
-  return capacity;
 }

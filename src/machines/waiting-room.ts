@@ -2,7 +2,7 @@ import { PerSecondRateEwma } from './ewma.js';
 import { IdleList } from './idle-list.js';
 import { canTransition, machineEventOf, type QueueEvent, type QueueToken } from './queue-token.machine.js';
 import { NOT_IN_LINE, QueueTokenRecord } from './queue-token-record.js';
-import { RecordIndex } from './record-index.js';
+import { RecordIndex, type PrebuiltIndexTable } from './record-index.js';
 import { DEFAULT_MIN_COMPACTION_SLOTS, WaitingLine } from './waiting-line.js';
 
 export type { QueueEvent, QueueToken, QueueEndReason } from './queue-token.machine.js';
@@ -20,6 +20,16 @@ export interface WaitingRoomTuning {
   maxIdleDropsPerTick: number;
   /** The waiting line compacts its holes only above this many slots (tests lower it to exercise compaction). */
   lineCompactionMinSlots: number;
+}
+
+/**
+ * Both indexes' tables, prebuilt for restored tokens (see WaitingRoom.beginRestore). Adopting a table
+ * does not look for a key that comes twice: its builder vouches for that (recovery's reader builds them
+ * only from the token rows, whose token and user_id are UNIQUE).
+ */
+export interface RestoredIndexTables {
+  token: PrebuiltIndexTable;
+  userId: PrebuiltIndexTable;
 }
 
 export const DEFAULT_WAITING_ROOM_TUNING: WaitingRoomTuning = {
@@ -184,12 +194,13 @@ export class WaitingRoom {
 
   /**
    * restoreAll in steps, for tokens that arrive in batches (read by another thread): `add` each batch in
-   * seq order, then `finish` once. Nothing else may touch the room in between.
+   * seq order, then `finish` once. Nothing else may touch the room in between. `finish` may be handed
+   * the two indexes' tables prebuilt for the tokens in the order they were added (ordinal 0 first); a
+   * table that does not hold together is ignored and the tokens are filed one by one.
    */
-  beginRestore(nowMs: number): { add(tokens: Iterable<Omit<QueueToken, 'lastSeenAtMs'>>): void; finish(): number } {
+  beginRestore(nowMs: number): { add(tokens: Iterable<Omit<QueueToken, 'lastSeenAtMs'>>): void; finish(tables?: RestoredIndexTables): number } {
     if (this.byToken.size > 0) throw new Error('restoreAll needs an empty waiting room');
-    const waiting: QueueTokenRecord[] = [];
-    let count = 0;
+    const restored: QueueTokenRecord[] = [];
     return {
       add: (tokens) => {
         // `tokens` may hand out one object refilled per step (a packed image's reader): copy, never keep it.
@@ -201,30 +212,31 @@ export class WaitingRoom {
             record.activeUntilMs = token.activeUntilMs;
             this.active.add(record);
           } else {
-            waiting.push(record);
             this.idle.append(record);
           }
           if (token.seq > this.maxSeqSeen) this.maxSeqSeen = token.seq;
-          count++;
+          restored.push(record);
         }
       },
-      finish: () => {
-        // Filed after the loop, not in it: sized once for the count, and by then most records have left the
-        // young generation, so the big tables do not pin a million young objects in the remembered set
-        // (filing each record as it is made measured ~30% slower).
-        this.byToken.reserve(count);
-        this.byUserId.reserve(count);
-        for (const record of waiting) this.fileRestored(record);
-        for (const record of this.active) this.fileRestored(record);
-        this.line.restoreInOrder(waiting);
+      finish: (tables) => {
+        this.fileRestored(this.byToken, restored, tables?.token);
+        this.fileRestored(this.byUserId, restored, tables?.userId);
+        this.line.restoreInOrder(restored.filter((record) => record.status === 'WAITING'));
         this.observeTime(nowMs);
-        return count;
+        return restored.length;
       },
     };
   }
 
-  private fileRestored(record: QueueTokenRecord): void {
-    if (!this.byToken.add(record) || !this.byUserId.add(record)) throw new Error('queue state image holds a token or user twice');
+  private fileRestored(index: RecordIndex, records: readonly QueueTokenRecord[], table: PrebuiltIndexTable | undefined): void {
+    if (table !== undefined && index.adopt(table, records)) return;
+    // Filed after the records were made, not while: sized once for the count, and by then most records
+    // have left the young generation, so the big table does not pin a million young objects in the
+    // remembered set (filing each record as it is made measured ~30% slower).
+    index.reserve(records.length);
+    for (const record of records) {
+      if (!index.add(record)) throw new Error('queue state image holds a token or user twice');
+    }
   }
 
   /** Keeps seqs monotonic across a snapshot whose highest-seq tokens had already ended. */

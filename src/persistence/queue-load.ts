@@ -6,7 +6,8 @@
  * ~0.5 s to read. A worker thread with its own read-only connection reads it while the main thread loads
  * modules, compiles the HTTP routes and replays the schedules. Rows come over in batches (one string of
  * ids plus typed arrays each), so the main thread restores the first batches while the worker is still
- * reading the last ones.
+ * reading the last ones; the worker also builds the token and user indexes' tables for them, which the
+ * waiting room adopts instead of hashing two million keys on the main thread.
  *
  * Consistency: the load starts when the engine is created, after the migrations, and the engine writes
  * nothing before recovery has restored the waiting room, so the worker reads the same committed state
@@ -17,6 +18,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { decodeQueueImage, QUEUE_STREAM } from './queue-image.js';
 import { QUEUE_READER_SOURCE, type RowsBatch, type WorkerMessage } from './queue-reader-worker.js';
+import type { RestoredIndexTables } from '../machines/waiting-room.js';
 import type { QueueTokenImage, Store } from './store.js';
 
 /**
@@ -38,6 +40,8 @@ export interface QueueLoad {
   readonly offThread: boolean;
   /** Why the worker's reading was not (all) used, when it was not: the main thread read the rest. */
   readonly workerError: string | undefined;
+  /** The token and user indexes' tables, for the tokens in the order handed over, when the worker built them. */
+  readonly indexTables: RestoredIndexTables | undefined;
   /** Stops a worker still reading (an engine closed without starting). */
   cancel(): Promise<void>;
 }
@@ -56,6 +60,7 @@ class InThreadQueueLoad implements QueueLoad {
   source: 'image' | 'rows';
   readonly offThread = false;
   readonly workerError = undefined;
+  readonly indexTables = undefined;
 
   constructor(private readonly store: Store, planned: 'image' | 'rows') {
     this.source = planned;
@@ -94,6 +99,7 @@ class WorkerQueueLoad implements QueueLoad {
   source: 'image' | 'rows';
   offThread = true;
   workerError: string | undefined;
+  indexTables: RestoredIndexTables | undefined;
   private readonly worker: Worker;
   private readonly inbox: WorkerMessage[] = [];
   private wake: (() => void) | null = null;
@@ -129,7 +135,10 @@ class WorkerQueueLoad implements QueueLoad {
         received += message.count;
         lastSeq = message.times[3 * (message.count - 1)] as number;
       } else if (message.kind === 'end') {
-        if (message.count === received) return;
+        if (message.count === received) {
+          this.indexTables = message.tables;
+          return;
+        }
         this.fail(`the worker sent ${received} of ${message.count} rows`);
         break;
       } else if (message.kind === 'image') {

@@ -2,17 +2,25 @@
  * The worker thread's side of reading the waiting room (see queue-load.ts): its code, evaluated as
  * plain CommonJS so that it runs the same from src/ under the tests and from dist/, and the messages it
  * sends. The worker opens its own read-only connection, reads in one read transaction, and sends
- * either the packed image, or the token rows in batches of columns followed by an 'end' with the total.
+ * either the packed image, or the token rows in batches of columns followed by an 'end' with the total
+ * and the waiting room's token and user indexes, built for the rows in the order sent.
  */
+import { keyHash, tableCapacityFor } from '../machines/record-index.js';
+import type { RestoredIndexTables } from '../machines/waiting-room.js';
+
 export type RowsBatch = { kind: 'rows'; count: number; strings: string; lengths: Uint32Array; times: Float64Array; active: Uint8Array };
 export type WorkerMessage =
   | { kind: 'image'; count: number; strings: string; numbers: Uint8Array }
   | RowsBatch
-  | { kind: 'end'; count: number }
+  | { kind: 'end'; count: number; tables?: RestoredIndexTables }
   | { kind: 'error'; message: string };
 
 // A batch of rows is columns: one string of every token and user id, their lengths (UTF-16 units), and
 // per token seq, issuedAtMs, activeUntilMs and whether it is ACTIVE.
+//
+// The indexes: hashing and placing two million keys took ~0.9 s of the main thread after a kill -9,
+// this thread's core is otherwise idle once the rows are read, and it holds every id as one string per
+// chunk already. It runs the index's own hash and capacity functions (their source is evaluated here).
 export const QUEUE_READER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
@@ -20,6 +28,8 @@ const CHUNK_ROWS = 8192;
 const BATCH_ROWS = 8 * CHUNK_ROWS;
 const SPACE = 32;
 const MINUS = 45;
+${keyHash.toString()}
+${tableCapacityFor.toString()}
 let db;
 try {
   db = new Database(workerData.dbPath, { readonly: true, fileMustExist: true });
@@ -47,6 +57,8 @@ function sendRows() {
     + "group_concat(seq || ' ' || issued_at_ms || ' ' || active_until_ms || ' ' || (status = 'ACTIVE') || ' ' || length(token) || ' ' || length(user_id), ' ') "
     + 'FROM (SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens WHERE seq > ? ORDER BY seq LIMIT ?)').raw();
   const rowsStmt = db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM queue_tokens WHERE seq > ? ORDER BY seq LIMIT ?').raw();
+  const expected = db.prepare('SELECT count(*) FROM queue_tokens').pluck().get();
+  const tables = { token: newTable(expected), userId: newTable(expected) };
   let batch = newBatch();
   let afterSeq = -Infinity;
   let total = 0;
@@ -57,14 +69,45 @@ function sendRows() {
       send(batch);
       batch = newBatch();
     }
-    if (parseChunk(numbers, rows, batch.count, ids.length, batch)) batch.parts.push(ids);
-    else batch.parts.push(readChunkByRow(rowsStmt, afterSeq, rows, batch.count, batch));
+    const chunkIds = parseChunk(numbers, rows, batch.count, ids.length, batch) ? ids : readChunkByRow(rowsStmt, afterSeq, rows, batch.count, batch);
+    batch.parts.push(chunkIds);
+    if (total + rows > expected) throw new Error('queue_tokens changed while being read');
+    fileChunk(tables, chunkIds, batch.lengths, batch.count, rows, total);
     batch.count += rows;
     total += rows;
     afterSeq = lastSeq;
   }
   if (batch.count > 0) send(batch);
-  parentPort.postMessage({ kind: 'end', count: total });
+  if (total !== expected) throw new Error('queue_tokens changed while being read');
+  const buffers = [tables.token.slots.buffer, tables.token.hashes.buffer, tables.userId.slots.buffer, tables.userId.hashes.buffer];
+  parentPort.postMessage({ kind: 'end', count: total, tables }, buffers);
+}
+
+function newTable(count) {
+  const capacity = tableCapacityFor(count);
+  return { seed: (Math.random() * 0x100000000) >>> 0, slots: new Int32Array(capacity), hashes: new Int32Array(capacity) };
+}
+
+/** Files a chunk's tokens (ordinals from 'firstOrdinal') in both tables; their ids are 'ids', in order. */
+function fileChunk(tables, ids, lengths, first, rows, firstOrdinal) {
+  let at = 0;
+  for (let r = 0; r < rows; r++) {
+    const tokenEnd = at + lengths[2 * (first + r)];
+    const userEnd = tokenEnd + lengths[2 * (first + r) + 1];
+    place(tables.token, keyHash(ids, at, tokenEnd, tables.token.seed), firstOrdinal + r);
+    place(tables.userId, keyHash(ids, tokenEnd, userEnd, tables.userId.seed), firstOrdinal + r);
+    at = userEnd;
+  }
+}
+
+/** Linear probing, as RecordIndex.add; the table is sized for every row, so an empty slot is always found. */
+function place(table, hash, ordinal) {
+  const { slots, hashes } = table;
+  const mask = slots.length - 1;
+  let i = hash & mask;
+  while (slots[i] !== 0) i = (i + 1) & mask;
+  slots[i] = ordinal + 1;
+  hashes[i] = hash;
 }
 
 function newBatch() {

@@ -5,6 +5,7 @@
  * Each actor has exactly one durable source, so nothing is applied twice.
  */
 import type { ScheduleEvent, ScheduleState } from '../machines/schedule.js';
+import type { RestoredIndexTables } from '../machines/waiting-room.js';
 import { monthOf } from '../machines/wallet.js';
 import type { QueueLoad } from './queue-load.js';
 import { decodeSchedule } from './schedule-snapshot.js';
@@ -24,9 +25,10 @@ export interface RecoveryTarget {
   restoreWallet(userId: string, balance: number, chargeMonth: string, chargedThisMonth: number): void;
   /**
    * The waiting room: `add` every live token, batch after batch in seq order, then `finish` (returns how
-   * many). A batch may refill one object per step: copy, never keep it.
+   * many), with the indexes' tables when the reader built them. A batch may refill one object per step:
+   * copy, never keep it.
    */
-  beginQueueRestore(): { add(tokens: Iterable<QueueTokenImage>): void; finish(): number };
+  beginQueueRestore(): { add(tokens: Iterable<QueueTokenImage>): void; finish(tables?: RestoredIndexTables): number };
 }
 
 export interface RecoveryReport {
@@ -39,6 +41,8 @@ export interface RecoveryReport {
   queueSource: 'image' | 'rows';
   /** Whether a worker thread read the waiting room while the rest was recovered. */
   queueReadOffThread: boolean;
+  /** Whether that thread also built the token and user indexes' tables (it does from the token rows). */
+  queueIndexesBuiltOffThread: boolean;
   /** How long recovery waited for the waiting room's reading, beyond restoring it (0 when it was ahead). */
   queueWaitMs: number;
   wallets: number;
@@ -89,13 +93,13 @@ export async function recover(store: Store, target: RecoveryTarget, nowMs: numbe
     restoringMs += performance.now() - batchStartedAt;
   }
   const finishStartedAt = performance.now();
-  const queueTokens = restore.finish();
+  const queueTokens = restore.finish(queue.indexTables);
   const queueFinishedAt = performance.now();
   restoringMs += queueFinishedAt - finishStartedAt;
   const queueWaitMs = Math.round(queueFinishedAt - queueStartedAt - restoringMs);
 
   return {
     lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens, queueSource: queue.source,
-    queueReadOffThread: queue.offThread, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
+    queueReadOffThread: queue.offThread, queueIndexesBuiltOffThread: queue.indexTables !== undefined, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
   };
 }

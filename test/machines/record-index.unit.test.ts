@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { QueueTokenRecord } from '../../src/machines/queue-token-record.js';
-import { RecordIndex } from '../../src/machines/record-index.js';
+import { keyHash, RecordIndex, tableCapacityFor, type PrebuiltIndexTable } from '../../src/machines/record-index.js';
 
 function recordFor(n: number): QueueTokenRecord {
   return new QueueTokenRecord(`token-${n}`, `user-${n}`, n, 0);
@@ -25,6 +25,19 @@ function checkAgainstMap(seed: number, keySpace: number, operations: Array<{ add
   expect(index.size).toBe(model.size);
   for (let key = 0; key < keySpace; key++) expect(index.get(`user-${key}`)).toBe(model.get(`user-${key}`));
   expect(new Set(index.values())).toEqual(new Set(model.values()));
+}
+
+/** A table as recovery's reader builds one: the records' keys hashed with `seed`, placed by linear probing in ordinal order. */
+function prebuiltTable(records: readonly QueueTokenRecord[], seed: number, capacity = tableCapacityFor(records.length)): PrebuiltIndexTable {
+  const table = { seed, slots: new Int32Array(capacity), hashes: new Int32Array(capacity) };
+  records.forEach((record, ordinal) => {
+    const hash = keyHash(record.token, 0, record.token.length, seed);
+    let i = hash & (capacity - 1);
+    while (table.slots[i] !== 0) i = (i + 1) & (capacity - 1);
+    table.slots[i] = ordinal + 1;
+    table.hashes[i] = hash;
+  });
+  return table;
 }
 
 describe('RecordIndex', () => {
@@ -64,5 +77,35 @@ describe('RecordIndex', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('given a table prebuilt for records by ordinal, when adopted, then it answers like records filed one by one, through removals and growth', () => {
+    const records = Array.from({ length: 5_000 }, (_, n) => recordFor(n));
+    const index = new RecordIndex('token');
+    expect(index.adopt(prebuiltTable(records, 0xdead_beef), records)).toBe(true);
+    expect(index.size).toBe(records.length);
+    for (const record of records) expect(index.get(record.token)).toBe(record);
+    expect(index.add(recordFor(17))).toBe(false); // the adopted record with that key is found
+    for (let n = 0; n < records.length; n += 3) expect(index.delete(records[n] as QueueTokenRecord)).toBe(true);
+    const added = Array.from({ length: 5_000 }, (_, n) => recordFor(10_000 + n));
+    for (const record of added) expect(index.add(record)).toBe(true);
+    for (let n = 0; n < records.length; n++) expect(index.get(`token-${n}`)).toBe(n % 3 === 0 ? undefined : records[n]);
+    for (const record of added) expect(index.get(record.token)).toBe(record);
+  });
+
+  it.each([
+    ['hashed with another seed than it says', (records: QueueTokenRecord[]) => ({ ...prebuiltTable(records, 1), seed: 2 })],
+    ['missing a record', (records: QueueTokenRecord[]) => prebuiltTable(records.slice(0, -1), 1)],
+    ['filing a record under another record\'s key', (records: QueueTokenRecord[]) => prebuiltTable([...records.slice(0, -1), records[0] as QueueTokenRecord], 1)],
+    ['more than half full', (records: QueueTokenRecord[]) => prebuiltTable(records, 1, tableCapacityFor(records.length) / 2)],
+    ['not a power of two in size', (records: QueueTokenRecord[]) => { const table = prebuiltTable(records, 1); return { ...table, slots: table.slots.subarray(1), hashes: table.hashes.subarray(1) }; }],
+  ])('given a prebuilt table %s, then adopt refuses it and the index stays empty and usable', (_case, tableFor) => {
+    const records = Array.from({ length: 1_000 }, (_, n) => recordFor(n));
+    const index = new RecordIndex('token');
+    expect(index.adopt(tableFor(records), records)).toBe(false);
+    expect(index.size).toBe(0);
+    expect(index.get('token-1')).toBeUndefined();
+    expect(index.add(records[1] as QueueTokenRecord)).toBe(true);
+    expect(index.adopt(prebuiltTable(records, 1), records)).toBe(false); // only into an empty index
   });
 });

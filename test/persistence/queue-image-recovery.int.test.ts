@@ -38,6 +38,7 @@ async function recovered(dbPath: string, offThread: boolean): Promise<{ report: 
     }, Date.now(), startQueueLoad(store, dbPath, offThread ? 0 : Number.POSITIVE_INFINITY));
     expect(report.queueReadOffThread).toBe(offThread);
     expect(report.queueWorkerError).toBeUndefined();
+    expect(report.queueIndexesBuiltOffThread).toBe(offThread && report.queueSource === 'rows'); // from the rows only
     const rows = Array.from(store.queueTokens(), (token) => ({ ...token }));
     return { report, tokens, rows };
   } finally {

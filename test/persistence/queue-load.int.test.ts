@@ -8,6 +8,8 @@ import { DEFAULT_LIMITS } from '../../src/domain/engine.js';
 import { openDatabase } from '../../src/persistence/database.js';
 import { startQueueLoad, type QueueLoad } from '../../src/persistence/queue-load.js';
 import { Store, type QueueTokenImage } from '../../src/persistence/store.js';
+import { QueueTokenRecord } from '../../src/machines/queue-token-record.js';
+import { RecordIndex } from '../../src/machines/record-index.js';
 import { openHarness, T0, type Harness } from '../support/engine-harness.js';
 
 /**
@@ -105,6 +107,24 @@ describe('queue load', () => {
     });
   });
 
+  it('given token rows read by a worker, then it hands over both indexes built for them, and each finds every token', async () => {
+    await withRowsDatabase(ROWS, async (store, dbPath) => {
+      const load = startQueueLoad(store, dbPath, 0);
+      const records = (await drained(load)).map((token) => new QueueTokenRecord(token.token, token.userId, token.seq, token.issuedAtMs));
+      const tables = load.indexTables;
+      expect(tables).toBeDefined();
+      const byToken = new RecordIndex('token');
+      const byUser = new RecordIndex('userId');
+      expect(byToken.adopt(tables!.token, records)).toBe(true);
+      expect(byUser.adopt(tables!.userId, records)).toBe(true);
+      for (const record of records) {
+        expect(byToken.get(record.token)).toBe(record);
+        expect(byUser.get(record.userId)).toBe(record);
+      }
+      expect(byUser.get('fan-🎫')?.token).toBe('token-70001'); // from the chunk read row by row
+    });
+  });
+
   it('given token rows, then a worker reads them only from the threshold on (counting stops there)', async () => {
     await withRowsDatabase(1_000, async (store, dbPath) => {
       const atThreshold = startQueueLoad(store, dbPath, 1_000);
@@ -114,6 +134,7 @@ describe('queue load', () => {
       for (const [load, offThread] of [[atThreshold, true], [belowThreshold, false], [never, false]] as const) {
         expect((await drained(load)).map(line)).toEqual(expected);
         expect(load).toMatchObject({ source: 'rows', offThread, workerError: undefined });
+        expect(load.indexTables !== undefined).toBe(offThread);
       }
     });
   });
@@ -129,7 +150,7 @@ describe('queue load', () => {
         if (++batches === 1) await load.cancel();
       }
       expect(load.workerError).toMatch(/exited/);
-      expect(load).toMatchObject({ source: 'rows', offThread: false });
+      expect(load).toMatchObject({ source: 'rows', offThread: false, indexTables: undefined });
       expect(batches).toBe(2);
       expect(tokens.map(line)).toEqual(Array.from(store.queueTokens(), line));
     });
