@@ -44,6 +44,8 @@ export interface ServerProcess {
   /** Resident set size now, from /proc (Linux). */
   rssBytes(): number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: no shutdown code runs. */
+  kill(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -149,6 +151,11 @@ export async function startProcess(options: StartOptions): Promise<ServerProcess
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
+    },
+    kill: async () => {
+      if (exitCode !== undefined) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -1,12 +1,12 @@
 /**
  * Scenario 7, recovery: a database with 10,000 schedules and 1,000,000 waiting tokens, built through
  * the engine and closed; then the real server process (`node dist/server.js`) is started on it and
- * timed from spawn to the first 200 on /ready. Alternated with starts on an empty database (the
- * process's own start-up cost). Also: heap per schedule actor and per token, the durable join rate.
+ * timed from spawn to the first 200 on /ready, killed with SIGKILL, and started again on what the kill
+ * left. Alternated with starts on an empty database (the process's own start-up cost). Also: heap per
+ * schedule actor and per token, the durable join rate.
  * Target: 10,000 schedules + 1M tokens to /ready in <= 5 s.
  */
 import { copyFileSync, existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { benchPaths, stopAll, tempDbPath } from '../lib/context.js';
 import { HttpClient } from '../lib/http-client.js';
 import { startRealServer, type ServerProcess } from '../lib/processes.js';
@@ -17,20 +17,20 @@ import type { RecoveryBuildArgs, RecoveryBuildResult } from '../workers/recovery
 
 const RECOVERY_LIMIT_MS = 5_000;
 
-interface StartSample { startupMs: number; recoveryMs: number | null; queueSource: string | null; rssBytes: number; heapUsedBytes: number | null }
+interface StartSample { startupMs: number; recoveryMs: number | null; queueIndexesBuiltOffThread: boolean | null; rssBytes: number; heapUsedBytes: number | null }
 
-/** The engine logs its recovery report (`recoveryMs`, `queueSource`: packed image or token rows) at info when recovery ends. */
-function recoveryReportFrom(output: readonly string[]): { recoveryMs: number | null; queueSource: string | null } {
+/** The engine logs its recovery report (`recoveryMs`, whether a thread built the waiting room's indexes) at info when recovery ends. */
+function recoveryReportFrom(output: readonly string[]): { recoveryMs: number | null; queueIndexesBuiltOffThread: boolean | null } {
   for (const line of output) {
     if (!line.includes('"recoveryMs"') || !line.includes('engine recovered')) continue;
     try {
-      const parsed = JSON.parse(line) as { recoveryMs?: number; queueSource?: string; component?: string };
-      if (parsed.component === 'engine' && typeof parsed.recoveryMs === 'number') return { recoveryMs: parsed.recoveryMs, queueSource: parsed.queueSource ?? null };
+      const parsed = JSON.parse(line) as { recoveryMs?: number; queueIndexesBuiltOffThread?: boolean; component?: string };
+      if (parsed.component === 'engine' && typeof parsed.recoveryMs === 'number') return { recoveryMs: parsed.recoveryMs, queueIndexesBuiltOffThread: parsed.queueIndexesBuiltOffThread ?? null };
     } catch {
       // not a JSON log line
     }
   }
-  return { recoveryMs: null, queueSource: null };
+  return { recoveryMs: null, queueIndexesBuiltOffThread: null };
 }
 
 async function heapUsedBytes(server: ServerProcess): Promise<number | null> {
@@ -44,7 +44,8 @@ async function heapUsedBytes(server: ServerProcess): Promise<number | null> {
   }
 }
 
-async function startOnce(context: RunContext, name: string, dbPath: string): Promise<StartSample> {
+/** One start, timed to /ready; then the server is stopped gracefully, or killed with SIGKILL (a crash). */
+async function startOnce(context: RunContext, name: string, dbPath: string, end: 'stop' | 'kill' = 'stop'): Promise<StartSample> {
   let server: ServerProcess | undefined;
   try {
     server = await startRealServer(benchPaths(context), {
@@ -53,21 +54,16 @@ async function startOnce(context: RunContext, name: string, dbPath: string): Pro
       capture: /engine recovered/,
     });
     const startupMs = server.startupMs;
-    return { startupMs, ...recoveryReportFrom(server.captured), rssBytes: server.rssBytes(), heapUsedBytes: await heapUsedBytes(server) };
+    const sample = { startupMs, ...recoveryReportFrom(server.captured), rssBytes: server.rssBytes(), heapUsedBytes: await heapUsedBytes(server) };
+    if (end === 'kill') await server.kill();
+    return sample;
   } finally {
     await stopAll([server]);
   }
 }
 
-/** The database as a kill -9 leaves it: every committed row, but no waiting-room image from a shutdown. */
-function withoutQueueImage(dbPath: string): void {
-  const db = new Database(dbPath);
-  try {
-    db.exec('DELETE FROM queue_image');
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    db.close();
-  }
+function indexesText(samples: readonly StartSample[]): string {
+  return samples.map((s) => (s.queueIndexesBuiltOffThread === null ? '?' : s.queueIndexesBuiltOffThread ? 'reader thread' : 'main thread')).join(' · ');
 }
 
 async function run(context: RunContext): Promise<ScenarioResult> {
@@ -82,11 +78,6 @@ async function run(context: RunContext): Promise<ScenarioResult> {
   copyFileSync(build.dbPath, pristine);
   if (existsSync(`${build.dbPath}-wal`)) throw new Error('the build left a WAL file: close() should have checkpointed');
 
-  // After a kill -9 there is no image written at shutdown: the waiting room is read from its token rows.
-  const crashed = `${build.dbPath}.crashed`;
-  copyFileSync(pristine, crashed);
-  withoutQueueImage(crashed);
-
   const empty: StartSample[] = [];
   const loaded: StartSample[] = [];
   const afterCrash: StartSample[] = [];
@@ -94,13 +85,12 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     empty.push(await startOnce(context, `recovery-empty-${round + 1}`, tempDbPath(context, 'empty')));
     const dbPath = tempDbPath(context, 'recover');
     copyFileSync(pristine, dbPath);
-    const sample = await startOnce(context, `recovery-loaded-${round + 1}`, dbPath);
+    const sample = await startOnce(context, `recovery-loaded-${round + 1}`, dbPath, 'kill');
     loaded.push(sample);
-    const crashPath = tempDbPath(context, 'recover-crashed');
-    copyFileSync(crashed, crashPath);
-    const crash = await startOnce(context, `recovery-crashed-${round + 1}`, crashPath);
+    // The same files as the SIGKILL left them (WAL and all).
+    const crash = await startOnce(context, `recovery-crashed-${round + 1}`, dbPath);
     afterCrash.push(crash);
-    context.log(`recovery r${round + 1}: empty ${Math.round(empty[round]?.startupMs ?? 0)} ms, loaded ${Math.round(sample.startupMs)} ms to /ready (engine recovery ${sample.recoveryMs} ms, waiting room from ${sample.queueSource ?? '?'}), after a crash ${Math.round(crash.startupMs)} ms (engine ${crash.recoveryMs} ms, from ${crash.queueSource ?? '?'}), RSS ${mb(sample.rssBytes)} MB`);
+    context.log(`recovery r${round + 1}: empty ${Math.round(empty[round]?.startupMs ?? 0)} ms, loaded ${Math.round(sample.startupMs)} ms to /ready (engine recovery ${sample.recoveryMs} ms), after a kill -9 of that server ${Math.round(crash.startupMs)} ms (engine ${crash.recoveryMs} ms), RSS ${mb(sample.rssBytes)} MB`);
   }
   const medianOf = (samples: StartSample[], pick: (s: StartSample) => number | null): number => median(samples.map(pick).filter((v): v is number => v !== null));
   const loadedStartup = medianOf(loaded, (s) => s.startupMs);
@@ -115,8 +105,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     title: `7. Recovery: ${scale} to /ready (real server process)`,
     metrics: [
       { name: 'start-up to /ready, loaded database', value: round(loadedStartup), unit: 'ms', detail: `rounds ${roundsText(loaded.map((s) => s.startupMs))}; spawn of node dist/server.js to first 200 on /ready` },
-      { name: 'of which engine recovery (logged)', value: round(medianOf(loaded, (s) => s.recoveryMs)), unit: 'ms', detail: `rounds ${roundsText(loaded.map((s) => s.recoveryMs ?? Number.NaN))}; waiting room from: ${loaded.map((s) => s.queueSource ?? '?').join(' · ')}` },
-      { name: 'start-up to /ready after a kill -9 (no shutdown image)', value: round(crashStartup), unit: 'ms', detail: `rounds ${roundsText(afterCrash.map((s) => s.startupMs))}; engine recovery ${roundsText(afterCrash.map((s) => s.recoveryMs ?? Number.NaN))} ms; waiting room from: ${afterCrash.map((s) => s.queueSource ?? '?').join(' · ')}` },
+      { name: 'of which engine recovery (logged)', value: round(medianOf(loaded, (s) => s.recoveryMs)), unit: 'ms', detail: `rounds ${roundsText(loaded.map((s) => s.recoveryMs ?? Number.NaN))}; waiting room indexes built on the: ${indexesText(loaded)}` },
+      { name: 'start-up to /ready after a kill -9 of that server', value: round(crashStartup), unit: 'ms', detail: `rounds ${roundsText(afterCrash.map((s) => s.startupMs))}; engine recovery ${roundsText(afterCrash.map((s) => s.recoveryMs ?? Number.NaN))} ms; indexes built on the: ${indexesText(afterCrash)}` },
       { name: 'start-up to /ready, empty database (baseline)', value: round(emptyStartup), unit: 'ms', detail: `rounds ${roundsText(empty.map((s) => s.startupMs))}` },
       { name: 'server RSS after recovery, loaded / empty', value: `${mb(medianOf(loaded, (s) => s.rssBytes))} / ${mb(medianOf(empty, (s) => s.rssBytes))}`, unit: 'MB' },
       { name: 'server heap used after recovery, loaded / empty', value: `${mb(medianOf(loaded, (s) => s.heapUsedBytes))} / ${mb(medianOf(empty, (s) => s.heapUsedBytes))}`, unit: 'MB', detail: 'nodejs_heap_size_used_bytes from /metrics (not settled by a forced GC)' },
@@ -139,8 +129,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       met: projectedCrash <= RECOVERY_LIMIT_MS,
     }],
     notes: [
-      `${context.options.rounds} round(s) alternating a start on an empty database, on a fresh copy of the built one, and on a copy without the shutdown image (as after a kill -9); medians. Server env: NODE_ENV=production, DB_SYNCHRONOUS=FULL, QUEUE_MAX_ACTIVE=100.`,
-      'The database was built through createEngine (createConcert, issueQueueToken) in a separate process and closed cleanly, as after a graceful shutdown: the waiting room comes back from the packed image written at that shutdown ("image"); after a crash it comes from the token rows ("rows").',
+      `${context.options.rounds} round(s) alternating a start on an empty database, on a fresh copy of the built one (killed with SIGKILL once ready), and on the files that kill left; medians. Server env: NODE_ENV=production, DB_SYNCHRONOUS=FULL, QUEUE_MAX_ACTIVE=100.`,
+      'The database was built through createEngine (createConcert, issueQueueToken) in a separate process and closed cleanly, as after a graceful shutdown. Either way the waiting room comes back from its token rows, read by a worker thread that also builds the token and user indexes.',
     ],
     raw: { build: built, empty, loaded, afterCrash },
   };

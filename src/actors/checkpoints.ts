@@ -8,7 +8,6 @@ import type { Clock } from './clock.js';
 import type { CommandRunner } from './command-runner.js';
 import type { ScheduleBook } from './schedule-book.js';
 import type { WaitingRoom } from '../machines/waiting-room.js';
-import { encodeQueueImage } from '../persistence/queue-image.js';
 import { CHECKPOINT_SEQ_KEY } from '../persistence/recovery.js';
 import { encodeSchedule } from '../persistence/schedule-snapshot.js';
 import type { Store } from '../persistence/store.js';
@@ -36,15 +35,10 @@ export class Checkpoints {
     this.room.restoreNextSeq(this.persistedQueueNextSeq);
   }
 
-  /**
-   * Every batch: the queue seq, and a checkpoint when one is due. Forced (at shutdown) it also packs the
-   * waiting room into one image, so the next start reads two values instead of a row per token; too
-   * big to rewrite every few seconds, and not needed then: after a crash recovery reads the rows.
-   */
+  /** Every batch: the queue seq, and a checkpoint when one is due (or forced, at shutdown). */
   beforeCommit(store: Store, force = false): void {
     this.persistQueueSeq(store);
     this.maybeCheckpoint(store, force);
-    if (force) store.putQueueImage(this.runner.journalSeq, encodeQueueImage(this.room.all()));
   }
 
   /**

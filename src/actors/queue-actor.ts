@@ -7,13 +7,14 @@
 import type { QueueEndReason, Unsubscribe } from '../domain/engine.js';
 import type { QueueStatusView } from '../domain/views.js';
 import { WaitingRoom, type QueueEvent, type QueueToken, type WaitingRoomLimits } from '../machines/waiting-room.js';
-import { QUEUE_STREAM } from '../persistence/queue-image.js';
 import type { Store } from '../persistence/store.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { PendingChange } from './pending-change.js';
 import { queueStatusView } from './views.js';
 
 export const QUEUE_TICK_MS = 1_000;
+/** The journal stream of waiting-room events. */
+const QUEUE_STREAM = 'queue';
 
 interface Subscriber {
   listener: (status: QueueStatusView) => void;

@@ -90,7 +90,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX reservation_archive_by_user ON reservation_archive (user_id, ended_at_ms);
   `,
   `
-  -- v2: the whole waiting room packed in one row (see queue-image.ts), written at a forced checkpoint.
+  -- v2: the whole waiting room packed in one row, written at a forced checkpoint (dropped in v4).
   -- A shortcut for recovery only: queue_tokens stays the truth, and the image counts only while no
   -- 'queue' journal row has a seq above journal_seq.
   CREATE TABLE queue_image (
@@ -133,5 +133,10 @@ export const MIGRATIONS: readonly string[] = [
   -- The house accounts exist from here on, so a transfer creates no account but a charged user's.
   INSERT INTO accounts (account_id, kind, balance) VALUES ('house:funding', 'HOUSE', 0), ('house:revenue', 'HOUSE', 0)
     ON CONFLICT (account_id) DO NOTHING;
+  `,
+  `
+  -- v4: no packed waiting-room image. Once recovery's reader thread also built the indexes, a start from
+  -- the token rows was faster than one from the image, and shutdowns no longer pack it (see queue-load.ts).
+  DROP TABLE queue_image;
   `,
 ];

@@ -1,13 +1,14 @@
 /**
  * Reading the waiting room for recovery, off the event loop when it is big.
  *
- * Why: stepping a million `queue_tokens` rows through better-sqlite3 costs ~1-1.6 s of the main thread
- * (after a kill -9 there is no packed image from a shutdown), and even the image's 40 MB of text takes
- * ~0.5 s to read. A worker thread with its own read-only connection reads it while the main thread loads
- * modules, compiles the HTTP routes and replays the schedules. Rows come over in batches (one string of
+ * Why: stepping a million `queue_tokens` rows through better-sqlite3 costs ~1-1.6 s of the main thread.
+ * A worker thread with its own read-only connection reads them while the main thread loads modules,
+ * compiles the HTTP routes and replays the schedules. Rows come over in batches (one string of
  * ids plus typed arrays each), so the main thread restores the first batches while the worker is still
  * reading the last ones; the worker also builds the token and user indexes' tables for them, which the
- * waiting room adopts instead of hashing two million keys on the main thread.
+ * waiting room adopts instead of hashing two million keys on the main thread. (A packed image of the
+ * room written at shutdown was read faster than the rows until the worker built the indexes; then
+ * a start from it took longer, 4.1 s against 3.7-3.9 s for a million tokens, and it went.)
  *
  * Consistency: the load starts when the engine is created, after the migrations, and the engine writes
  * nothing before recovery has restored the waiting room, so the worker reads the same committed state
@@ -16,7 +17,6 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { decodeQueueImage, QUEUE_STREAM } from './queue-image.js';
 import { QUEUE_READER_SOURCE, type RowsBatch, type WorkerMessage } from './queue-reader-worker.js';
 import type { RestoredIndexTables } from '../machines/waiting-room.js';
 import type { QueueTokenImage, Store } from './store.js';
@@ -34,8 +34,6 @@ const DEFAULT_OFF_THREAD_MIN_TOKENS = 50_000;
 export interface QueueLoad {
   /** Live tokens in seq order, batch after batch. Each batch hands out ONE object refilled per step: copy what you keep. */
   batches(): AsyncIterable<Iterable<QueueTokenImage>>;
-  /** The packed image written at the last graceful shutdown, or the token rows (after a crash). */
-  readonly source: 'image' | 'rows';
   /** Whether a worker thread did all of the reading. */
   readonly offThread: boolean;
   /** Why the worker's reading was not (all) used, when it was not: the main thread read the rest. */
@@ -46,37 +44,15 @@ export interface QueueLoad {
   cancel(): Promise<void>;
 }
 
-/** Which source recovery will use, and whether it holds enough tokens for a thread; reads no token data. */
-function planQueueLoad(store: Store, minTokensOffThread: number): { source: 'image' | 'rows'; big: boolean } {
-  const image = store.queueImageHeader();
-  // Every change to queue_tokens is journaled under QUEUE_STREAM in its transaction: no such row after
-  // the image means the rows have not changed since it was written.
-  if (image !== undefined && !store.journaledAfter(QUEUE_STREAM, image.journalSeq)) return { source: 'image', big: image.count >= minTokensOffThread };
-  return { source: 'rows', big: store.hasQueueTokens(minTokensOffThread) };
-}
-
 /** The waiting room read on this thread, in one batch, when it is asked for. */
 class InThreadQueueLoad implements QueueLoad {
-  source: 'image' | 'rows';
   readonly offThread = false;
   readonly workerError = undefined;
   readonly indexTables = undefined;
 
-  constructor(private readonly store: Store, planned: 'image' | 'rows') {
-    this.source = planned;
-  }
+  constructor(private readonly store: Store) {}
 
   async *batches(): AsyncIterable<Iterable<QueueTokenImage>> {
-    if (this.source === 'image') {
-      const image = this.store.queueImage();
-      const tokens = image === undefined ? null : decodeQueueImage(image);
-      if (tokens !== null) {
-        yield tokens;
-        return;
-      }
-      // A torn or foreign image is never trusted: the rows are the truth.
-      this.source = 'rows';
-    }
     yield this.store.queueTokens();
   }
 
@@ -90,13 +66,12 @@ class InThreadQueueLoad implements QueueLoad {
  * at least `minTokensOffThread` tokens, else on this thread when the batches are asked for.
  */
 export function startQueueLoad(store: Store, dbPath: string, minTokensOffThread = DEFAULT_OFF_THREAD_MIN_TOKENS): QueueLoad {
-  const plan = planQueueLoad(store, minTokensOffThread);
-  if (dbPath === ':memory:' || !plan.big) return new InThreadQueueLoad(store, plan.source);
-  return new WorkerQueueLoad(store, dbPath, plan.source);
+  // Counting stops at the threshold: a full count of a million rows took ~160 ms.
+  if (dbPath === ':memory:' || !store.hasQueueTokens(minTokensOffThread)) return new InThreadQueueLoad(store);
+  return new WorkerQueueLoad(store, dbPath);
 }
 
 class WorkerQueueLoad implements QueueLoad {
-  source: 'image' | 'rows';
   offThread = true;
   workerError: string | undefined;
   indexTables: RestoredIndexTables | undefined;
@@ -108,11 +83,9 @@ class WorkerQueueLoad implements QueueLoad {
   constructor(
     private readonly store: Store,
     dbPath: string,
-    planned: 'image' | 'rows',
   ) {
-    this.source = planned;
     const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(QUEUE_READER_SOURCE, { eval: true, workerData: { dbPath, source: planned, driverPath } });
+    this.worker = new Worker(QUEUE_READER_SOURCE, { eval: true, workerData: { dbPath, driverPath } });
     this.worker.unref();
     this.worker.on('message', (message: WorkerMessage) => this.receive(message));
     this.worker.once('error', (error) => this.receive({ kind: 'error', message: error.message }));
@@ -141,22 +114,12 @@ class WorkerQueueLoad implements QueueLoad {
         }
         this.fail(`the worker sent ${received} of ${message.count} rows`);
         break;
-      } else if (message.kind === 'image') {
-        const { numbers } = message;
-        const tokens = decodeQueueImage({ count: message.count, strings: message.strings, numbers: Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength) });
-        if (tokens !== null) {
-          yield tokens;
-          return;
-        }
-        this.fail('the queue image does not hold together');
-        break;
       } else {
         this.fail(message.message);
         break;
       }
     }
     // Nothing writes before recovery ends, so the rows after the last restored token are the rest.
-    this.source = 'rows';
     yield this.store.queueTokens(lastSeq);
   }
 

@@ -1,16 +1,15 @@
 /**
  * The worker thread's side of reading the waiting room (see queue-load.ts): its code, evaluated as
  * plain CommonJS so that it runs the same from src/ under the tests and from dist/, and the messages it
- * sends. The worker opens its own read-only connection, reads in one read transaction, and sends
- * either the packed image, or the token rows in batches of columns followed by an 'end' with the total
- * and the waiting room's token and user indexes, built for the rows in the order sent.
+ * sends. The worker opens its own read-only connection, reads in one read transaction, and sends the
+ * token rows in batches of columns followed by an 'end' with the total and the waiting room's token and
+ * user indexes, built for the rows in the order sent.
  */
 import { keyHash, tableCapacityFor } from '../machines/record-index.js';
 import type { RestoredIndexTables } from '../machines/waiting-room.js';
 
 export type RowsBatch = { kind: 'rows'; count: number; strings: string; lengths: Uint32Array; times: Float64Array; active: Uint8Array };
 export type WorkerMessage =
-  | { kind: 'image'; count: number; strings: string; numbers: Uint8Array }
   | RowsBatch
   | { kind: 'end'; count: number; tables?: RestoredIndexTables }
   | { kind: 'error'; message: string };
@@ -34,17 +33,11 @@ let db;
 try {
   db = new Database(workerData.dbPath, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
-  db.transaction(() => (workerData.source === 'image' ? sendImage() : sendRows()))();
+  db.transaction(sendRows)();
 } catch (error) {
   parentPort.postMessage({ kind: 'error', message: String((error && error.message) || error) });
 } finally {
   if (db !== undefined && db.open) db.close();
-}
-
-function sendImage() {
-  const row = db.prepare('SELECT token_count, strings, numbers FROM queue_image WHERE id = 1').raw().get();
-  if (row === undefined) throw new Error('the queue image is gone');
-  parentPort.postMessage({ kind: 'image', count: row[0], strings: row[1], numbers: row[2] });
 }
 
 // Stepping a million rows through the driver took 1.1-1.2 s doing nothing with them (an array and six

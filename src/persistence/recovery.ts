@@ -37,8 +37,6 @@ export interface RecoveryReport {
   schedules: number;
   replayedEvents: number;
   queueTokens: number;
-  /** Where the waiting room came from: the packed image (after a graceful shutdown) or the token rows. */
-  queueSource: 'image' | 'rows';
   /** Whether a worker thread read the waiting room while the rest was recovered. */
   queueReadOffThread: boolean;
   /** Whether that thread also built the token and user indexes' tables (it does from the token rows). */
@@ -99,7 +97,7 @@ export async function recover(store: Store, target: RecoveryTarget, nowMs: numbe
   const queueWaitMs = Math.round(queueFinishedAt - queueStartedAt - restoringMs);
 
   return {
-    lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens, queueSource: queue.source,
+    lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens,
     queueReadOffThread: queue.offThread, queueIndexesBuiltOffThread: queue.indexTables !== undefined, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
   };
 }

@@ -5,7 +5,6 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
-import type { PackedQueueImage } from './queue-image.js';
 
 export const FUNDING_ACCOUNT = 'house:funding';
 export const REVENUE_ACCOUNT = 'house:revenue';
@@ -122,8 +121,6 @@ export class Store {
     this.insertEntryStmt.run(transferId, to, kind, amount, toBalance, atMs, reference);
   }
 
-  // The queue_tokens writes below must each go with a journal row of the queue stream in the same
-  // transaction: that is how recovery knows the packed queue image (queue-image.ts) is out of date.
   insertQueueToken(token: string, userId: string, seq: number, issuedAtMs: number): void {
     this.insertTokenStmt.run(token, userId, seq, issuedAtMs);
   }
@@ -146,12 +143,6 @@ export class Store {
 
   archiveReservation(row: EndedReservationRow, endedAtMs: number): void {
     this.archiveStmt.run(row.reservationId, row.userId, row.scheduleId, row.status, row.seatNumbers.join(','), row.totalPrice, row.heldAtMs, row.holdExpiresAtMs, endedAtMs);
-  }
-
-  /** The packed waiting room as of journal row `journalSeq` (replaces the previous image). */
-  putQueueImage(journalSeq: number, image: PackedQueueImage): void {
-    this.db.prepare('INSERT INTO queue_image (id, journal_seq, token_count, strings, numbers) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET journal_seq = excluded.journal_seq, token_count = excluded.token_count, strings = excluded.strings, numbers = excluded.numbers')
-      .run(journalSeq, image.count, image.strings, image.numbers);
   }
 
   // --- reads ---
@@ -203,26 +194,10 @@ export class Store {
     return this.db.prepare('SELECT account_id, SUM(amount) AS total FROM ledger_entries WHERE kind = \'CHARGE\' AND amount > 0 AND at_ms >= ? AND account_id NOT LIKE \'house:%\' GROUP BY account_id').all(sinceMs) as Array<{ account_id: string; total: number }>;
   }
 
-  queueImage(): (PackedQueueImage & { journalSeq: number }) | undefined {
-    const row = this.db.prepare('SELECT journal_seq, token_count, strings, numbers FROM queue_image WHERE id = 1').raw().get() as [number, number, string, Buffer] | undefined;
-    return row === undefined ? undefined : { journalSeq: row[0], count: row[1], strings: row[2], numbers: row[3] };
-  }
-
-  /** The image's position and size, without reading its (overflow) strings and numbers. */
-  queueImageHeader(): { journalSeq: number; count: number } | undefined {
-    const row = this.db.prepare('SELECT journal_seq, token_count FROM queue_image WHERE id = 1').raw().get() as [number, number] | undefined;
-    return row === undefined ? undefined : { journalSeq: row[0], count: row[1] };
-  }
-
   /** Whether the waiting room holds at least `count` tokens: stops counting there (a full count of a million rows took ~160 ms). */
   hasQueueTokens(count: number): boolean {
     if (count === Number.POSITIVE_INFINITY) return false;
     return this.db.prepare('SELECT count(*) FROM (SELECT 1 FROM queue_tokens LIMIT ?)').pluck().get(count) === count;
-  }
-
-  /** Whether any journal row of `stream` comes after `seq`: a scan of the journal's tail only. */
-  journaledAfter(stream: string, seq: number): boolean {
-    return this.db.prepare('SELECT EXISTS (SELECT 1 FROM journal WHERE seq > ? AND stream = ?)').pluck().get(seq, stream) === 1;
   }
 
   /**

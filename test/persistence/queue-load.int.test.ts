@@ -84,12 +84,12 @@ describe('queue load', () => {
     h = await openHarness({ queueMaxActive: 3 });
     await joinAll(h, userIds);
     await h.advance(1_000); // admits three
-    await h.crash(); // no shutdown image: the rows are the source
+    await h.crash();
 
     await withStore(h.dbPath, async (store) => {
       const load = startQueueLoad(store, h!.dbPath, 0);
       const tokens = await drained(load);
-      expect(load).toMatchObject({ source: 'rows', offThread: true, workerError: undefined });
+      expect(load).toMatchObject({ offThread: true, workerError: undefined });
       const rows = Array.from(store.queueTokens(), (token) => ({ ...token }));
       expect(tokens).toEqual(rows);
       expect(rows.map((token) => token.userId)).toEqual(userIds);
@@ -101,7 +101,7 @@ describe('queue load', () => {
     await withRowsDatabase(ROWS, async (store, dbPath) => {
       const load = startQueueLoad(store, dbPath, 0);
       const tokens = await drained(load);
-      expect(load).toMatchObject({ source: 'rows', offThread: true, workerError: undefined });
+      expect(load).toMatchObject({ offThread: true, workerError: undefined });
       expect(tokens).toHaveLength(ROWS);
       expect(tokens.map(line)).toEqual(Array.from(store.queueTokens(), line));
     });
@@ -133,7 +133,7 @@ describe('queue load', () => {
       const expected = Array.from(store.queueTokens(), line);
       for (const [load, offThread] of [[atThreshold, true], [belowThreshold, false], [never, false]] as const) {
         expect((await drained(load)).map(line)).toEqual(expected);
-        expect(load).toMatchObject({ source: 'rows', offThread, workerError: undefined });
+        expect(load).toMatchObject({ offThread, workerError: undefined });
         expect(load.indexTables !== undefined).toBe(offThread);
       }
     });
@@ -150,7 +150,7 @@ describe('queue load', () => {
         if (++batches === 1) await load.cancel();
       }
       expect(load.workerError).toMatch(/exited/);
-      expect(load).toMatchObject({ source: 'rows', offThread: false, indexTables: undefined });
+      expect(load).toMatchObject({ offThread: false, indexTables: undefined });
       expect(batches).toBe(2);
       expect(tokens.map(line)).toEqual(Array.from(store.queueTokens(), line));
     });
@@ -164,7 +164,7 @@ describe('queue load', () => {
     await withStore(h.dbPath, async (store) => {
       const load = startQueueLoad(store, `${h!.dbPath}.missing`, 0);
       const tokens = await drained(load);
-      expect(load).toMatchObject({ source: 'rows', offThread: false });
+      expect(load).toMatchObject({ offThread: false });
       expect(load.workerError).toMatch(/unable to open|does not exist|SQLITE_CANTOPEN/i);
       expect(tokens.map((token) => token.userId)).toEqual(['a', 'b', 'c']);
     });
@@ -186,7 +186,6 @@ describe('queue load', () => {
     await withStore(h.dbPath, async (store) => {
       expect(store.maxJournalSeq()).toBe(journalBefore);
       expect(store.getMeta('checkpoint_seq')).toBe(checkpointBefore);
-      expect(store.queueImageHeader()).toBeUndefined();
     });
     await h.reopen();
     expect(h.engine.stats().queue.waiting).toBe(3);
