@@ -38,8 +38,11 @@ export interface QueueLoad {
   readonly offThread: boolean;
   /** Why the worker's reading was not (all) used, when it was not: the main thread read the rest. */
   readonly workerError: string | undefined;
-  /** The token and user indexes' tables, for the tokens in the order handed over, when the worker built them. */
-  readonly indexTables: RestoredIndexTables | undefined;
+  /**
+   * The token and user indexes' tables for the tokens in the order handed over, when the worker built
+   * them; once: the load forgets them (32 MB for a million tokens), the waiting room keeps what it adopts.
+   */
+  takeIndexTables(): RestoredIndexTables | undefined;
   /** Stops a worker still reading (an engine closed without starting). */
   cancel(): Promise<void>;
 }
@@ -48,12 +51,15 @@ export interface QueueLoad {
 class InThreadQueueLoad implements QueueLoad {
   readonly offThread = false;
   readonly workerError = undefined;
-  readonly indexTables = undefined;
 
   constructor(private readonly store: Store) {}
 
   async *batches(): AsyncIterable<Iterable<QueueTokenImage>> {
     yield this.store.queueTokens();
+  }
+
+  takeIndexTables(): undefined {
+    return undefined;
   }
 
   cancel(): Promise<void> {
@@ -74,7 +80,7 @@ export function startQueueLoad(store: Store, dbPath: string, minTokensOffThread 
 class WorkerQueueLoad implements QueueLoad {
   offThread = true;
   workerError: string | undefined;
-  indexTables: RestoredIndexTables | undefined;
+  private indexTables: RestoredIndexTables | undefined;
   private readonly worker: Worker;
   private readonly inbox: WorkerMessage[] = [];
   private wake: (() => void) | null = null;
@@ -121,6 +127,12 @@ class WorkerQueueLoad implements QueueLoad {
     }
     // Nothing writes before recovery ends, so the rows after the last restored token are the rest.
     yield this.store.queueTokens(lastSeq);
+  }
+
+  takeIndexTables(): RestoredIndexTables | undefined {
+    const tables = this.indexTables;
+    this.indexTables = undefined;
+    return tables;
   }
 
   async cancel(): Promise<void> {

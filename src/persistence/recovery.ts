@@ -91,13 +91,14 @@ export async function recover(store: Store, target: RecoveryTarget, nowMs: numbe
     restoringMs += performance.now() - batchStartedAt;
   }
   const finishStartedAt = performance.now();
-  const queueTokens = restore.finish(queue.indexTables);
+  const indexTables = queue.takeIndexTables();
+  const queueTokens = restore.finish(indexTables);
   const queueFinishedAt = performance.now();
   restoringMs += queueFinishedAt - finishStartedAt;
   const queueWaitMs = Math.round(queueFinishedAt - queueStartedAt - restoringMs);
 
   return {
     lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens,
-    queueReadOffThread: queue.offThread, queueIndexesBuiltOffThread: queue.indexTables !== undefined, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
+    queueReadOffThread: queue.offThread, queueIndexesBuiltOffThread: indexTables !== undefined, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
   };
 }

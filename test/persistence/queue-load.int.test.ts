@@ -111,8 +111,9 @@ describe('queue load', () => {
     await withRowsDatabase(ROWS, async (store, dbPath) => {
       const load = startQueueLoad(store, dbPath, 0);
       const records = (await drained(load)).map((token) => new QueueTokenRecord(token.token, token.userId, token.seq, token.issuedAtMs));
-      const tables = load.indexTables;
+      const tables = load.takeIndexTables();
       expect(tables).toBeDefined();
+      expect(load.takeIndexTables()).toBeUndefined(); // handed over once
       const byToken = new RecordIndex('token');
       const byUser = new RecordIndex('userId');
       expect(byToken.adopt(tables!.token, records)).toBe(true);
@@ -134,7 +135,7 @@ describe('queue load', () => {
       for (const [load, offThread] of [[atThreshold, true], [belowThreshold, false], [never, false]] as const) {
         expect((await drained(load)).map(line)).toEqual(expected);
         expect(load).toMatchObject({ offThread, workerError: undefined });
-        expect(load.indexTables !== undefined).toBe(offThread);
+        expect(load.takeIndexTables() !== undefined).toBe(offThread);
       }
     });
   });
@@ -150,7 +151,8 @@ describe('queue load', () => {
         if (++batches === 1) await load.cancel();
       }
       expect(load.workerError).toMatch(/exited/);
-      expect(load).toMatchObject({ offThread: false, indexTables: undefined });
+      expect(load).toMatchObject({ offThread: false });
+      expect(load.takeIndexTables()).toBeUndefined();
       expect(batches).toBe(2);
       expect(tokens.map(line)).toEqual(Array.from(store.queueTokens(), line));
     });
