@@ -143,6 +143,9 @@ class Engine implements BookingEngine {
     const report = await recover(this.store, this.recoveryTarget(nowMs), nowMs, this.queueLoad);
     // Closed while the waiting room was being read: nothing was written, and nothing will be.
     if (this.closed) return;
+    // Synced meanwhile on the thread pool; a directory that cannot be synced fails the start, not a later commit.
+    await this.walSync?.ready();
+    if (this.closed) return;
     this.runner.journalSeq = report.lastSeq;
     this.checkpoints.restored(this.store);
     this.schedules.restoreArchivedCounts(this.store);

@@ -17,6 +17,8 @@ export interface DurableSync {
   sync(done: SyncCallback): void;
   /** The same, blocking (shutdown). */
   syncNow(): void;
+  /** Resolves once a flush can keep its promise (the WAL's directory entry is durable); rejects if it never can. */
+  ready(): Promise<void>;
   close(): void;
 }
 
@@ -38,9 +40,7 @@ export class WalFileSync implements DurableSync {
     const dir = openSync(dirname(this.walPath), 'r');
     fsync(dir, (error) => {
       close(dir, () => undefined);
-      const waiting = this.directory;
-      this.directory = error ?? 'synced';
-      if (Array.isArray(waiting)) for (const done of waiting) done(error);
+      this.directorySettled(error);
     });
   }
 
@@ -50,22 +50,41 @@ export class WalFileSync implements DurableSync {
       return;
     }
     fdatasync(this.fd, (error) => {
-      if (error !== null || this.directory === 'synced') done(error);
-      else if (Array.isArray(this.directory)) this.directory.push(done);
-      else done(this.directory);
+      if (error !== null) done(error);
+      else this.whenDirectorySettled(done);
     });
   }
 
   syncNow(): void {
     if (this.fd === null) return;
     fdatasyncSync(this.fd);
-    if (this.directory !== 'synced') syncDirectoryNow(dirname(this.walPath));
+    if (this.directory === 'synced') return;
+    syncDirectoryNow(dirname(this.walPath));
+    this.directorySettled(null);
+  }
+
+  ready(): Promise<void> {
+    return new Promise((resolve, reject) => this.whenDirectorySettled((error) => (error === null ? resolve() : reject(error))));
   }
 
   close(): void {
     if (this.fd === null) return;
     closeSync(this.fd);
     this.fd = null;
+  }
+
+  private whenDirectorySettled(done: SyncCallback): void {
+    if (this.directory === 'synced') done(null);
+    else if (Array.isArray(this.directory)) this.directory.push(done);
+    else done(this.directory);
+  }
+
+  /** The first outcome counts: a later one (the blocking sync at shutdown after a failure) changes nothing. */
+  private directorySettled(error: Error | null): void {
+    const waiting = this.directory;
+    if (!Array.isArray(waiting)) return;
+    this.directory = error ?? 'synced';
+    for (const done of waiting) done(error);
   }
 }
 

@@ -13,6 +13,9 @@ class ManualSync implements DurableSync {
     this.inFlight.push(done);
   }
   syncNow(): void {}
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
   close(): void {}
   finish(error: Error | null = null): void {
     const done = this.inFlight.shift();
