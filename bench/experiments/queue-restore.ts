@@ -46,11 +46,11 @@ async function restoreOnce(store: Store, dbPath: string, offThread: boolean): Pr
   }
   const finishAt = performance.now();
   const tables = load.takeIndexTables();
-  const count = restore.finish(tables);
+  const { count, indexesAdopted } = restore.finish(tables);
   const finishMs = performance.now() - finishAt;
   const totalMs = performance.now() - startedAt;
   if (count !== TOKENS) throw new Error(`restored ${count} of ${TOKENS}`);
-  const where = offThread ? `reader thread${tables === undefined ? ' (no tables)' : ', indexes adopted'}` : 'this thread, indexes filed';
+  const where = offThread ? `reader thread, indexes ${tables === undefined ? 'not built' : indexesAdopted ? 'adopted' : 'refused'}` : 'this thread, indexes filed';
   return `${where}: ${Math.round(totalMs)} ms in all; making records ${Math.round(makingMs)} ms, waiting ${Math.round(totalMs - makingMs - finishMs)} ms, finish ${Math.round(finishMs)} ms`;
 }
 

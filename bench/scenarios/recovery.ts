@@ -17,20 +17,20 @@ import type { RecoveryBuildArgs, RecoveryBuildResult } from '../workers/recovery
 
 const RECOVERY_LIMIT_MS = 5_000;
 
-interface StartSample { startupMs: number; recoveryMs: number | null; queueIndexesBuiltOffThread: boolean | null; rssBytes: number; heapUsedBytes: number | null }
+interface StartSample { startupMs: number; recoveryMs: number | null; queueIndexesAdopted: boolean | null; rssBytes: number; heapUsedBytes: number | null }
 
-/** The engine logs its recovery report (`recoveryMs`, whether a thread built the waiting room's indexes) at info when recovery ends. */
-function recoveryReportFrom(output: readonly string[]): { recoveryMs: number | null; queueIndexesBuiltOffThread: boolean | null } {
+/** The engine logs its recovery report (`recoveryMs`, whether the waiting room adopted the indexes its reader thread built) at info when recovery ends. */
+function recoveryReportFrom(output: readonly string[]): { recoveryMs: number | null; queueIndexesAdopted: boolean | null } {
   for (const line of output) {
     if (!line.includes('"recoveryMs"') || !line.includes('engine recovered')) continue;
     try {
-      const parsed = JSON.parse(line) as { recoveryMs?: number; queueIndexesBuiltOffThread?: boolean; component?: string };
-      if (parsed.component === 'engine' && typeof parsed.recoveryMs === 'number') return { recoveryMs: parsed.recoveryMs, queueIndexesBuiltOffThread: parsed.queueIndexesBuiltOffThread ?? null };
+      const parsed = JSON.parse(line) as { recoveryMs?: number; queueIndexesAdopted?: boolean; component?: string };
+      if (parsed.component === 'engine' && typeof parsed.recoveryMs === 'number') return { recoveryMs: parsed.recoveryMs, queueIndexesAdopted: parsed.queueIndexesAdopted ?? null };
     } catch {
       // not a JSON log line
     }
   }
-  return { recoveryMs: null, queueIndexesBuiltOffThread: null };
+  return { recoveryMs: null, queueIndexesAdopted: null };
 }
 
 async function heapUsedBytes(server: ServerProcess): Promise<number | null> {
@@ -63,7 +63,7 @@ async function startOnce(context: RunContext, name: string, dbPath: string, end:
 }
 
 function indexesText(samples: readonly StartSample[]): string {
-  return samples.map((s) => (s.queueIndexesBuiltOffThread === null ? '?' : s.queueIndexesBuiltOffThread ? 'reader thread' : 'main thread')).join(' · ');
+  return samples.map((s) => (s.queueIndexesAdopted === null ? '?' : s.queueIndexesAdopted ? 'reader thread' : 'main thread')).join(' · ');
 }
 
 async function run(context: RunContext): Promise<ScenarioResult> {
@@ -105,8 +105,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     title: `7. Recovery: ${scale} to /ready (real server process)`,
     metrics: [
       { name: 'start-up to /ready, loaded database', value: round(loadedStartup), unit: 'ms', detail: `rounds ${roundsText(loaded.map((s) => s.startupMs))}; spawn of node dist/server.js to first 200 on /ready` },
-      { name: 'of which engine recovery (logged)', value: round(medianOf(loaded, (s) => s.recoveryMs)), unit: 'ms', detail: `rounds ${roundsText(loaded.map((s) => s.recoveryMs ?? Number.NaN))}; waiting room indexes built on the: ${indexesText(loaded)}` },
-      { name: 'start-up to /ready after a kill -9 of that server', value: round(crashStartup), unit: 'ms', detail: `rounds ${roundsText(afterCrash.map((s) => s.startupMs))}; engine recovery ${roundsText(afterCrash.map((s) => s.recoveryMs ?? Number.NaN))} ms; indexes built on the: ${indexesText(afterCrash)}` },
+      { name: 'of which engine recovery (logged)', value: round(medianOf(loaded, (s) => s.recoveryMs)), unit: 'ms', detail: `rounds ${roundsText(loaded.map((s) => s.recoveryMs ?? Number.NaN))}; waiting room indexes from the: ${indexesText(loaded)}` },
+      { name: 'start-up to /ready after a kill -9 of that server', value: round(crashStartup), unit: 'ms', detail: `rounds ${roundsText(afterCrash.map((s) => s.startupMs))}; engine recovery ${roundsText(afterCrash.map((s) => s.recoveryMs ?? Number.NaN))} ms; indexes from the: ${indexesText(afterCrash)}` },
       { name: 'start-up to /ready, empty database (baseline)', value: round(emptyStartup), unit: 'ms', detail: `rounds ${roundsText(empty.map((s) => s.startupMs))}` },
       { name: 'server RSS after recovery, loaded / empty', value: `${mb(medianOf(loaded, (s) => s.rssBytes))} / ${mb(medianOf(empty, (s) => s.rssBytes))}`, unit: 'MB' },
       { name: 'server heap used after recovery, loaded / empty', value: `${mb(medianOf(loaded, (s) => s.heapUsedBytes))} / ${mb(medianOf(empty, (s) => s.heapUsedBytes))}`, unit: 'MB', detail: 'nodejs_heap_size_used_bytes from /metrics (not settled by a forced GC)' },

@@ -40,7 +40,7 @@ export interface PrebuiltIndexTable {
   seed: number;
   /** Per slot: 1 + the ordinal of the record filed there, or 0 when the slot is empty. */
   slots: Int32Array;
-  /** Per slot: keyHash of the record's key with `seed` (0 when empty). */
+  /** Per slot: keyHash of the record's key with `seed` (any value where the slot is empty). */
   hashes: Int32Array;
 }
 
@@ -86,6 +86,7 @@ export class RecordIndex {
    * Takes a prebuilt table for `byOrdinal` instead of filing the records one by one (into an empty
    * index). Refuses it (false, the index unchanged) unless it holds together: a power-of-two size at
    * most half full, every ordinal exactly once, and a sample of the records found under their keys.
+   * Unlike `add`, it does not look for two records with the same key: the table's builder vouches for that.
    */
   adopt(table: PrebuiltIndexTable, byOrdinal: readonly QueueTokenRecord[]): boolean {
     const { slots, hashes } = table;

@@ -22,6 +22,12 @@ export interface WaitingRoomTuning {
   lineCompactionMinSlots: number;
 }
 
+export interface RestoreOutcome {
+  count: number;
+  /** Whether both indexes adopted the tables handed to `finish` (false when there were none, or one was refused). */
+  indexesAdopted: boolean;
+}
+
 /**
  * Both indexes' tables, prebuilt for restored tokens (see WaitingRoom.beginRestore). Adopting a table
  * does not look for a key that comes twice: its builder vouches for that (recovery's reader builds them
@@ -183,13 +189,13 @@ export class WaitingRoom {
   // ---- recovery helpers (state images rather than events) ------------------------------------------
 
   /**
-   * Recovery in bulk: every live token from the state image, in seq order, into an empty room. The
-   * indexes are sized once for the count and refuse a token or user that comes twice.
+   * Recovery in bulk: every live token (the token rows), in seq order, into an empty room. The indexes
+   * are sized once for the count and refuse a token or user that comes twice.
    */
   restoreAll(tokens: Iterable<Omit<QueueToken, 'lastSeenAtMs'>>, nowMs: number): number {
     const restore = this.beginRestore(nowMs);
     restore.add(tokens);
-    return restore.finish();
+    return restore.finish().count;
   }
 
   /**
@@ -198,12 +204,12 @@ export class WaitingRoom {
    * the two indexes' tables prebuilt for the tokens in the order they were added (ordinal 0 first); a
    * table that does not hold together is ignored and the tokens are filed one by one.
    */
-  beginRestore(nowMs: number): { add(tokens: Iterable<Omit<QueueToken, 'lastSeenAtMs'>>): void; finish(tables?: RestoredIndexTables): number } {
+  beginRestore(nowMs: number): { add(tokens: Iterable<Omit<QueueToken, 'lastSeenAtMs'>>): void; finish(tables?: RestoredIndexTables): RestoreOutcome } {
     if (this.byToken.size > 0) throw new Error('restoreAll needs an empty waiting room');
     const restored: QueueTokenRecord[] = [];
     return {
       add: (tokens) => {
-        // `tokens` may hand out one object refilled per step (a packed image's reader): copy, never keep it.
+        // `tokens` may hand out one object refilled per step (the recovery's readers do): copy, never keep it.
         for (const token of tokens) {
           const record = new QueueTokenRecord(token.token, token.userId, token.seq, token.issuedAtMs);
           record.lastSeenAtMs = nowMs > token.issuedAtMs ? nowMs : token.issuedAtMs;
@@ -219,24 +225,26 @@ export class WaitingRoom {
         }
       },
       finish: (tables) => {
-        this.fileRestored(this.byToken, restored, tables?.token);
-        this.fileRestored(this.byUserId, restored, tables?.userId);
+        const tokensAdopted = this.fileRestored(this.byToken, restored, tables?.token);
+        const usersAdopted = this.fileRestored(this.byUserId, restored, tables?.userId);
         this.line.restoreInOrder(restored.filter((record) => record.status === 'WAITING'));
         this.observeTime(nowMs);
-        return restored.length;
+        return { count: restored.length, indexesAdopted: tokensAdopted && usersAdopted };
       },
     };
   }
 
-  private fileRestored(index: RecordIndex, records: readonly QueueTokenRecord[], table: PrebuiltIndexTable | undefined): void {
-    if (table !== undefined && index.adopt(table, records)) return;
+  /** Whether the prebuilt table was adopted (false: none, or refused, and the records were filed one by one). */
+  private fileRestored(index: RecordIndex, records: readonly QueueTokenRecord[], table: PrebuiltIndexTable | undefined): boolean {
+    if (table !== undefined && index.adopt(table, records)) return true;
     // Filed after the records were made, not while: sized once for the count, and by then most records
     // have left the young generation, so the big table does not pin a million young objects in the
     // remembered set (filing each record as it is made measured ~30% slower).
     index.reserve(records.length);
     for (const record of records) {
-      if (!index.add(record)) throw new Error('queue state image holds a token or user twice');
+      if (!index.add(record)) throw new Error('restored queue tokens hold a token or user twice');
     }
+    return false;
   }
 
   /** Keeps seqs monotonic across a snapshot whose highest-seq tokens had already ended. */

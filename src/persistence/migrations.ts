@@ -137,6 +137,6 @@ export const MIGRATIONS: readonly string[] = [
   `
   -- v4: no packed waiting-room image. Once recovery's reader thread also built the indexes, a start from
   -- the token rows was faster than one from the image, and shutdowns no longer pack it (see queue-load.ts).
-  DROP TABLE queue_image;
+  DROP TABLE IF EXISTS queue_image;
   `,
 ];

@@ -1,11 +1,11 @@
 /**
  * Rebuilds the engine from SQLite: concerts from their table, schedules from their latest snapshot plus
  * the journal rows after the checkpoint, wallets from the ledger accounts, the waiting room from its
- * row-wise state image (or the packed image of a graceful shutdown), read meanwhile by a QueueLoad.
+ * row-wise state image, read meanwhile by a QueueLoad.
  * Each actor has exactly one durable source, so nothing is applied twice.
  */
 import type { ScheduleEvent, ScheduleState } from '../machines/schedule.js';
-import type { RestoredIndexTables } from '../machines/waiting-room.js';
+import type { RestoredIndexTables, RestoreOutcome } from '../machines/waiting-room.js';
 import { monthOf } from '../machines/wallet.js';
 import type { QueueLoad } from './queue-load.js';
 import { decodeSchedule } from './schedule-snapshot.js';
@@ -28,7 +28,7 @@ export interface RecoveryTarget {
    * many), with the indexes' tables when the reader built them. A batch may refill one object per step:
    * copy, never keep it.
    */
-  beginQueueRestore(): { add(tokens: Iterable<QueueTokenImage>): void; finish(tables?: RestoredIndexTables): number };
+  beginQueueRestore(): { add(tokens: Iterable<QueueTokenImage>): void; finish(tables?: RestoredIndexTables): RestoreOutcome };
 }
 
 export interface RecoveryReport {
@@ -39,8 +39,8 @@ export interface RecoveryReport {
   queueTokens: number;
   /** Whether a worker thread read the waiting room while the rest was recovered. */
   queueReadOffThread: boolean;
-  /** Whether that thread also built the token and user indexes' tables (it does from the token rows). */
-  queueIndexesBuiltOffThread: boolean;
+  /** Whether the waiting room adopted the token and user indexes that thread built (else they were filed here). */
+  queueIndexesAdopted: boolean;
   /** How long recovery waited for the waiting room's reading, beyond restoring it (0 when it was ahead). */
   queueWaitMs: number;
   wallets: number;
@@ -91,14 +91,13 @@ export async function recover(store: Store, target: RecoveryTarget, nowMs: numbe
     restoringMs += performance.now() - batchStartedAt;
   }
   const finishStartedAt = performance.now();
-  const indexTables = queue.takeIndexTables();
-  const queueTokens = restore.finish(indexTables);
+  const { count: queueTokens, indexesAdopted } = restore.finish(queue.takeIndexTables());
   const queueFinishedAt = performance.now();
   restoringMs += queueFinishedAt - finishStartedAt;
   const queueWaitMs = Math.round(queueFinishedAt - queueStartedAt - restoringMs);
 
   return {
     lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens,
-    queueReadOffThread: queue.offThread, queueIndexesBuiltOffThread: indexTables !== undefined, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
+    queueReadOffThread: queue.offThread, queueIndexesAdopted: indexesAdopted, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
   };
 }

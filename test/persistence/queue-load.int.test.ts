@@ -55,7 +55,7 @@ async function withStore<T>(dbPath: string, body: (store: Store) => Promise<T>):
   }
 }
 
-/** A database holding only `rows` token rows (seq gaps, some ACTIVE, some negative times, one astral id). */
+/** A database holding only `rows` token rows (seq gaps, some ACTIVE, some negative times, two astral ids). */
 async function withRowsDatabase(rows: number, body: (store: Store, dbPath: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'queue-load-'));
   const dbPath = join(dir, 'rows.db');
@@ -66,7 +66,9 @@ async function withRowsDatabase(rows: number, body: (store: Store, dbPath: strin
       for (let i = 0; i < rows; i++) {
         const active = i % 7 === 0;
         const issuedAtMs = i % 11 === 0 ? -1_000 * i : T0 + i;
-        insert.run(3 * i + 1, `token-${i}`, i === 70_001 ? 'fan-🎫' : `fan-${i}`, active ? 'ACTIVE' : 'WAITING', issuedAtMs, active ? issuedAtMs + 60_000 : 0);
+        // One astral id starts a batch's chunk, one sits in the second chunk of the first batch: both are read row by row.
+        const userId = i === 70_001 ? 'fan-🎫' : i === 10_000 ? 'fan-🎟-2' : `fan-${i}`;
+        insert.run(3 * i + 1, `token-${i}`, userId, active ? 'ACTIVE' : 'WAITING', issuedAtMs, active ? issuedAtMs + 60_000 : 0);
       }
     })();
     await body(new Store(db), dbPath);
@@ -122,7 +124,8 @@ describe('queue load', () => {
         expect(byToken.get(record.token)).toBe(record);
         expect(byUser.get(record.userId)).toBe(record);
       }
-      expect(byUser.get('fan-🎫')?.token).toBe('token-70001'); // from the chunk read row by row
+      expect(byUser.get('fan-🎫')?.token).toBe('token-70001'); // chunks read row by row
+      expect(byUser.get('fan-🎟-2')?.token).toBe('token-10000');
     });
   });
 
@@ -131,8 +134,10 @@ describe('queue load', () => {
       const atThreshold = startQueueLoad(store, dbPath, 1_000);
       const belowThreshold = startQueueLoad(store, dbPath, 1_001);
       const never = startQueueLoad(store, dbPath, Number.POSITIVE_INFINITY);
+      const fraction = startQueueLoad(store, dbPath, 999.5); // rounds up to 1,000
+      const always = startQueueLoad(store, dbPath, -1);
       const expected = Array.from(store.queueTokens(), line);
-      for (const [load, offThread] of [[atThreshold, true], [belowThreshold, false], [never, false]] as const) {
+      for (const [load, offThread] of [[atThreshold, true], [belowThreshold, false], [never, false], [fraction, true], [always, true]] as const) {
         expect((await drained(load)).map(line)).toEqual(expected);
         expect(load).toMatchObject({ offThread, workerError: undefined });
         expect(load.takeIndexTables() !== undefined).toBe(offThread);

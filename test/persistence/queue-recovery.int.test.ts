@@ -3,6 +3,7 @@ import { openDatabase } from '../../src/persistence/database.js';
 import { startQueueLoad } from '../../src/persistence/queue-load.js';
 import { recover, type RecoveryReport } from '../../src/persistence/recovery.js';
 import { Store, type QueueTokenImage } from '../../src/persistence/store.js';
+import { WaitingRoom } from '../../src/machines/waiting-room.js';
 import { openHarness, type Harness } from '../support/engine-harness.js';
 
 /**
@@ -16,27 +17,41 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** What recovery restores from the database file as it is, from where, and whether a worker read it. */
+/**
+ * What recovery restores from the database file as it is into a waiting room of its own, and whether a
+ * worker read it and built the indexes the room adopted.
+ */
 async function recovered(dbPath: string, offThread: boolean): Promise<{ report: RecoveryReport; tokens: QueueTokenImage[]; rows: QueueTokenImage[] }> {
   const db = openDatabase(dbPath, 'NORMAL');
   try {
     const store = new Store(db);
     const tokens: QueueTokenImage[] = [];
+    const nowMs = Date.now();
+    const room = new WaitingRoom({ maxActive: 2, activeTtlMs: 600_000, idleMs: 600_000 });
     const report = await recover(store, {
       addConcert: () => undefined,
       addSchedule: () => undefined,
       replaySchedule: () => undefined,
       restoreWallet: () => undefined,
-      beginQueueRestore: () => ({
-        add: (batch) => {
-          for (const token of batch) tokens.push({ ...token });
-        },
-        finish: () => tokens.length,
-      }),
-    }, Date.now(), startQueueLoad(store, dbPath, offThread ? 0 : Number.POSITIVE_INFINITY));
+      beginQueueRestore: () => {
+        const restore = room.beginRestore(nowMs);
+        return {
+          add: (batch) => {
+            const copies = Array.from(batch, (token) => ({ ...token }));
+            tokens.push(...copies);
+            restore.add(copies);
+          },
+          finish: (tables) => restore.finish(tables),
+        };
+      },
+    }, nowMs, startQueueLoad(store, dbPath, offThread ? 0 : Number.POSITIVE_INFINITY));
     expect(report.queueReadOffThread).toBe(offThread);
     expect(report.queueWorkerError).toBeUndefined();
-    expect(report.queueIndexesBuiltOffThread).toBe(offThread);
+    expect(report.queueIndexesAdopted).toBe(offThread);
+    for (const token of tokens) {
+      expect(room.get(token.token)?.userId).toBe(token.userId);
+      expect(room.byUser(token.userId)?.token).toBe(token.token);
+    }
     const rows = Array.from(store.queueTokens(), (token) => ({ ...token }));
     return { report, tokens, rows };
   } finally {
