@@ -113,7 +113,6 @@ async function timed(meter: CommitMeter, walPath: string, body: (deadline: numbe
   };
 }
 
-
 /** Each caller buys with a fresh user and seat (hold, then pay) until the deadline or the slots run out. */
 async function purchase(engine: BookingEngine, pool: readonly Slot[], concurrency: number, deadline: number): Promise<number> {
   let commands = 0;

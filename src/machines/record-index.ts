@@ -107,17 +107,12 @@ export class RecordIndex {
     if (filed !== total) return false;
     const mask = capacity - 1;
     const seed = table.seed | 0;
-    const reachable = (record: QueueTokenRecord): boolean => {
+    const found = (record: QueueTokenRecord): boolean => {
       const keyValue = record[this.key];
-      const hash = keyHash(keyValue, 0, keyValue.length, seed);
-      for (let i = hash & mask; ; i = (i + 1) & mask) {
-        const at = records[i];
-        if (at === EMPTY) return false;
-        if (at === record) return hashes[i] === hash;
-      }
+      return lookup(records, hashes, mask, this.key, keyValue, keyHash(keyValue, 0, keyValue.length, seed)) === record;
     };
-    for (let ordinal = 0; ordinal < total; ordinal += ADOPT_CHECK_EVERY) if (!reachable(byOrdinal[ordinal] as QueueTokenRecord)) return false;
-    if (total > 0 && !reachable(byOrdinal[total - 1] as QueueTokenRecord)) return false;
+    for (let ordinal = 0; ordinal < total; ordinal += ADOPT_CHECK_EVERY) if (!found(byOrdinal[ordinal] as QueueTokenRecord)) return false;
+    if (total > 0 && !found(byOrdinal[total - 1] as QueueTokenRecord)) return false;
     this.records = records;
     this.hashes = hashes;
     this.mask = mask;
@@ -127,15 +122,7 @@ export class RecordIndex {
   }
 
   get(keyValue: string): QueueTokenRecord | undefined {
-    const hash = this.hashOf(keyValue);
-    const records = this.records;
-    const hashes = this.hashes;
-    const mask = this.mask;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const record = records[i];
-      if (record === EMPTY) return undefined;
-      if (hashes[i] === hash && record[this.key] === keyValue) return record;
-    }
+    return lookup(this.records, this.hashes, this.mask, this.key, keyValue, this.hashOf(keyValue));
   }
 
   has(keyValue: string): boolean {
@@ -220,5 +207,14 @@ export class RecordIndex {
 
   private hashOf(keyValue: string): number {
     return keyHash(keyValue, 0, keyValue.length, this.seed);
+  }
+}
+
+/** The record filed under `keyValue` (whose hash is `hash`): its probe run, from its home slot to the first empty one. */
+function lookup(records: readonly (QueueTokenRecord | undefined)[], hashes: Int32Array, mask: number, key: RecordKey, keyValue: string, hash: number): QueueTokenRecord | undefined {
+  for (let i = hash & mask; ; i = (i + 1) & mask) {
+    const record = records[i];
+    if (record === EMPTY) return undefined;
+    if (hashes[i] === hash && record[key] === keyValue) return record;
   }
 }

@@ -17,6 +17,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { BUSY_TIMEOUT_MS } from './database.js';
 import { QUEUE_READER_SOURCE, type RowsBatch, type WorkerMessage } from './queue-reader-worker.js';
 import type { RestoredIndexTables } from '../machines/waiting-room.js';
 import type { QueueTokenImage, Store } from './store.js';
@@ -91,7 +92,7 @@ class WorkerQueueLoad implements QueueLoad {
     dbPath: string,
   ) {
     const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(QUEUE_READER_SOURCE, { eval: true, workerData: { dbPath, driverPath } });
+    this.worker = new Worker(QUEUE_READER_SOURCE, { eval: true, workerData: { dbPath, driverPath, busyTimeoutMs: BUSY_TIMEOUT_MS } });
     this.worker.unref();
     this.worker.on('message', (message: WorkerMessage) => this.receive(message));
     this.worker.once('error', (error) => this.receive({ kind: 'error', message: error.message }));

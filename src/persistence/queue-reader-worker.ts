@@ -17,9 +17,9 @@ export type WorkerMessage =
 // A batch of rows is columns: one string of every token and user id, their lengths (UTF-16 units), and
 // per token seq, issuedAtMs, activeUntilMs and whether it is ACTIVE.
 //
-// The indexes: hashing and placing two million keys took ~0.9 s of the main thread after a kill -9,
-// this thread's core is otherwise idle once the rows are read, and it holds every id as one string per
-// chunk already. It runs the index's own hash and capacity functions (their source is evaluated here).
+// The indexes: hashing and placing two million keys took ~0.9 s of the main thread after a kill -9;
+// this thread runs while the main thread loads modules and replays schedules, and it holds every id as
+// one string per chunk already. It runs the index's own hash and capacity functions (their source is evaluated here).
 export const QUEUE_READER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
@@ -32,7 +32,7 @@ ${tableCapacityFor.toString()}
 let db;
 try {
   db = new Database(workerData.dbPath, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
+  db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
   db.transaction(sendRows)();
 } catch (error) {
   parentPort.postMessage({ kind: 'error', message: String((error && error.message) || error) });

@@ -196,10 +196,11 @@ export class Store {
 
   /** Whether the waiting room holds at least `count` tokens: stops counting there (a full count of a million rows took ~160 ms). */
   hasQueueTokens(count: number): boolean {
-    // Thresholds from options: at most 0 always holds, NaN and Infinity never, a fraction rounds up.
-    if (!(count > 0)) return count <= 0;
-    if (!Number.isSafeInteger(count)) return Number.isFinite(count) && this.hasQueueTokens(Math.ceil(count));
-    return this.db.prepare('SELECT count(*) FROM (SELECT 1 FROM queue_tokens LIMIT ?)').pluck().get(count) === count;
+    // A threshold from options: at most 0 always holds, NaN and Infinity never, a fraction rounds up.
+    if (count <= 0) return true;
+    const limit = Math.ceil(count);
+    if (!Number.isSafeInteger(limit)) return false;
+    return this.db.prepare('SELECT count(*) FROM (SELECT 1 FROM queue_tokens LIMIT ?)').pluck().get(limit) === limit;
   }
 
   /**

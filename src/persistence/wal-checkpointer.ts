@@ -7,8 +7,9 @@
  *
  * PASSIVE alone is not enough under sustained writes: SQLite rewinds the WAL only when a write begins with
  * every frame copied back, and a busy writer always appends more while a checkpoint copies. The file grew
- * ~23 MB a second until the writer's own checkpoint copied 50,000 pages inside one COMMIT (measured at
- * FULL: 130-180 ms with the event loop stopped, every few seconds; 260-300 ms at NORMAL). So when a
+ * ~23 MB a second until the writer's own checkpoint copied 50,000 pages inside one COMMIT (the longest
+ * event-loop gaps in 20-30 s of hold+cancel, two runs each: 142-181 ms at FULL, 196-298 ms at NORMAL,
+ * every few seconds; `bench/experiments/wal-stalls.ts`). So when a
  * PASSIVE has copied back a WAL of `rewindAfterPages` frames or more, the worker syncs what it copied and
  * asks the writer's thread to rewind the WAL (`rewind`): a RESTART there copies and syncs only what was
  * written since (measured: 1-7 ms at FULL, median ~10 ms at NORMAL), and the next write starts the WAL from its head. The worker pauses until the
@@ -41,7 +42,8 @@ const timer = setInterval(() => {
       // SQLite syncs the database file only when a checkpoint reaches the end of the WAL, which a PASSIVE
       // under sustained writes never does: the pages it copied are still dirty. Copy what came during the
       // long first pass, sync all of it here, and copy what came during the sync, so the writer's RESTART
-      // has a few frames left to copy and sync (measured at NORMAL: median ~9 ms instead of ~20).
+      // has a few frames left to copy and sync (measured: a RESTART on the writer's thread took 28-50 ms
+      // without this, 1-7 ms at FULL with it).
       db.pragma('wal_checkpoint(PASSIVE)');
       const fd = openSync(workerData.dbPath, 'r');
       try {
