@@ -42,7 +42,12 @@ export class ScheduleBook {
   readonly actors = new Map<string, ScheduleActor>();
   private readonly reservationToSchedule = new Map<string, string>();
   private readonly heldByUser = new Map<string, string>();
-  private readonly confirmedByUser = new Map<string, Set<string>>();
+  /**
+   * A buyer's confirmed reservations: the id itself for the usual buyer of one, an array from the second
+   * on. A Set per buyer cost ~150 B of heap for every sale (heap after GC over 100,000 purchases: 561 B a
+   * purchase in all, 711 B with the Set), and a sold-out engine's memory is mostly its sales.
+   */
+  private readonly confirmedByUser = new Map<string, string | string[]>();
   private readonly paymentToReservation = new Map<string, string>();
   /** Schedules changed since the last checkpoint. */
   readonly dirty = new Set<string>();
@@ -87,7 +92,8 @@ export class ScheduleBook {
   }
 
   liveReservationsOf(userId: string): Array<{ actor: ScheduleActor; reservation: Reservation }> {
-    const ids = [...(this.confirmedByUser.get(userId) ?? [])];
+    const confirmed = this.confirmedByUser.get(userId);
+    const ids = confirmed === undefined ? [] : typeof confirmed === 'string' ? [confirmed] : [...confirmed];
     const held = this.heldByUser.get(userId);
     if (held !== undefined) ids.push(held);
     return ids.flatMap((id) => {
@@ -175,14 +181,18 @@ export class ScheduleBook {
     if (reservation.status === 'HELD') this.heldByUser.set(reservation.userId, reservation.reservationId);
     if (reservation.status === 'CONFIRMED') {
       if (this.heldByUser.get(reservation.userId) === reservation.reservationId) this.heldByUser.delete(reservation.userId);
-      let set = this.confirmedByUser.get(reservation.userId);
-      if (set === undefined) {
-        set = new Set();
-        this.confirmedByUser.set(reservation.userId, set);
-      }
-      set.add(reservation.reservationId);
+      this.addConfirmed(reservation.userId, reservation.reservationId);
       if (reservation.payment !== null) this.paymentToReservation.set(reservation.payment.paymentId, reservation.reservationId);
     }
+  }
+
+  /** Idempotent, as the Set was: a reservation indexed twice is still listed once. */
+  private addConfirmed(userId: string, reservationId: string): void {
+    const confirmed = this.confirmedByUser.get(userId);
+    if (confirmed === undefined) this.confirmedByUser.set(userId, reservationId);
+    else if (typeof confirmed === 'string') {
+      if (confirmed !== reservationId) this.confirmedByUser.set(userId, [confirmed, reservationId]);
+    } else if (!confirmed.includes(reservationId)) confirmed.push(reservationId);
   }
 
   /** An EXPIRED or CANCELLED reservation leaves its schedule (keeping it bounded by its seats) for the archive. */

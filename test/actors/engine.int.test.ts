@@ -52,6 +52,27 @@ describe('engine: a booking from queue to payment', () => {
   });
 });
 
+describe('engine: a buyer of several reservations', () => {
+  it('lists every one they bought, the first, second and third, live, after a kill -9 and after a clean restart', async () => {
+    h = await openHarness();
+    const { scheduleId } = await createOpenSchedule(h.engine, h.clock.now());
+    expect((await h.engine.charge({ userId: 'fan', amount: 1_000_000 })).ok).toBe(true);
+    const confirmed = (engine: typeof h.engine): string[] => engine.listReservations('fan', 'CONFIRMED').map((r) => r.reservationId).sort();
+    const bought: string[] = [];
+    for (const seat of [7, 8, 9]) {
+      const hold = await h.engine.hold({ userId: 'fan', scheduleId, seatNumbers: [seat] });
+      if (!hold.ok) throw new Error(hold.error.code);
+      const paid = await h.engine.pay({ userId: 'fan', reservationId: hold.value.reservationId });
+      expect(paid.ok ? 'paid' : paid.error.code).toBe('paid');
+      bought.push(hold.value.reservationId);
+      expect(confirmed(h.engine)).toEqual([...bought].sort());
+    }
+    // Recovery indexes them from the journal (no checkpoint yet), then from the snapshot: each once
+    expect(confirmed(await h.crash())).toEqual([...bought].sort());
+    expect(confirmed(await h.reopen())).toEqual([...bought].sort());
+  });
+});
+
 describe('engine: reservations that ended unsold', () => {
   it('are read and listed exactly once, before their checkpoint, after a crash before it and after it', async () => {
     h = await openHarness({ holdTtlMs: 60_000 });
