@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { staleBuild } from '../scripts/build-freshness.mjs';
 import { parseArgs, SCENARIO_IDS } from './lib/args.js';
 import { describeMachine } from './lib/machine.js';
 import { renderMarkdown, type RunRecord } from './lib/report.js';
@@ -32,8 +33,10 @@ function log(message: string): void {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  if (options.build) {
-    log('building (npm run build)');
+  // The servers and the in-process workers run the compiled build (bench/workers/shipped.ts): a stale one would measure old code.
+  const rebuild = options.build ? 'asked for' : staleBuild(ROOT_DIR);
+  if (rebuild !== null) {
+    log(`building (npm run build): ${rebuild}`);
     execFileSync('npm', ['run', 'build'], { cwd: ROOT_DIR, stdio: 'inherit' });
   }
   const selected = options.only.length === 0 ? [...SCENARIO_IDS] : options.only;

@@ -1,21 +1,12 @@
 // `npm start`: build when dist/ is missing or older than src/, then run the compiled server.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { staleBuild } from './build-freshness.mjs';
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
+const rootDir = fileURLToPath(new URL('..', import.meta.url));
 const entry = 'dist/server.js';
-const stale = !existsSync(entry) || (existsSync('src') && newestMtime('src') > statSync(entry).mtimeMs);
-if (stale) {
-  const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+if (staleBuild(rootDir, entry) !== null) {
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: rootDir, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 await import(new URL(`../${entry}`, import.meta.url).href);

@@ -52,7 +52,7 @@ export function renderMarkdown(record: RunRecord): string {
 
   lines.push('## Reproduce', '');
   lines.push('```sh');
-  lines.push('npm run build                        # the real server runs from dist/');
+  lines.push('npm run build                        # servers and in-process workers run dist/ (rebuilt first if stale)');
   lines.push('npm run bench                        # every scenario: writes BENCHMARKS.md and bench-results/<date>.json');
   lines.push('npm run bench -- --quick             # smaller and shorter, to check the harness');
   lines.push('npm run bench -- --only=read,write   # ceilings, read, write, flash-sale, engine, queue-scale, recovery');

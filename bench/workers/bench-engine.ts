@@ -1,6 +1,9 @@
 /** Engine set-up shared by the in-process workers: limits that never get in a benchmark's way, catalogue helpers. */
-import { createEngine } from '../../src/actors/engine.js';
-import { DEFAULT_LIMITS, type BookingEngine } from '../../src/domain/engine.js';
+import type { BookingEngine } from '../../src/domain/engine.js';
+import { shipped } from './shipped.js';
+
+const { createEngine } = await shipped<typeof import('../../src/actors/engine.js')>('actors/engine.js');
+const { DEFAULT_LIMITS } = await shipped<typeof import('../../src/domain/engine.js')>('domain/engine.js');
 
 const DAY_MS = 86_400_000;
 const SCHEDULES_PER_CONCERT_MAX = 100;

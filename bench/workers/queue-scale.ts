@@ -1,13 +1,16 @@
 /**
- * Worker for scenario 6: the WaitingRoom (src/machines/waiting-room.ts) at a million waiting tokens:
+ * Worker for scenario 6: the WaitingRoom (src/machines/waiting-room.ts, compiled: see shipped.ts) at a million waiting tokens:
  * join rate, position lookups per second at growing sizes (the O(log n) claim), heap per token, and
  * the cost of one admission tick at full size. Needs --expose-gc.
  *
  * Usage: node --expose-gc --import tsx bench/workers/queue-scale.ts '{"tokens":1000000,"milestones":[...]}'
  */
 import { randomBytes } from 'node:crypto';
-import { WaitingRoom, type QueueToken } from '../../src/machines/waiting-room.js';
+import type { QueueToken, WaitingRoom } from '../../src/machines/waiting-room.js';
 import { settledHeapBytes, workerMain } from '../lib/worker.js';
+import { shipped } from './shipped.js';
+
+const { WaitingRoom: ShippedWaitingRoom } = await shipped<typeof import('../../src/machines/waiting-room.js')>('machines/waiting-room.js');
 
 export interface QueueScaleArgs {
   tokens: number;
@@ -60,7 +63,7 @@ function timeLookups(room: WaitingRoom, sample: readonly QueueToken[], lookups: 
 
 async function main(args: QueueScaleArgs): Promise<QueueScaleResult> {
   const heapBefore = settledHeapBytes();
-  const room = new WaitingRoom({ maxActive: args.maxActive, activeTtlMs: 1_000, idleMs: 86_400_000 });
+  const room = new ShippedWaitingRoom({ maxActive: args.maxActive, activeTtlMs: 1_000, idleMs: 86_400_000 });
   // Token values are kept (the room keeps them too); only one array of references is extra.
   const tokens: string[] = new Array<string>(args.tokens);
   const lookups: QueueScaleResult['lookups'] = [];
