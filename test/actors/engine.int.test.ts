@@ -116,6 +116,23 @@ describe('engine: reservations that ended unsold', () => {
   });
 });
 
+describe('engine: a fan who cancels again and again', () => {
+  it('sees every cancelled hold, the first, second and third, before their checkpoint and after a kill -9', async () => {
+    h = await openHarness();
+    const { scheduleId } = await createOpenSchedule(h.engine, h.clock.now());
+    const cancelled: string[] = [];
+    const listed = (engine: typeof h.engine): string[] => engine.listReservations('eve', 'CANCELLED').map((r) => r.reservationId).sort();
+    for (const seat of [11, 12, 13]) {
+      const hold = await h.engine.hold({ userId: 'eve', scheduleId, seatNumbers: [seat] });
+      if (!hold.ok) throw new Error(hold.error.code);
+      expect((await h.engine.cancelReservation('eve', hold.value.reservationId)).ok).toBe(true);
+      cancelled.push(hold.value.reservationId);
+      expect(listed(h.engine)).toEqual([...cancelled].sort());
+    }
+    expect(listed(await h.crash())).toEqual([...cancelled].sort());
+  });
+});
+
 describe('engine: hold deadlines', () => {
   it('drops the deadline of every hold that ends early, so a churn of holds and cancels keeps no garbage for the TTL', async () => {
     h = await openHarness({ holdTtlMs: 300_000 });
