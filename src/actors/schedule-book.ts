@@ -196,8 +196,8 @@ export class ScheduleBook {
     if (reservation.status === 'HELD') this.heldByUser.set(reservation.userId, reservation.reservationId);
     if (reservation.status === 'CONFIRMED') {
       if (this.heldByUser.get(reservation.userId) === reservation.reservationId) this.heldByUser.delete(reservation.userId);
-      // As the Set did: a reservation indexed twice is still listed once.
-      if (!idsOf(this.confirmedByUser, reservation.userId).includes(reservation.reservationId)) appendId(this.confirmedByUser, reservation.userId, reservation.reservationId);
+      // Indexed once: recovery finds a confirmed reservation either in its schedule's snapshot or in a replayed confirmation, never both.
+      appendId(this.confirmedByUser, reservation.userId, reservation.reservationId);
       if (reservation.payment !== null) this.paymentToReservation.set(reservation.payment.paymentId, reservation.reservationId);
     }
   }

@@ -93,9 +93,10 @@ export function isBookingOpen(state: ScheduleState, nowMs: number): boolean {
 /** Out of range or duplicated seat numbers, in request order. */
 export function invalidSeatNumbers(state: ScheduleState, seatNumbers: readonly number[]): number[] {
   const invalid: number[] = [];
-  seatNumbers.forEach((n, index) => {
+  for (let index = 0; index < seatNumbers.length; index++) {
+    const n = seatNumbers[index] as number;
     if (seatAt(state, n) === undefined || seatNumbers.indexOf(n) < index) invalid.push(n);
-  });
+  }
   return invalid;
 }
 
