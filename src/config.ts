@@ -2,10 +2,9 @@
  * Environment -> typed, validated configuration, read once at start-up.
  * A bad value throws ConfigError with one line naming the variable, so the operator fixes the right thing.
  */
-import type { Durability } from './actors/engine-options.js';
 import type { EngineLimits } from './domain/engine.js';
+import { DURABILITIES, type Durability } from './persistence/durability.js';
 
-export type { Durability };
 export type NodeEnv = 'development' | 'production' | 'test';
 
 export interface Config {
@@ -47,7 +46,6 @@ const PRODUCTION_ADMIN_KEY_MIN_LENGTH = 16;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
-const DURABILITIES = ['FULL', 'NORMAL'] as const;
 
 const SECONDS_PER_DAY = 86_400;
 const MAX_MONEY = Number.MAX_SAFE_INTEGER;

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { EngineLimits } from '../domain/engine.js';
+import type { Durability } from '../persistence/durability.js';
 import type { Clock } from './clock.js';
-
-export type Durability = 'FULL' | 'NORMAL';
 
 export interface EngineOptions {
   /** SQLite file path, or ':memory:' for tests that need no restart. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Durability } from '../actors/engine-options.js';
+import type { Durability } from './durability.js';
 import { MIGRATIONS } from './migrations.js';
 import { WalFileSync, type DurableSync } from './wal-sync.js';
 

@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { Durability } from '../actors/engine-options.js';
+import type { Durability } from './durability.js';
 import { BUSY_TIMEOUT_MS } from './database.js';
 
 /** 4 MB of 4 KiB pages, the size at which SQLite checkpoints by default. */
