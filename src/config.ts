@@ -4,6 +4,7 @@
  */
 import type { EngineLimits } from './domain/engine.js';
 import { DURABILITIES, type Durability } from './persistence/durability.js';
+import { generateSecrets, type Secrets } from './secrets.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -17,7 +18,8 @@ export interface Config {
   durability: Durability;
   authSecret: string;
   adminKey: string;
-  usingDevelopmentSecrets: boolean;
+  /** The secret variables that were unset (never in production) and so came from the SecretsProvider. */
+  generatedSecrets: SecretVariable[];
   logLevel: string;
   limits: EngineLimits;
   http: { bodyLimitBytes: number; requestTimeoutMs: number; connectionTimeoutMs: number; keepAliveTimeoutMs: number };
@@ -33,12 +35,17 @@ export class ConfigError extends Error {
   }
 }
 
+export type SecretVariable = 'AUTH_SECRET' | 'ADMIN_KEY';
+
 /**
- * Fixed (not random) so user tokens survive a development restart. Never accepted in production:
- * loadConfig refuses to start there without real secrets.
+ * Supplies the secrets that the environment leaves unset outside production, given DB_PATH. The default
+ * makes fresh in-memory ones; the server keeps them beside the database instead (src/secrets.ts).
  */
-export const DEVELOPMENT_AUTH_SECRET = 'development-only-auth-secret-do-not-use-in-production';
-export const DEVELOPMENT_ADMIN_KEY = 'development-only-admin-key';
+export type SecretsProvider = (dbPath: string) => Secrets;
+
+/** Production may be reached from anywhere (the Docker image sets HOST=0.0.0.0); elsewhere only from this machine. */
+const PRODUCTION_DEFAULT_HOST = '0.0.0.0';
+const DEVELOPMENT_DEFAULT_HOST = '127.0.0.1';
 
 /** HS256 keys shorter than the hash output weaken the signature; admin keys must resist guessing. */
 const PRODUCTION_AUTH_SECRET_MIN_LENGTH = 32;
@@ -98,9 +105,24 @@ function secret(env: Env, name: string, isProduction: boolean, minProductionLeng
   return value;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** The secrets the environment leaves unset (never in production: secret() has thrown) come from the provider. */
+function completeSecrets(authSecret: string | undefined, adminKey: string | undefined, provide: () => Secrets): Pick<Config, 'authSecret' | 'adminKey' | 'generatedSecrets'> {
+  if (authSecret !== undefined && adminKey !== undefined) return { authSecret, adminKey, generatedSecrets: [] };
+  const provided = provide();
+  return {
+    authSecret: authSecret ?? provided.authSecret,
+    adminKey: adminKey ?? provided.adminKey,
+    generatedSecrets: [
+      ...(authSecret === undefined ? ['AUTH_SECRET' as const] : []),
+      ...(adminKey === undefined ? ['ADMIN_KEY' as const] : []),
+    ],
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, provideSecrets: SecretsProvider = () => generateSecrets()): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
   const isProduction = nodeEnv === 'production';
+  const dbPath = text(env, 'DB_PATH', './data/booking.db');
 
   const authSecret = secret(env, 'AUTH_SECRET', isProduction, PRODUCTION_AUTH_SECRET_MIN_LENGTH);
   const adminKey = secret(env, 'ADMIN_KEY', isProduction, PRODUCTION_ADMIN_KEY_MIN_LENGTH);
@@ -116,16 +138,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     monthlyChargeMax: integer(env, 'MONTHLY_CHARGE_MAX', 5_000_000, 1, MAX_MONEY),
   };
 
-  return {
+  const settings: Omit<Config, 'authSecret' | 'adminKey' | 'generatedSecrets'> = {
     nodeEnv,
     isProduction,
     port: integer(env, 'PORT', 3000, 0, 65_535),
-    host: text(env, 'HOST', '0.0.0.0'),
-    dbPath: text(env, 'DB_PATH', './data/booking.db'),
+    host: text(env, 'HOST', isProduction ? PRODUCTION_DEFAULT_HOST : DEVELOPMENT_DEFAULT_HOST),
+    dbPath,
     durability: oneOf(env, 'DB_SYNCHRONOUS', DURABILITIES, 'FULL', true),
-    authSecret: authSecret ?? DEVELOPMENT_AUTH_SECRET,
-    adminKey: adminKey ?? DEVELOPMENT_ADMIN_KEY,
-    usingDevelopmentSecrets: authSecret === undefined || adminKey === undefined,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     limits,
     http: {
@@ -146,4 +165,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 1_000, 600_000),
     },
   };
+  // Last, once every variable is valid: the server's provider writes a file.
+  return { ...settings, ...completeSecrets(authSecret, adminKey, () => provideSecrets(dbPath)) };
 }

@@ -4,24 +4,56 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { Logger } from 'pino';
 import { createEngine } from './actors/engine.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { seedDemoCatalogue } from './domain/demo-catalogue.js';
 import { createLogger } from './logger.js';
+import { dataDirectorySecrets, SecretsFileError, type DataDirectorySecrets } from './secrets.js';
 
 /** Long enough for in-flight requests and the last group commit; short enough for an orchestrator's grace period. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const LISTEN_BACKLOG = 4_096;
+/**
+ * A process manager that signals the whole process group, or a terminal's Ctrl-C, reaches this process
+ * both directly and through `npm start`, which forwards SIGTERM and SIGINT: one request, two deliveries
+ * a few milliseconds apart. Only a signal repeated later than this forces an exit.
+ */
+const REPEATED_SIGNAL_FORCES_EXIT_AFTER_MS = 1_000;
 
-function readConfig(): Config {
+interface StartConfig { config: Config; secrets: DataDirectorySecrets | null }
+
+function readConfig(): StartConfig {
+  let secrets: DataDirectorySecrets | null = null;
   try {
-    return loadConfig(process.env);
+    const config = loadConfig(process.env, (dbPath) => (secrets = dataDirectorySecrets(dbPath)));
+    return { config, secrets };
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof SecretsFileError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
       process.exit(1);
     }
     throw error;
+  }
+}
+
+/**
+ * Secrets generated outside production: the admin key is shown once, when it is generated, on stdout and
+ * outside the structured log; later starts only say where it is kept. The auth secret is never shown.
+ */
+function announceGeneratedSecrets(config: Config, secrets: DataDirectorySecrets, logger: Logger): void {
+  const variables = config.generatedSecrets.join(' and ');
+  const secretsFile = secrets.path ?? 'memory (DB_PATH=:memory:, they end with this process)';
+  if (secrets.tightenedFromMode !== undefined) {
+    logger.warn({ secretsFile, mode: secrets.tightenedFromMode.toString(8) }, 'secrets file was readable by others: made it 0600');
+  }
+  if (!secrets.created) {
+    logger.info({ secretsFile }, `${variables} not set: using the values generated for this data directory, kept in ${secretsFile}`);
+    return;
+  }
+  logger.info({ secretsFile }, `${variables} not set: generated new values, kept in ${secretsFile}`);
+  if (config.generatedSecrets.includes('ADMIN_KEY')) {
+    process.stdout.write(`\nAdmin key (X-Admin-Key), shown this once: ${config.adminKey}\nKept in ${secretsFile}.\n\n`);
   }
 }
 
@@ -31,7 +63,7 @@ function ensureDatabaseDirectory(dbPath: string): void {
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
+  const { config, secrets } = readConfig();
   const logger = createLogger(config);
 
   process.on('unhandledRejection', (reason) => {
@@ -43,9 +75,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  if (config.usingDevelopmentSecrets) {
-    logger.warn('AUTH_SECRET and/or ADMIN_KEY not set: using development defaults (never do this in production)');
-  }
+  if (secrets !== null) announceGeneratedSecrets(config, secrets, logger);
 
   ensureDatabaseDirectory(config.dbPath);
   const engine = createEngine({
@@ -60,12 +90,15 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, engine, logger });
 
   let shuttingDown = false;
+  let shutdownStartedAtMs = 0;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (shuttingDown) {
+      if (performance.now() - shutdownStartedAtMs < REPEATED_SIGNAL_FORCES_EXIT_AFTER_MS) return;
       logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
       process.exit(1);
     }
     shuttingDown = true;
+    shutdownStartedAtMs = performance.now();
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const forceExit = setTimeout(() => {
       logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; exiting');

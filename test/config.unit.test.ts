@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_ADMIN_KEY, DEVELOPMENT_AUTH_SECRET, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, type SecretsProvider } from '../src/config.js';
 
 const PRODUCTION_SECRETS = {
   NODE_ENV: 'production',
@@ -25,14 +25,14 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       isProduction: false,
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       dbPath: './data/booking.db',
       durability: 'FULL',
       logLevel: 'info',
-      authSecret: DEVELOPMENT_AUTH_SECRET,
-      adminKey: DEVELOPMENT_ADMIN_KEY,
-      usingDevelopmentSecrets: true,
+      generatedSecrets: ['AUTH_SECRET', 'ADMIN_KEY'],
     });
+    expect(config.authSecret.length).toBeGreaterThanOrEqual(32);
+    expect(config.adminKey.length).toBeGreaterThanOrEqual(16);
     expect(config.limits).toEqual({
       holdTtlMs: 300_000,
       queueMaxActive: 100,
@@ -69,7 +69,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       nodeEnv: 'production', isProduction: true, port: 8080, host: '127.0.0.1', dbPath: '/data/x.db',
       durability: 'NORMAL', logLevel: 'warn', authSecret: 'a'.repeat(32), adminKey: 'b'.repeat(16),
-      usingDevelopmentSecrets: false,
+      generatedSecrets: [],
       limits: { queueMaxActive: 50, maxSeatsPerReservation: 2, chargeMax: 10, balanceMax: 20, monthlyChargeMax: 30 },
       http: { bodyLimitBytes: 2048, requestTimeoutMs: 5000, connectionTimeoutMs: 6000, keepAliveTimeoutMs: 7000 },
       rateLimit: { tokenIssuePerMinute: 11, demoTokenPerMinute: 12 },
@@ -131,9 +131,55 @@ describe('loadConfig', () => {
     expect(configError({ ...PRODUCTION_SECRETS, AUTH_SECRET: 'short' }).variable).toBe('AUTH_SECRET');
   });
 
-  it('given development with only one secret, when loaded, then the other uses the development default', () => {
-    const config = loadConfig({ AUTH_SECRET: 'mine' });
+  it('given development without secrets, when loaded twice, then each load has its own random secrets, none from the source', () => {
+    const first = loadConfig({});
+    const second = loadConfig({});
 
-    expect(config).toMatchObject({ authSecret: 'mine', adminKey: DEVELOPMENT_ADMIN_KEY, usingDevelopmentSecrets: true });
+    expect(second.authSecret).not.toBe(first.authSecret);
+    expect(second.adminKey).not.toBe(first.adminKey);
+    expect(first.authSecret).not.toBe(first.adminKey);
+  });
+
+  it('given development with only one secret, when loaded, then the other comes from the provider for DB_PATH', () => {
+    const asked: string[] = [];
+    const provider: SecretsProvider = (dbPath) => {
+      asked.push(dbPath);
+      return { authSecret: 'provided-auth-secret', adminKey: 'provided-admin-key' };
+    };
+
+    const config = loadConfig({ AUTH_SECRET: 'mine', DB_PATH: '/srv/booking/x.db' }, provider);
+
+    expect(config).toMatchObject({ authSecret: 'mine', adminKey: 'provided-admin-key', generatedSecrets: ['ADMIN_KEY'] });
+    expect(asked).toEqual(['/srv/booking/x.db']);
+  });
+
+  it.each([
+    ['both secrets are set', { AUTH_SECRET: 'mine', ADMIN_KEY: 'mine-too' }],
+    ['it is production without them', { NODE_ENV: 'production' }],
+    ['another variable is invalid', { PORT: 'eighty' }],
+  ])('given %s, when loaded, then the secrets provider is not asked (it writes a file)', (_case, env) => {
+    let asked = 0;
+    const provider: SecretsProvider = () => {
+      asked++;
+      return { authSecret: 'x'.repeat(32), adminKey: 'y'.repeat(16) };
+    };
+
+    try {
+      loadConfig(env, provider);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+    }
+
+    expect(asked).toBe(0);
+  });
+
+  it.each([
+    ['development', '127.0.0.1', {}],
+    ['test', '127.0.0.1', { NODE_ENV: 'test' }],
+    ['production', '0.0.0.0', PRODUCTION_SECRETS],
+    ['development with HOST set', '0.0.0.0', { HOST: '0.0.0.0' }],
+    ['production with HOST set', '10.0.0.5', { ...PRODUCTION_SECRETS, HOST: '10.0.0.5' }],
+  ])('given %s, when loaded, then the server listens on %s', (_case, host, env) => {
+    expect(loadConfig(env).host).toBe(host);
   });
 });
