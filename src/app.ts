@@ -45,7 +45,10 @@ const OPENAPI_DOCUMENT = {
     title: 'Concert booking engine',
     version: API_VERSION,
     description: 'Fair waiting room, live seat maps, seat holds that expire on time, wallet and payments. '
-      + 'Every acknowledged change is committed to SQLite before the response.',
+      + 'Every acknowledged change is committed to SQLite before the response.\n\n'
+      + '**API reference:** `docs/API.md` in the project repository documents every route, field, status, error '
+      + 'code, WebSocket message and close code, and configuration variable; the operations below are generated from '
+      + 'the route schemas.',
   },
   tags: [
     { name: 'auth', description: 'Demo user tokens (not in production)' },
