@@ -322,6 +322,16 @@ class Engine implements BookingEngine {
     return ok(null);
   }
 
+  /**
+   * The gate of a queue-gated command, run by the command runner after the Idempotency-Key lookup and
+   * in the same synchronous step as the decision (nothing can end the token in between). None when the
+   * caller sent no token: the engine used as a library, not gated.
+   */
+  private queueGate(command: { userId: string; queueToken?: string }): (() => Result<null>) | undefined {
+    const { userId, queueToken } = command;
+    return queueToken === undefined ? undefined : () => this.checkQueueAccess(userId, queueToken);
+  }
+
   subscribeQueue(queueToken: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {
     return this.queue.subscribe(queueToken, listener, onEnded);
   }
@@ -349,7 +359,7 @@ class Engine implements BookingEngine {
 
   // ---------------------------------------------------------------- reservations
 
-  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<ReservationView>> {
+  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<ReservationView>> {
     return this.runner.run(command.userId, command.idempotency, (change) => {
       const actor = this.schedules.get(command.scheduleId);
       if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
@@ -376,7 +386,7 @@ class Engine implements BookingEngine {
       const seats = reservation.seatNumbers.length;
       change.then(() => this.observers.emit('holdCreated', seats));
       return ok(reservationView(actor.state, reservation));
-    });
+    }, this.queueGate(command));
   }
 
   getReservation(userId: string, reservationId: string): Result<ReservationView> {
@@ -504,7 +514,7 @@ class Engine implements BookingEngine {
    * One atomic step across schedule, wallet and queue: every check first, then every event, in one
    * batch and one transaction. No await in between, so nothing can interleave.
    */
-  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput }): Promise<Outcome<PaymentView>> {
+  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<PaymentView>> {
     return this.runner.run(command.userId, command.idempotency, (change) => {
       const nowMs = this.clock.now();
       const paid = decidePayment({
@@ -521,7 +531,7 @@ class Engine implements BookingEngine {
       const amount = paid.value.amount;
       change.then(() => this.observers.emit('paymentCompleted', amount));
       return paid;
-    });
+    }, this.queueGate(command));
   }
 
   getPayment(userId: string, paymentId: string): Result<PaymentView> {
