@@ -62,26 +62,39 @@ export class CommandRunner {
   }
 
   /**
-   * Runs one command: idempotency check, synchronous decide + evolve, then the commit. The stored
-   * outcome of a keyed command is written in the same transaction as its change, so a retry after a
-   * crash finds both or neither.
+   * Runs one command: idempotency check, then `admit` (the queue gate; its refusal is never stored), then
+   * the synchronous decide + evolve, then the commit. The stored outcome of a keyed command is written in
+   * the same transaction as its change, so a retry after a crash finds both or neither. A keyed retry is
+   * answered from its stored outcome before `admit` runs: the first command may have changed what `admit`
+   * reads (a payment ends its queue token), and the retry must still get the answer the first one got.
    */
-  run<T>(userId: string, idempotency: IdempotencyInput | undefined, decide: (change: PendingChange) => Result<T>): Promise<Outcome<T>> {
+  run<T>(
+    userId: string,
+    idempotency: IdempotencyInput | undefined,
+    decide: (change: PendingChange) => Result<T>,
+    admit?: () => Result<null>,
+  ): Promise<Outcome<T>> {
     if (!this.isReady()) return Promise.resolve({ ...fail<T>('NOT_READY'), replayed: false });
-    if (idempotency !== undefined) return this.runKeyed(userId, idempotency, decide);
+    if (idempotency !== undefined) return this.runKeyed(userId, idempotency, decide, admit);
     // Not async: the hot path of every unkeyed command allocates one promise, not three. A decide that
     // throws (a broken invariant) still rejects the promise rather than throwing at the caller. A command
     // that changed nothing may have answered from changes not yet durable: it is answered after them.
     try {
       const change = new PendingChange();
-      const outcome: Outcome<T> = { ...decide(change), replayed: false };
+      const refusal = admit === undefined ? undefined : refusalOf<T>(admit());
+      const outcome: Outcome<T> = { ...(refusal ?? decide(change)), replayed: false };
       return change.isEmpty ? this.committer.afterInFlight().then(() => outcome) : this.submit(change, outcome);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  private async runKeyed<T>(userId: string, idempotency: IdempotencyInput, decide: (change: PendingChange) => Result<T>): Promise<Outcome<T>> {
+  private async runKeyed<T>(
+    userId: string,
+    idempotency: IdempotencyInput,
+    decide: (change: PendingChange) => Result<T>,
+    admit: (() => Result<null>) | undefined,
+  ): Promise<Outcome<T>> {
     const slot = `${userId}\u0000${idempotency.key}`;
     const inflightHash = this.inflightKeys.get(slot);
     if (inflightHash !== undefined) {
@@ -91,6 +104,12 @@ export class CommandRunner {
     if (stored !== undefined) {
       if (stored.request_hash !== idempotency.requestHash) return { ...fail<T>('IDEMPOTENCY_KEY_REUSED'), replayed: false };
       return { ...(JSON.parse(stored.outcome) as Result<T>), replayed: true };
+    }
+    // A refusal at the gate is not the command's outcome: the same key may be sent again once admitted.
+    const refusal = admit === undefined ? undefined : refusalOf<T>(admit());
+    if (refusal !== undefined) {
+      await this.committer.afterInFlight();
+      return { ...refusal, replayed: false };
     }
     const change = new PendingChange();
     const result = decide(change);
@@ -105,4 +124,9 @@ export class CommandRunner {
     }
     return { ...result, replayed: false };
   }
+}
+
+/** The gate's refusal as the command's result type, or undefined when it admits. */
+function refusalOf<T>(gate: Result<null>): Result<T> | undefined {
+  return gate.ok ? undefined : { ok: false, error: gate.error };
 }

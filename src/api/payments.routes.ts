@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { unwrap } from './errors.js';
 import { idempotencyOf, unwrapOutcome } from './idempotency.js';
-import { requireActiveQueueTokenUnlessRetry, settleDeferredGate } from './queue-gate.js';
+import { queueTokenOf, requireQueueTokenHeader } from './queue-gate.js';
 import {
   ALWAYS, IdempotentQueueGatedHeaders, OpaqueId, Payment, QUEUE_GATED_SECURITY, USER_SECURITY, errorResponses,
 } from './schemas.js';
@@ -14,7 +14,7 @@ const PayBody = Type.Object({ reservationId: OpaqueId }, { additionalProperties:
 
 const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/payments', {
-    onRequest: [app.authenticate, requireActiveQueueTokenUnlessRetry],
+    onRequest: [app.authenticate, requireQueueTokenHeader],
     schema: {
       tags: ['payments'],
       summary: 'Pay a held reservation: debit, seats RESERVED, reservation CONFIRMED, queue token ended',
@@ -25,13 +25,12 @@ const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const idempotency = idempotencyOf(request);
-    settleDeferredGate(request, () => {
-      const reservation = app.engine.getReservation(request.userId, request.body.reservationId);
-      return reservation.ok && reservation.value.status === 'CONFIRMED';
-    });
+    // The engine checks the queue token after the key's lookup: a retry of a payment (which ended its
+    // token) replays its stored answer; a new payment needs the token ACTIVE.
     const outcome = await app.engine.pay({
       userId: request.userId,
       reservationId: request.body.reservationId,
+      queueToken: queueTokenOf(request),
       ...(idempotency === undefined ? {} : { idempotency }),
     });
     const payment = unwrapOutcome(reply, outcome);

@@ -1,11 +1,15 @@
 /**
  * Queue gating: schedules, seats, reservations and payments are served only to a caller whose
  * X-Queue-Token is theirs and ACTIVE. Runs after app.authenticate (it needs request.userId).
+ *
+ * Reads are gated here. The queue-gated commands (hold, pay) only need the header here: the engine checks
+ * the token itself, after the Idempotency-Key lookup, so a keyed retry is answered from its stored outcome
+ * whatever the token's state is now (a payment ends the token it was made with).
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { fail, type Result } from '../domain/error-codes.js';
-import { ApiError, raise, unwrap } from './errors.js';
-import { IDEMPOTENCY_KEY_HEADER, QUEUE_TOKEN_HEADER } from './schemas.js';
+import { fail, ok, type Result } from '../domain/error-codes.js';
+import { ApiError, raise } from './errors.js';
+import { QUEUE_TOKEN_HEADER } from './schemas.js';
 
 const MAX_QUEUE_TOKEN_LENGTH = 256;
 
@@ -29,8 +33,9 @@ export function queueTokenOf(request: FastifyRequest): string {
 }
 
 /**
- * onRequest hook: 401 QUEUE_TOKEN_INVALID (missing, unknown, expired, another user's) or 403 QUEUE_NOT_ACTIVE
- * (waiting). Callback style: it runs on every gated read, and an async hook costs a promise each time.
+ * onRequest hook for gated reads: 401 QUEUE_TOKEN_INVALID (missing, unknown, expired, another user's) or
+ * 403 QUEUE_NOT_ACTIVE (waiting). Callback style: it runs on every gated read, and an async hook costs a
+ * promise each time.
  */
 export function requireActiveQueueToken(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const access = queueAccess(request);
@@ -38,32 +43,13 @@ export function requireActiveQueueToken(request: FastifyRequest, _reply: Fastify
   else done(new ApiError(access.error));
 }
 
-const deferredRefusals = new WeakMap<FastifyRequest, Result<null>>();
-
 /**
- * Hook for POST /payments. A completed payment ends the payer's queue token, so a client retrying a
- * payment whose answer it lost would be refused by the gate and could never see the stored answer
- * the contract promises for its Idempotency-Key. When the token is no longer valid and a key is sent,
- * the refusal is kept and decided in the handler: see `settleDeferredGate`.
+ * onRequest hook for the gated commands: 401 QUEUE_TOKEN_INVALID when the header is missing or repeated
+ * (before the body is read, as for reads). The token's state is the engine's to check: hand it
+ * `queueTokenOf(request)` with the command.
  */
-export async function requireActiveQueueTokenUnlessRetry(request: FastifyRequest): Promise<void> {
-  const access = queueAccess(request);
-  if (access.ok) return;
-  if (access.error.code === 'QUEUE_TOKEN_INVALID' && request.headers[IDEMPOTENCY_KEY_HEADER] !== undefined) {
-    deferredRefusals.set(request, access);
-    return;
-  }
-  unwrap(access);
-}
-
-/**
- * Applies a refusal deferred by `requireActiveQueueTokenUnlessRetry` unless `isHarmless` (for payments:
- * the reservation is already CONFIRMED, so the engine can only replay the stored answer or refuse with
- * ALREADY_PAID; nothing can change without an ACTIVE token).
- */
-export function settleDeferredGate(request: FastifyRequest, isHarmless: () => boolean): void {
-  const refusal = deferredRefusals.get(request);
-  if (refusal === undefined) return;
-  deferredRefusals.delete(request);
-  if (!isHarmless()) unwrap(refusal);
+export function requireQueueTokenHeader(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const present: Result<null> = tokenHeader(request) === undefined ? fail('QUEUE_TOKEN_INVALID') : ok(null);
+  if (present.ok) done();
+  else done(new ApiError(present.error));
 }

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { unwrap } from './errors.js';
 import { idempotencyOf, unwrapOutcome } from './idempotency.js';
-import { requireActiveQueueToken } from './queue-gate.js';
+import { queueTokenOf, requireQueueTokenHeader } from './queue-gate.js';
 import {
   ALWAYS, IdempotentQueueGatedHeaders, OpaqueId, QUEUE_GATED_SECURITY, Reservation, ReservationList,
   ReservationStatus, USER_SECURITY, errorResponses,
@@ -23,7 +23,7 @@ const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, { additionalProperties: false });
 
   app.post('/reservations', {
-    onRequest: [app.authenticate, requireActiveQueueToken],
+    onRequest: [app.authenticate, requireQueueTokenHeader],
     schema: {
       tags: ['reservations'],
       summary: 'Hold seats (all or none) until holdExpiresAt',
@@ -35,8 +35,9 @@ const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const idempotency = idempotencyOf(request);
     const { scheduleId, seatNumbers } = request.body;
+    // The engine checks the queue token after the key's lookup, so a keyed retry replays its stored answer.
     const outcome = await app.engine.hold({
-      userId: request.userId, scheduleId, seatNumbers, ...(idempotency === undefined ? {} : { idempotency }),
+      userId: request.userId, scheduleId, seatNumbers, queueToken: queueTokenOf(request), ...(idempotency === undefined ? {} : { idempotency }),
     });
     const reservation = unwrapOutcome(reply, outcome);
     reply.code(201);

@@ -77,7 +77,14 @@ export interface BookingEngine {
   checkQueueAccess(userId: string, queueToken: string): Result<null>;
 
   // Reservations
-  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<ReservationView>>;
+  /**
+   * `queueToken`: the caller's X-Queue-Token (hold and pay are queue-gated). When given, the engine checks it
+   * after the Idempotency-Key lookup: a stored answer replays whatever the token's state is now, and a new
+   * command is refused unless the token is this user's and ACTIVE (QUEUE_TOKEN_INVALID / QUEUE_NOT_ACTIVE,
+   * as checkQueueAccess); such a refusal is never stored under the key. Omitted, the command is not gated
+   * (a library caller that admits its users itself).
+   */
+  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<ReservationView>>;
   getReservation(userId: string, reservationId: string): Result<ReservationView>;
   listReservations(userId: string, status?: ReservationStatus): ReservationView[];
   cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>>;
@@ -88,7 +95,11 @@ export interface BookingEngine {
   balanceHistory(userId: string): BalanceHistoryView;
 
   // Payments
-  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput }): Promise<Outcome<PaymentView>>;
+  /**
+   * `queueToken` as for hold. A payment ends the payer's token, so only this order (stored answer first,
+   * then the token) lets a keyed retry of a payment whose answer was lost get that answer.
+   */
+  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<PaymentView>>;
   getPayment(userId: string, paymentId: string): Result<PaymentView>;
 
   // Operations
