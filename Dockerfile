@@ -15,6 +15,8 @@ RUN npm run build \
   && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
+# HOST is explicit: a container answers on its own network interface. Outside production the server's
+# default is 127.0.0.1, and it generates secrets beside the database; production does neither.
 ENV NODE_ENV=production \
     DB_PATH=/data/booking.db \
     PORT=3000 \
