@@ -97,7 +97,8 @@ export async function recover(store: Store, target: RecoveryTarget, nowMs: numbe
   const queueWaitMs = Math.round(queueFinishedAt - queueStartedAt - restoringMs);
 
   return {
-    lastSeq: store.maxJournalSeq(), checkpointSeq, schedules, replayedEvents, queueTokens,
+    // The journal may be trimmed up to the checkpoint, even empty: numbering goes on after both.
+    lastSeq: Math.max(store.maxJournalSeq(), checkpointSeq), checkpointSeq, schedules, replayedEvents, queueTokens,
     queueReadOffThread: queue.offThread, queueIndexesAdopted: indexesAdopted, queueWaitMs, ...(queue.workerError === undefined ? {} : { queueWorkerError: queue.workerError }), wallets,
   };
 }

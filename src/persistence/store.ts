@@ -59,6 +59,8 @@ export class Store {
   private readonly getIdempotencyStmt: Statement;
   private readonly putIdempotencyStmt: Statement;
   private readonly purgeIdempotencyStmt: Statement;
+  private readonly trimJournalStmt: Statement;
+  private readonly purgeArchiveStmt: Statement;
   private readonly historyStmt: Statement;
   private readonly archiveStmt: Statement;
   private readonly archivedStmt: Statement;
@@ -79,7 +81,12 @@ export class Store {
     this.deleteTokenStmt = db.prepare('DELETE FROM queue_tokens WHERE token = ?');
     this.getIdempotencyStmt = db.prepare('SELECT request_hash, outcome, created_at_ms FROM idempotency WHERE user_id = ? AND key = ?');
     this.putIdempotencyStmt = db.prepare('INSERT INTO idempotency (user_id, key, request_hash, outcome, created_at_ms) VALUES (?, ?, ?, ?, ?)');
-    this.purgeIdempotencyStmt = db.prepare('DELETE FROM idempotency WHERE created_at_ms < ?');
+    // Oldest first through idempotency_by_age, at most `limit` rows a call (see retention.ts).
+    this.purgeIdempotencyStmt = db.prepare('DELETE FROM idempotency WHERE (user_id, key) IN (SELECT user_id, key FROM idempotency WHERE created_at_ms < ? ORDER BY created_at_ms LIMIT ?)');
+    this.trimJournalStmt = db.prepare('DELETE FROM journal WHERE seq > ? AND seq <= ?');
+    // The archive's key is time-ordered (a reservation id sorts by its hold's time): the first `limit` keys are
+    // the oldest holds, so a call reads at most `limit` rows even when none is old enough.
+    this.purgeArchiveStmt = db.prepare('DELETE FROM ended_reservations WHERE reservation_id IN (SELECT reservation_id FROM ended_reservations ORDER BY reservation_id LIMIT ?) AND ended_at_ms < ?');
     const endedColumns = 'reservation_id, user_id, schedule_id, status, seat_numbers, total_price, held_at_ms, hold_expires_at_ms';
     this.archiveStmt = db.prepare(`INSERT INTO ended_reservations (${endedColumns}, ended_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.archivedStmt = db.prepare(`SELECT ${endedColumns} FROM ended_reservations WHERE reservation_id = ?`).raw();
@@ -137,8 +144,19 @@ export class Store {
     this.putIdempotencyStmt.run(userId, key, requestHash, outcome, atMs);
   }
 
-  purgeIdempotency(olderThanMs: number): number {
-    return this.purgeIdempotencyStmt.run(olderThanMs).changes;
+  /** Deletes up to `limit` idempotency records created before `olderThanMs`, oldest first; returns how many. */
+  purgeIdempotency(olderThanMs: number, limit: number): number {
+    return this.purgeIdempotencyStmt.run(olderThanMs, limit).changes;
+  }
+
+  /** Deletes the journal rows with afterSeq < seq <= throughSeq (a range of the rowid B-tree); returns how many. */
+  trimJournal(afterSeq: number, throughSeq: number): number {
+    return this.trimJournalStmt.run(afterSeq, throughSeq).changes;
+  }
+
+  /** Deletes, among the `limit` oldest archived reservations, those that ended before `endedBeforeMs`; returns how many. */
+  purgeArchive(endedBeforeMs: number, limit: number): number {
+    return this.purgeArchiveStmt.run(limit, endedBeforeMs).changes;
   }
 
   archiveReservation(row: EndedReservationRow, endedAtMs: number): void {
@@ -171,6 +189,11 @@ export class Store {
 
   maxJournalSeq(): number {
     return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM journal').pluck().get() as number);
+  }
+
+  /** The oldest journal row kept (rows behind the checkpoint are trimmed); 0 for an empty journal. */
+  minJournalSeq(): number {
+    return (this.db.prepare('SELECT COALESCE(MIN(seq), 0) FROM journal').pluck().get() as number);
   }
 
   journalAfter(seq: number): IterableIterator<JournalRow> {
