@@ -2,8 +2,14 @@
  * `npm run soak -- --cycles=N [--seed=S] [--booking-users=B] [--waiter-users=W] [--keep]`: the CI crash
  * loop for as many kill cycles as you like. Exits 1 on the first violation and keeps the work directory
  * (database, record, server log) for a look; the seed reproduces the run's choices.
+ *
+ * `npm run soak -- --disk [--minutes=30] [--sample-seconds=60] [--users=24] [--pause-ms=40] [--out=file.json]`:
+ * the disk soak instead (support/disk-soak.ts): steady load, no kills, the database's size every minute,
+ * printed as the table BENCHMARKS.md shows.
  */
+import { writeFileSync } from 'node:fs';
 import { CI_CRASH_LOOP, runCrashLoop } from './support/crash-loop.js';
+import { markdownTable, runDiskSoak } from './support/disk-soak.js';
 
 function flag(name: string): string | undefined {
   const prefix = `--${name}=`;
@@ -20,6 +26,22 @@ function integerFlag(name: string, fallback: number): number {
 
 const seed = integerFlag('seed', Math.floor(Math.random() * 2 ** 31));
 const startedAt = Date.now();
+if (process.argv.includes('--disk')) {
+  const { samples, workDir } = await runDiskSoak({
+    minutes: integerFlag('minutes', 30),
+    sampleSeconds: integerFlag('sample-seconds', 60),
+    users: integerFlag('users', 24),
+    pauseMs: integerFlag('pause-ms', 40),
+    holdTtlSeconds: integerFlag('hold-ttl-seconds', 5),
+    seed,
+    keepWorkDir: process.argv.includes('--keep'),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  const out = flag('out');
+  if (out !== undefined) writeFileSync(out, JSON.stringify(samples, null, 2));
+  process.stdout.write(`\n${markdownTable(samples)}\n${process.argv.includes('--keep') ? `work directory kept: ${workDir}\n` : ''}`);
+  process.exit(0);
+}
 const report = await runCrashLoop({
   ...CI_CRASH_LOOP,
   cycles: integerFlag('cycles', 100),
