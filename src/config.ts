@@ -2,6 +2,8 @@
  * Environment -> typed, validated configuration, read once at start-up.
  * A bad value throws ConfigError with one line naming the variable, so the operator fixes the right thing.
  */
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { EngineLimits } from './domain/engine.js';
 import { DURABILITIES, type Durability } from './persistence/durability.js';
 import { generateSecrets, type Secrets } from './secrets.js';
@@ -26,6 +28,18 @@ export interface Config {
   rateLimit: { tokenIssuePerMinute: number; demoTokenPerMinute: number };
   demoTokenTtlSeconds: number;
   ws: { maxSubscribersPerSchedule: number; maxBufferedBytes: number; heartbeatMs: number };
+  /** Cluster mode, when NATS_URL is set; null runs the embedded default (one process, one SQLite file). */
+  cluster: ClusterConfig | null;
+}
+
+export interface ClusterConfig {
+  natsServers: string[];
+  nodeId: string;
+  clusterName: string;
+  replicas: number;
+  leaseTtlMs: number;
+  /** This node's replica of the state, rebuilt from the command log at every start. */
+  replicaDbPath: string;
 }
 
 export class ConfigError extends Error {
@@ -138,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, provideSecrets:
     monthlyChargeMax: integer(env, 'MONTHLY_CHARGE_MAX', 5_000_000, 1, MAX_MONEY),
   };
 
-  const settings: Omit<Config, 'authSecret' | 'adminKey' | 'generatedSecrets'> = {
+  const settings: Omit<Config, 'authSecret' | 'adminKey' | 'generatedSecrets' | 'cluster'> = {
     nodeEnv,
     isProduction,
     port: integer(env, 'PORT', 3000, 0, 65_535),
@@ -165,6 +179,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, provideSecrets:
       heartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 1_000, 600_000),
     },
   };
+  const cluster = clusterConfig(env, settings.port, dbPath, authSecret, adminKey);
   // Last, once every variable is valid: the server's provider writes a file.
-  return { ...settings, ...completeSecrets(authSecret, adminKey, () => provideSecrets(dbPath)) };
+  return { ...settings, cluster, ...completeSecrets(authSecret, adminKey, () => provideSecrets(dbPath)) };
+}
+
+function clusterConfig(env: Env, port: number, dbPath: string, authSecret: string | undefined, adminKey: string | undefined): ClusterConfig | null {
+  const urls = raw(env, 'NATS_URL');
+  if (urls === undefined) return null;
+  const natsServers = urls.split(',').map((url) => url.trim()).filter((url) => url !== '');
+  for (const url of natsServers) {
+    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new ConfigError('NATS_URL', `must be comma-separated nats://host:port URLs, got "${url}"`);
+  }
+  // Every node must verify the tokens any other node minted: secrets generated per data directory would differ.
+  if (authSecret === undefined) throw new ConfigError('AUTH_SECRET', 'is required in cluster mode (NATS_URL set): every node must share it');
+  if (adminKey === undefined) throw new ConfigError('ADMIN_KEY', 'is required in cluster mode (NATS_URL set): every node must share it');
+  const nodeId = text(env, 'NODE_ID', `${hostname()}-${port}`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(nodeId)) throw new ConfigError('NODE_ID', `must be 1-64 letters, digits, '-' or '_', got "${nodeId}"`);
+  const clusterName = text(env, 'CLUSTER_NAME', 'booking');
+  if (!/^[a-z][a-z0-9_-]{0,31}$/.test(clusterName)) throw new ConfigError('CLUSTER_NAME', `must be 1-32 lowercase letters, digits, '-' or '_', got "${clusterName}"`);
+  const defaultReplica = dbPath === ':memory:' ? ':memory:' : join(dirname(dbPath), `replica-${nodeId}.db`);
+  return {
+    natsServers,
+    nodeId,
+    clusterName,
+    replicas: integer(env, 'CLUSTER_REPLICAS', 3, 1, 5),
+    leaseTtlMs: integer(env, 'CLUSTER_LEASE_TTL_MS', 3_000, 500, 60_000),
+    replicaDbPath: text(env, 'CLUSTER_REPLICA_DB_PATH', defaultReplica),
+  };
 }

@@ -5,10 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createEngine } from './actors/engine.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { seedDemoCatalogue } from './domain/demo-catalogue.js';
 import { createLogger } from './logger.js';
+import { createNodeEngine } from './node-engine.js';
 import { dataDirectorySecrets, SecretsFileError, type DataDirectorySecrets } from './secrets.js';
 
 /** Long enough for in-flight requests and the last group commit; short enough for an orchestrator's grace period. */
@@ -77,13 +76,8 @@ async function main(): Promise<void> {
 
   if (secrets !== null) announceGeneratedSecrets(config, secrets, logger);
 
-  ensureDatabaseDirectory(config.dbPath);
-  const engine = createEngine({
-    dbPath: config.dbPath,
-    limits: config.limits,
-    durability: config.durability,
-    logger: logger.child({ component: 'engine' }),
-  });
+  ensureDatabaseDirectory(config.cluster?.replicaDbPath ?? config.dbPath);
+  const { engine, seedDemo, describe } = await createNodeEngine(config, logger);
   // The HTTP app's modules (Fastify, schemas, plugins) are loaded only now: creating the engine first
   // starts reading a big waiting room in a worker thread ~0.5 s earlier, while they load and compile.
   const { buildApp } = await import('./app.js');
@@ -126,11 +120,10 @@ async function main(): Promise<void> {
 
   const recoveryStartedAt = performance.now();
   await engine.start();
-  logger.info({ recoveryMs: Math.round(performance.now() - recoveryStartedAt), dbPath: config.dbPath, durability: config.durability },
-    'engine recovered; ready');
+  logger.info({ recoveryMs: Math.round(performance.now() - recoveryStartedAt), ...describe }, 'engine recovered; ready');
 
   if (!config.isProduction && !shuttingDown) {
-    const created = await seedDemoCatalogue(engine);
+    const created = await seedDemo();
     if (created > 0) logger.info({ concerts: created }, 'empty database: demo catalogue seeded');
   }
 }

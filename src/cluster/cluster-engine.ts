@@ -1,0 +1,323 @@
+/**
+ * The booking engine as a cluster node: the same BookingEngine the API uses, so src/api does not know
+ * which mode it serves.
+ *
+ * Every node holds a full replica (the embedded engine on its own SQLite file) fed by one replicated
+ * command log on NATS JetStream. Queries answer from the local replica, never crossing the network.
+ * Commands are forwarded to the leader, which appends them to the log in batches; a command is
+ * acknowledged when this node's replica has applied the entry holding it and committed it, so the
+ * answer is durable twice over (a quorum of NATS servers holds the entry; this node's SQLite holds the
+ * result) and this node never shows the caller a state older than its own change.
+ */
+import { rmSync } from 'node:fs';
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import pino, { type Logger } from 'pino';
+import { SystemClock, type Clock } from '../actors/clock.js';
+import { createReplicaEngine, type ReplicaEngine } from '../actors/engine.js';
+import type { BookingEngine, EngineLimits, EngineObserver, Outcome, QueueEndReason, Unsubscribe } from '../domain/engine.js';
+import { fail, type Result } from '../domain/error-codes.js';
+import type {
+  AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
+  PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
+} from '../domain/views.js';
+import { CommandApplier } from './command-applier.js';
+import { CommandForwarder } from './command-forwarder.js';
+import { LeaderRole } from './leader.js';
+import { decodeEntry, type ClusterCommand } from './log-entry.js';
+import { LogClock } from './log-clock.js';
+import { clusterNames, openNatsCluster, type NatsCluster } from './nats-cluster.js';
+import { PresenceReporter } from './presence-reporter.js';
+import { SeededRandom } from './seeded-random.js';
+
+export interface ClusterEngineOptions {
+  nodeId: string;
+  natsServers: string[];
+  /** Names of the stream, subjects and lease bucket start with it (several clusters may share NATS). */
+  clusterName: string;
+  replicas: number;
+  leaseTtlMs: number;
+  /** This node's replica database: deleted and rebuilt from the log at every start. */
+  replicaDbPath: string;
+  limits: EngineLimits;
+  clock?: Clock;
+  logger?: Logger;
+  presenceReportMs?: number;
+  commandTimeoutMs?: number;
+  onFatal?: (error: unknown) => void;
+}
+
+const MAX_ENTRY_BYTES = 512 * 1024;
+const DEFAULT_PRESENCE_REPORT_MS = 5_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
+const RESEND_AFTER_MS = 1_500;
+
+export interface ClusterStatus {
+  nodeId: string;
+  leader: boolean;
+  appliedSeq: number;
+  appliedAtMs: number;
+  terms: number;
+  fencedAppends: number;
+  commandsInFlight: number;
+}
+
+export function createClusterEngine(options: ClusterEngineOptions): ClusterEngine {
+  return new ClusterEngine(options);
+}
+
+export class ClusterEngine implements BookingEngine {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly replicaClock = new LogClock();
+  private readonly random = new SeededRandom();
+  private readonly replica: ReplicaEngine;
+  private readonly applier: CommandApplier;
+  private readonly presence: PresenceReporter;
+  private cluster: NatsCluster | null = null;
+  private leader: LeaderRole | null = null;
+  private forwarder: CommandForwarder | null = null;
+  private messages: ConsumerMessages | null = null;
+  private starting: Promise<void> | null = null;
+  private started = false;
+  private closed = false;
+  private startSeq = 0;
+
+  constructor(private readonly options: ClusterEngineOptions) {
+    this.clock = options.clock ?? new SystemClock();
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    if (options.replicaDbPath !== ':memory:') {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${options.replicaDbPath}${suffix}`, { force: true });
+    }
+    this.replica = createReplicaEngine({
+      dbPath: options.replicaDbPath,
+      limits: options.limits,
+      // The log is the durable source; the replica's file is rebuilt from it at every start.
+      durability: 'NORMAL',
+      clock: this.replicaClock,
+      randomBytes: (size) => this.random.bytes(size),
+      logger: this.logger.child({ component: 'replica' }),
+      onFatal: (error) => this.fatal(error),
+    });
+    this.applier = new CommandApplier(this.replica, this.replicaClock, this.random, this.logger);
+    this.presence = new PresenceReporter(options.presenceReportMs ?? DEFAULT_PRESENCE_REPORT_MS, (command) => {
+      void this.submit(command);
+    });
+  }
+
+  get ready(): boolean {
+    return this.started && !this.closed && this.replica.ready && this.cluster !== null && !this.cluster.nc.isClosed();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  status(): ClusterStatus {
+    return {
+      nodeId: this.options.nodeId,
+      leader: this.leader?.isLeader ?? false,
+      appliedSeq: this.applier.appliedSeq,
+      appliedAtMs: this.applier.appliedAtMs,
+      terms: this.leader?.terms ?? 0,
+      fencedAppends: this.leader?.fencedAppends ?? 0,
+      commandsInFlight: this.forwarder?.inFlight ?? 0,
+    };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  start(): Promise<void> {
+    this.starting ??= this.join();
+    return this.starting;
+  }
+
+  private async join(): Promise<void> {
+    const names = clusterNames(this.options.clusterName);
+    const cluster = await openNatsCluster({
+      servers: this.options.natsServers, nodeId: this.options.nodeId, names,
+      replicas: this.options.replicas, leaseTtlMs: this.options.leaseTtlMs, maxEntryBytes: MAX_ENTRY_BYTES,
+    });
+    this.cluster = cluster;
+    await this.replica.start();
+    const info = await cluster.jsm.streams.info(names.stream);
+    this.startSeq = info.state.last_seq;
+    await this.follow(cluster);
+    const startedAt = performance.now();
+    await this.applier.caughtUpTo(this.startSeq);
+    this.logger.info({ entries: this.startSeq, replayMs: Math.round(performance.now() - startedAt) }, 'replica caught up with the command log');
+    this.leader = new LeaderRole(cluster, this.applier, this.replicaClock, this.clock, {
+      nodeId: this.options.nodeId, leaseTtlMs: this.options.leaseTtlMs, maxEntryBytes: MAX_ENTRY_BYTES,
+      caughtUp: () => this.applier.appliedSeq >= this.startSeq,
+    }, this.logger.child({ component: 'leader' }));
+    this.forwarder = new CommandForwarder(cluster, this.applier, {
+      nodeId: this.options.nodeId,
+      resendAfterMs: RESEND_AFTER_MS,
+      giveUpAfterMs: this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      maxRequestBytes: MAX_ENTRY_BYTES / 2,
+      abandoned: () => ({ ...fail('NOT_READY'), replayed: false }),
+      deliverLocally: (envelopes) => {
+        if (this.leader?.isLeader !== true) return false;
+        this.leader.accept(envelopes);
+        return true;
+      },
+    }, this.logger.child({ component: 'forwarder' }));
+    this.leader.start();
+    this.forwarder.start();
+    this.presence.start();
+    this.started = true;
+  }
+
+  /** Reads the log from its first entry, in order, for as long as the node runs. */
+  private async follow(cluster: NatsCluster): Promise<void> {
+    const consumer = await cluster.js.consumers.get(cluster.names.stream, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.applier.appliedSeq + 1,
+    });
+    const messages = await consumer.consume({ max_messages: 512 });
+    this.messages = messages;
+    void (async () => {
+      try {
+        for await (const message of messages) {
+          this.applier.apply(message.seq, decodeEntry(message.data));
+        }
+      } catch (error) {
+        if (!this.closed) this.fatal(error);
+      }
+    })();
+  }
+
+  private fatal(error: unknown): void {
+    if (this.options.onFatal !== undefined) {
+      this.options.onFatal(error);
+      return;
+    }
+    this.logger.fatal({ err: error }, 'replica cannot follow the command log: stopping (fail-stop); a restart replays it');
+    process.exit(1);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.presence.stop();
+    await this.starting?.catch(() => undefined);
+    await this.leader?.stop();
+    this.forwarder?.stop();
+    await this.messages?.close();
+    await this.replica.close();
+    await this.cluster?.nc.close();
+  }
+
+  // ---------------------------------------------------------------- commands: through the log
+
+  private submit(command: ClusterCommand): Promise<unknown> {
+    if (!this.ready || this.forwarder === null) return Promise.resolve({ ...fail('NOT_READY'), replayed: false });
+    return this.forwarder.submit(command);
+  }
+
+  createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>> {
+    return this.submit({ kind: 'createConcert', args: input }) as Promise<Result<ConcertCreatedView>>;
+  }
+
+  /** Seeds the demo catalogue once for the whole cluster, whichever nodes ask. */
+  async seedDemo(): Promise<number> {
+    return (await this.submit({ kind: 'seedDemo', args: {} })) as number;
+  }
+
+  issueQueueToken(userId: string): Promise<Result<QueueTokenIssued>> {
+    return this.submit({ kind: 'issueQueueToken', args: { userId } }) as Promise<Result<QueueTokenIssued>>;
+  }
+
+  leaveQueue(userId: string, queueToken: string): Promise<Result<null>> {
+    return this.submit({ kind: 'leaveQueue', args: { userId, queueToken } }) as Promise<Result<null>>;
+  }
+
+  hold(command: Parameters<BookingEngine['hold']>[0]): Promise<Outcome<ReservationView>> {
+    return this.submit({ kind: 'hold', args: command }) as Promise<Outcome<ReservationView>>;
+  }
+
+  cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>> {
+    return this.submit({ kind: 'cancelReservation', args: { userId, reservationId } }) as Promise<Result<ReservationView>>;
+  }
+
+  charge(command: Parameters<BookingEngine['charge']>[0]): Promise<Outcome<ChargeView>> {
+    return this.submit({ kind: 'charge', args: command }) as Promise<Outcome<ChargeView>>;
+  }
+
+  pay(command: Parameters<BookingEngine['pay']>[0]): Promise<Outcome<PaymentView>> {
+    return this.submit({ kind: 'pay', args: command }) as Promise<Outcome<PaymentView>>;
+  }
+
+  // ---------------------------------------------------------------- queries: the local replica
+
+  listConcerts(): ConcertSummaryView[] {
+    return this.replica.listConcerts();
+  }
+
+  listSchedules(concertId: string, options?: { includeSoldOut?: boolean }): Result<SchedulesView> {
+    return this.replica.listSchedules(concertId, options);
+  }
+
+  getSeatMap(scheduleId: string, options?: { status?: SeatStatus }): Result<SeatMapView> {
+    return this.replica.getSeatMap(scheduleId, options);
+  }
+
+  isEmpty(): boolean {
+    return this.replica.isEmpty();
+  }
+
+  queueStatus(userId: string, queueToken: string): Result<QueueStatusView> {
+    const status = this.replica.queueStatus(userId, queueToken);
+    if (status.ok) this.presence.polledToken(queueToken);
+    return status;
+  }
+
+  checkQueueAccess(userId: string, queueToken: string): Result<null> {
+    return this.replica.checkQueueAccess(userId, queueToken);
+  }
+
+  getReservation(userId: string, reservationId: string): Result<ReservationView> {
+    return this.replica.getReservation(userId, reservationId);
+  }
+
+  listReservations(userId: string, status?: ReservationStatus): ReservationView[] {
+    return this.replica.listReservations(userId, status);
+  }
+
+  getBalance(userId: string): BalanceView {
+    return this.replica.getBalance(userId);
+  }
+
+  balanceHistory(userId: string): BalanceHistoryView {
+    return this.replica.balanceHistory(userId);
+  }
+
+  getPayment(userId: string, paymentId: string): Result<PaymentView> {
+    return this.replica.getPayment(userId, paymentId);
+  }
+
+  stats(): AdminStatsView {
+    return this.replica.stats();
+  }
+
+  subscribeSeatMap(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null {
+    return this.replica.subscribeSeatMap(scheduleId, listener);
+  }
+
+  subscribeQueue(queueToken: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {
+    const unsubscribe = this.replica.subscribeQueue(queueToken, listener, onEnded);
+    if (unsubscribe === null) return null;
+    const close = this.presence.openSocket(queueToken);
+    return () => {
+      unsubscribe();
+      close();
+    };
+  }
+
+  watchQueueTokenEnd(queueToken: string, onEnded: (reason: QueueEndReason) => void): Unsubscribe | null {
+    return this.replica.watchQueueTokenEnd(queueToken, onEnded);
+  }
+
+  observe(observer: Partial<EngineObserver>): Unsubscribe {
+    return this.replica.observe(observer);
+  }
+}

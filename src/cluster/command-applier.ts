@@ -1,0 +1,136 @@
+/**
+ * Applies the command log to this node's replica engine, entry by entry in log order: the log's time
+ * first (so due holds expire and the queue ticks at the same point on every node), then each command,
+ * each decided synchronously by the engine in that order. A command id is applied at most once, so a
+ * command its requester sent twice (a retry after a leader died) lands once.
+ *
+ * The node that took a command from its HTTP client waits here for it: its answer is the outcome its
+ * own replica computed, after its own commit, so the client never reads this node older than its change.
+ */
+import type { Logger } from 'pino';
+import type { ReplicaEngine } from '../actors/engine.js';
+import { demoCatalogue } from '../domain/demo-catalogue.js';
+import type { ClusterCommand, LogEntry } from './log-entry.js';
+import type { LogClock } from './log-clock.js';
+import type { SeededRandom } from './seeded-random.js';
+
+/** How long (in log time) an applied command id is remembered; requesters give up well before. */
+export const DEDUPE_WINDOW_MS = 600_000;
+
+interface Waiter { resolve: (outcome: unknown) => void; reject: (error: unknown) => void }
+
+export class CommandApplier {
+  /** Stream sequence of the last entry applied. */
+  appliedSeq = 0;
+  /** Log time of the last entry applied. */
+  appliedAtMs = 0;
+  private readonly seen = new Map<string, number>();
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly seqWaiters: Array<{ seq: number; resolve: () => void }> = [];
+
+  constructor(
+    private readonly engine: ReplicaEngine,
+    private readonly clock: LogClock,
+    private readonly random: SeededRandom,
+    private readonly logger: Logger,
+  ) {}
+
+  apply(seq: number, entry: LogEntry): void {
+    if (seq <= this.appliedSeq) return;
+    this.random.reseed(entry.seed);
+    this.clock.advanceTo(entry.atMs);
+    for (const { id, command } of entry.commands) {
+      if (this.seen.has(id)) continue;
+      this.seen.set(id, this.clock.now());
+      const outcome = this.execute(command);
+      const waiter = this.waiters.get(id);
+      if (waiter === undefined) {
+        outcome.catch((error: unknown) => this.logger.error({ err: error, kind: command.kind }, 'replicated command failed'));
+      } else {
+        this.waiters.delete(id);
+        outcome.then(waiter.resolve, waiter.reject);
+      }
+    }
+    this.forgetOldIds();
+    this.appliedSeq = seq;
+    this.appliedAtMs = this.clock.now();
+    this.releaseSeqWaiters();
+  }
+
+  hasApplied(id: string): boolean {
+    return this.seen.has(id);
+  }
+
+  /** Resolves with the command's outcome once an entry holding `id` is applied here and committed. */
+  waitFor(id: string): Promise<unknown> {
+    return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+  }
+
+  /** Stops waiting for `id` (the requester gave up); the command may still apply later, unanswered. */
+  abandon(id: string, outcome: unknown): void {
+    const waiter = this.waiters.get(id);
+    if (waiter === undefined) return;
+    this.waiters.delete(id);
+    waiter.resolve(outcome);
+  }
+
+  abandonAll(outcome: unknown): void {
+    for (const id of [...this.waiters.keys()]) this.abandon(id, outcome);
+  }
+
+  /** Resolves once the entry at `seq` (or a later one) is applied. */
+  caughtUpTo(seq: number): Promise<void> {
+    if (this.appliedSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.seqWaiters.push({ seq, resolve }));
+  }
+
+  private releaseSeqWaiters(): void {
+    if (this.seqWaiters.length === 0) return;
+    for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.seqWaiters[i];
+      if (waiter !== undefined && waiter.seq <= this.appliedSeq) {
+        this.seqWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private forgetOldIds(): void {
+    const horizon = this.clock.now() - DEDUPE_WINDOW_MS;
+    // Insertion order is log order and log time never goes back: the oldest ids come first.
+    for (const [id, atMs] of this.seen) {
+      if (atMs > horizon) break;
+      this.seen.delete(id);
+    }
+  }
+
+  private execute(command: ClusterCommand): Promise<unknown> {
+    try {
+      return this.run(command);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private run(command: ClusterCommand): Promise<unknown> {
+    const engine = this.engine;
+    switch (command.kind) {
+      case 'hold': return engine.hold(command.args);
+      case 'cancelReservation': return engine.cancelReservation(command.args.userId, command.args.reservationId);
+      case 'charge': return engine.charge(command.args);
+      case 'pay': return engine.pay(command.args);
+      case 'issueQueueToken': return engine.issueQueueToken(command.args.userId);
+      case 'leaveQueue': return engine.leaveQueue(command.args.userId, command.args.queueToken);
+      case 'createConcert': return engine.createConcert(command.args);
+      case 'seedDemo': {
+        if (!engine.isEmpty()) return Promise.resolve(0);
+        // Every concert is decided now, in this entry, before anything else can interleave.
+        const created = demoCatalogue(this.clock.now()).map((input) => engine.createConcert(input));
+        return Promise.all(created).then((results) => results.filter((result) => result.ok).length);
+      }
+      case 'touchQueueTokens':
+        engine.touchQueueTokens(command.args.tokens);
+        return Promise.resolve(null);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What the replicated command log holds. An entry is a batch of commands the leader appended in one
+ * JetStream message, with the instant they happen at and the seed their random draws come from: the
+ * whole input of a deterministic step, so every replica applying the log in order reaches the same state.
+ */
+import type { BookingEngine } from '../domain/engine.js';
+
+type FirstArg<K extends keyof BookingEngine> = BookingEngine[K] extends (arg: infer A, ...rest: never[]) => unknown ? A : never;
+
+/** One engine command, named by the BookingEngine method that runs it, with that method's arguments. */
+export type ClusterCommand =
+  | { kind: 'hold'; args: FirstArg<'hold'> }
+  | { kind: 'cancelReservation'; args: { userId: string; reservationId: string } }
+  | { kind: 'charge'; args: FirstArg<'charge'> }
+  | { kind: 'pay'; args: FirstArg<'pay'> }
+  | { kind: 'issueQueueToken'; args: { userId: string } }
+  | { kind: 'leaveQueue'; args: { userId: string; queueToken: string } }
+  | { kind: 'createConcert'; args: FirstArg<'createConcert'> }
+  /** Seeds the demo catalogue if the engine is empty when it applies: any number of nodes may ask. */
+  | { kind: 'seedDemo'; args: Record<string, never> }
+  /** Presence gathered by one node (polls, open queue sockets): each token counts as seen at the entry's time. */
+  | { kind: 'touchQueueTokens'; args: { tokens: string[] } };
+
+/** A command with the id its requester waits on; a command id is applied at most once (see CommandApplier). */
+export interface CommandEnvelope { id: string; command: ClusterCommand }
+
+export interface LogEntry {
+  /** The instant the entry's commands happen at (the leader's clock, never earlier than the entry before). */
+  atMs: number;
+  /** Base64 seed of the random bytes drawn while the entry applies. */
+  seed: string;
+  /** The node that appended it (for the audit trail and the logs). */
+  leader: string;
+  commands: CommandEnvelope[];
+}
+
+export function encodeEntry(entry: LogEntry): Uint8Array {
+  return Buffer.from(JSON.stringify(entry));
+}
+
+export function decodeEntry(data: Uint8Array): LogEntry {
+  const entry = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as LogEntry;
+  if (typeof entry.atMs !== 'number' || typeof entry.seed !== 'string' || !Array.isArray(entry.commands)) {
+    throw new Error('malformed log entry');
+  }
+  return entry;
+}

@@ -1,0 +1,33 @@
+/**
+ * Which engine this process runs: the embedded one (one SQLite file) or a cluster node (a replica fed by
+ * the NATS command log) when NATS_URL is set. Both are a BookingEngine; the app never asks which.
+ */
+import type { Logger } from 'pino';
+import { createEngine } from './actors/engine.js';
+import type { Config } from './config.js';
+import { seedDemoCatalogue } from './domain/demo-catalogue.js';
+import type { BookingEngine } from './domain/engine.js';
+
+export interface NodeEngine {
+  engine: BookingEngine;
+  /** Seeds the demo catalogue into an empty engine (in a cluster: once, whichever nodes ask). */
+  seedDemo(): Promise<number>;
+  /** What the start-up log says about where state lives. */
+  describe: Record<string, unknown>;
+}
+
+export async function createNodeEngine(config: Config, logger: Logger): Promise<NodeEngine> {
+  const cluster = config.cluster;
+  if (cluster === null) {
+    const engine = createEngine({ dbPath: config.dbPath, limits: config.limits, durability: config.durability, logger: logger.child({ component: 'engine' }) });
+    return { engine, seedDemo: () => seedDemoCatalogue(engine), describe: { mode: 'embedded', dbPath: config.dbPath, durability: config.durability } };
+  }
+  // Loaded only in cluster mode: the embedded default never loads the NATS client.
+  const { createClusterEngine } = await import('./cluster/cluster-engine.js');
+  const engine = createClusterEngine({ ...cluster, limits: config.limits, logger: logger.child({ component: 'cluster', nodeId: cluster.nodeId }) });
+  return {
+    engine,
+    seedDemo: () => engine.seedDemo(),
+    describe: { mode: 'cluster', nodeId: cluster.nodeId, nats: cluster.natsServers, replicas: cluster.replicas, replicaDbPath: cluster.replicaDbPath },
+  };
+}
