@@ -19,6 +19,8 @@ export interface DriverSchedule { scheduleId: string; seatCount: number; hot: bo
 
 export interface DriverConfig {
   baseUrl: string;
+  /** Cluster nodes: each request goes to one picked at random, as behind a load balancer (baseUrl is then ignored). */
+  baseUrls?: string[];
   authSecret: string;
   recordPath: string;
   /** Unique per driver run: request ids and idempotency keys are prefixed with it. */
@@ -33,12 +35,15 @@ export interface DriverConfig {
 }
 
 const NETWORK_PAUSE_MS = 100;
+const NODE_DOWN_MS = 1_000;
 const MAX_RETRIED_KEYS = 200;
 
 interface SendOptions { token: string; queueToken?: string; key?: string; body?: unknown; target?: string }
 
 class Driver {
-  private readonly http: HttpClient;
+  private readonly nodes: HttpClient[];
+  /** Until when a node that failed to answer is skipped (a load balancer's health check). */
+  private readonly downUntil: number[];
   private readonly writer: RecordWriter;
   private readonly random: SeededRandom;
   private requestCount = 0;
@@ -46,7 +51,8 @@ class Driver {
   stopping = false;
 
   constructor(private readonly config: DriverConfig) {
-    this.http = new HttpClient(config.baseUrl);
+    this.nodes = (config.baseUrls ?? [config.baseUrl]).map((url) => new HttpClient(url));
+    this.downUntil = this.nodes.map(() => 0);
     this.writer = new RecordWriter(config.recordPath);
     this.random = new SeededRandom(config.seed);
   }
@@ -57,6 +63,18 @@ class Driver {
     if (this.closed) return;
     this.closed = true;
     this.writer.close();
+  }
+
+  /** A node at random among those not known down; any node when all are. */
+  private get http(): HttpClient {
+    const now = Date.now();
+    const up = this.nodes.filter((_, i) => (this.downUntil[i] ?? 0) <= now);
+    return this.random.pick(up.length > 0 ? up : this.nodes);
+  }
+
+  private markDown(http: HttpClient): void {
+    const index = this.nodes.indexOf(http);
+    if (index >= 0 && this.nodes.length > 1) this.downUntil[index] = Date.now() + NODE_DOWN_MS;
   }
 
   newKey(user: string): string {
@@ -77,14 +95,16 @@ class Driver {
       this.writer.write(sent);
     }
     let reply: Reply;
+    const http = this.http;
     try {
-      reply = await this.http.call(method, path, {
+      reply = await http.call(method, path, {
         token: options.token,
         ...(options.queueToken === undefined ? {} : { queueToken: options.queueToken }),
         ...(options.key === undefined ? {} : { idempotencyKey: options.key }),
         ...(options.body === undefined ? {} : { body: options.body }),
       });
     } catch {
+      this.markDown(http);
       return null;
     }
     if (reply.status >= 200 && reply.status < 300) {

@@ -1,0 +1,33 @@
+/** The reliability suites' load driver (test/reliability/support/load-driver.ts) as a child process. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { DriverConfig } from '../../reliability/support/load-driver.js';
+import { REPO_ROOT } from '../../reliability/support/server-process.js';
+
+export interface DriverProcess { ready: Promise<void>; pause(): void; resume(): void; stop(): Promise<void> }
+
+export function startDriverProcess(config: DriverConfig): DriverProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/reliability/support/load-driver.ts'), JSON.stringify(config)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('driver ready')) resolve();
+    });
+    void exited.then(() => reject(new Error('load driver exited before it was ready')));
+  });
+  return {
+    ready,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    async stop() {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
