@@ -12,7 +12,7 @@ import { AuditModel } from './audit-model.js';
 import { createSchedule, type CreatedSchedule } from './catalogue.js';
 import { sleep, type HttpClient } from './http-client.js';
 import { auditOverHttp } from './http-audit.js';
-import { auditJournal, auditLedger, LedgerFacts, openReadOnly } from './journal-audit.js';
+import { auditLedger, JournalAuditor, LedgerFacts, openReadOnly, tailJournal } from './journal-audit.js';
 import type { DriverConfig } from './load-driver.js';
 import { SeededRandom } from './random.js';
 import { readRecord } from './record.js';
@@ -64,6 +64,8 @@ export interface CrashLoopReport {
 }
 
 const AUDITOR = 'auditor';
+/** How often the journal is tailed while the server runs: far within the one checkpoint interval (>= 10 s) it keeps beyond recovery's needs. */
+const JOURNAL_TAIL_INTERVAL_MS = 250;
 
 export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoopReport> {
   const random = new SeededRandom(options.seed);
@@ -90,6 +92,9 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
   const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
   const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
   let driver: RunningDriver | undefined;
+  // The journal is trimmed behind the checkpoints: the audit replays it as it is written, across every kill.
+  const journalAuditor = new JournalAuditor({ queueMaxActive, holdTtlMs: options.holdTtlSeconds * 1000 });
+  const tail = setInterval(() => tailJournal(journalAuditor, dbPath), JOURNAL_TAIL_INTERVAL_MS);
   try {
     await server.start();
     const auditorQueueToken = await admitAuditor(server.http);
@@ -116,7 +121,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       await sleep(150);
       driver.pause();
 
-      const offline = auditDatabaseFile(dbPath, recordPath, queueMaxActive, options.holdTtlSeconds * 1000);
+      const offline = auditDatabaseFile(dbPath, recordPath, journalAuditor);
       report.journalRows = offline.journalRows;
       report.checkedOperations += offline.checked;
 
@@ -152,6 +157,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       if (await topUpSchedules(server.http, schedules, auditorQueueToken, cycle)) writeFileSync(schedulesPath, JSON.stringify(schedules));
     }
   } finally {
+    clearInterval(tail);
     await driver?.stop();
     await server.kill();
     if (!options.keepWorkDir && report.violations.length === 0) rmSync(workDir, { recursive: true, force: true });
@@ -191,11 +197,11 @@ async function topUpSchedules(http: HttpClient, schedules: CreatedSchedule[], au
   return added;
 }
 
-function auditDatabaseFile(dbPath: string, recordPath: string, queueMaxActive: number, holdTtlMs: number): { violations: string[]; journalRows: number; checked: number } {
+function auditDatabaseFile(dbPath: string, recordPath: string, journalAuditor: JournalAuditor): { violations: string[]; journalRows: number; checked: number } {
   const db = openReadOnly(dbPath);
   try {
     const violations = auditLedger(db).map((v) => `file: ${v}`);
-    const journal = auditJournal(db, { queueMaxActive, holdTtlMs });
+    const journal = journalAuditor.check(db);
     violations.push(...journal.violations.map((v) => `file: ${v}`));
     const model = new AuditModel();
     model.add(readRecord(recordPath));

@@ -3,6 +3,15 @@
  * the whole journal with rules written here (not the engine's) finds no seat held or sold twice, no
  * hold expired early or paid late, no payment debited twice, no balance below zero, and admission in
  * strict first-come-first-served order across every restart.
+ *
+ * The engine trims the journal behind its checkpoints (src/persistence/retention.ts), keeping one
+ * checkpoint interval beyond what recovery needs. So a long run is audited by a JournalAuditor that tails
+ * the journal while the server runs (`read`, every few hundred ms) and keeps its replay between reads:
+ * every row is replayed once, and a row trimmed before it was read is a violation, never skipped quietly.
+ * The replay is then also held against what the engine keeps instead of the trimmed rows: the journal
+ * holds every row after the checkpoint, each schedule's snapshot has exactly the reservations the replay
+ * has live at the snapshot's seq, and the archive has every reservation that ended unsold before the
+ * checkpoint, as the journal ended it.
  */
 import Database from 'better-sqlite3';
 
@@ -20,7 +29,20 @@ export interface JournalAuditReport {
 }
 
 interface SeatPlan { seatCount: number; priceOf: (seat: number) => number }
-interface ReservationReplay { scheduleId: string; userId: string; seats: number[]; holdExpiresAtMs: number; status: string; paymentId: string | null }
+interface ReservationReplay {
+  scheduleId: string;
+  userId: string;
+  seats: number[];
+  heldAtMs: number;
+  holdExpiresAtMs: number;
+  status: string;
+  paymentId: string | null;
+  /** Journal seqs of the hold, the confirmation and the end (EXPIRED/CANCELLED), to know the state at any seq. */
+  heldSeq: number;
+  confirmedSeq: number;
+  endedSeq: number;
+  endedAtMs: number;
+}
 interface JournalRow { seq: number; at_ms: number; stream: string; type: string; data: string }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -77,32 +99,70 @@ export function auditLedger(db: Database.Database): string[] {
   return violations;
 }
 
+/** The whole journal at once: for a file whose journal nothing has trimmed yet (a short run). */
 export function auditJournal(db: Database.Database, options: JournalAuditOptions): JournalAuditReport {
-  const violations: string[] = [];
-  const counts = db.prepare('SELECT COUNT(*) AS n, COALESCE(MIN(seq), 0) AS lo, COALESCE(MAX(seq), 0) AS hi FROM journal').get() as { n: number; lo: number; hi: number };
-  if (counts.n > 0 && (counts.lo !== 1 || counts.hi !== counts.n)) violations.push(`journal: ${counts.n} rows but seq runs ${counts.lo}..${counts.hi} (a gap or a duplicate)`);
+  const auditor = new JournalAuditor(options);
+  auditor.read(db);
+  return auditor.check(db);
+}
 
-  const plans = new Map<string, SeatPlan>();
-  const owners = new Map<string, Map<number, string>>();
-  const reservations = new Map<string, ReservationReplay>();
-  const wallets = new Map<string, number>();
-  const debitedReservations = new Map<string, string>();
-  const confirmedPayments = new Map<string, { reservationId: string; amount: number }>();
-  const debits = new Map<string, { reservationId: string; amount: number }>();
-  const waiting = new Map<string, number>(); // token -> seq
-  const active = new Set<string>();
-  let lastJoinSeq = 0;
-  let lastAtMs = 0;
+/** Opens the file read-only for one `read` (the server may be down, starting or writing): false if it could not. */
+export function tailJournal(auditor: JournalAuditor, dbPath: string): boolean {
+  let db: Database.Database | undefined;
+  try {
+    db = openReadOnly(dbPath);
+    auditor.read(db);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
 
-  const fail = (row: JournalRow, message: string): void => {
-    if (violations.length < 200) violations.push(`journal #${row.seq} ${row.type}: ${message}`);
-  };
+export class JournalAuditor {
+  private readonly replayViolations: string[] = [];
+  private lastSeq = 0;
+  private rowsRead = 0;
+  private readonly plans = new Map<string, SeatPlan>();
+  private readonly owners = new Map<string, Map<number, string>>();
+  private readonly reservations = new Map<string, ReservationReplay>();
+  private readonly wallets = new Map<string, number>();
+  private readonly debitedReservations = new Map<string, string>();
+  private readonly confirmedPayments = new Map<string, { reservationId: string; amount: number }>();
+  private readonly debits = new Map<string, { reservationId: string; amount: number }>();
+  private readonly waiting = new Map<string, number>(); // token -> seq
+  private readonly active = new Set<string>();
+  private lastJoinSeq = 0;
+  private lastAtMs = 0;
 
-  const rows = db.prepare('SELECT seq, at_ms, stream, type, data FROM journal ORDER BY seq').iterate() as IterableIterator<JournalRow>;
-  for (const row of rows) {
+  constructor(private readonly options: JournalAuditOptions) {}
+
+  /** Replays the rows written since the last read, in one read transaction. Rows must follow on without a gap. */
+  read(db: Database.Database): void {
+    db.transaction(() => {
+      const rows = db.prepare('SELECT seq, at_ms, stream, type, data FROM journal WHERE seq > ? ORDER BY seq').iterate(this.lastSeq) as IterableIterator<JournalRow>;
+      for (const row of rows) {
+        if (row.seq !== this.lastSeq + 1) {
+          this.fail(row, `rows ${this.lastSeq + 1}..${row.seq - 1} are missing: trimmed before the audit read them, or never written`);
+        }
+        this.lastSeq = row.seq;
+        this.rowsRead++;
+        this.apply(row);
+      }
+    })();
+  }
+
+  private fail(row: JournalRow, message: string): void {
+    if (this.replayViolations.length < 200) this.replayViolations.push(`journal #${row.seq} ${row.type}: ${message}`);
+  }
+
+  private apply(row: JournalRow): void {
     const event = JSON.parse(row.data) as Event;
-    if (row.at_ms < lastAtMs - 5_000) fail(row, `time went back from ${lastAtMs} to ${row.at_ms}`);
-    lastAtMs = Math.max(lastAtMs, row.at_ms);
+    const { options, plans, owners, reservations, wallets, debitedReservations, confirmedPayments, debits, waiting, active } = this;
+    const fail = (message: string): void => this.fail(row, message);
+    if (row.at_ms < this.lastAtMs - 5_000) fail(`time went back from ${this.lastAtMs} to ${row.at_ms}`);
+    this.lastAtMs = Math.max(this.lastAtMs, row.at_ms);
     switch (row.type) {
       case 'schedule.created': {
         const grades = event.grades as Array<{ from: number; to: number; price: number }>;
@@ -117,20 +177,23 @@ export function auditJournal(db: Database.Database, options: JournalAuditOptions
         const plan = plans.get(event.scheduleId);
         const seatOwners = owners.get(event.scheduleId);
         if (plan === undefined || seatOwners === undefined) {
-          fail(row, `unknown schedule ${event.scheduleId}`);
+          fail(`unknown schedule ${event.scheduleId}`);
           break;
         }
         const seats = event.seatNumbers as number[];
-        if (new Set(seats).size !== seats.length) fail(row, `duplicate seats ${seats.join(',')}`);
+        if (new Set(seats).size !== seats.length) fail(`duplicate seats ${seats.join(',')}`);
         for (const seat of seats) {
-          if (!Number.isInteger(seat) || seat < 1 || seat > plan.seatCount) fail(row, `seat ${seat} outside 1..${plan.seatCount}`);
+          if (!Number.isInteger(seat) || seat < 1 || seat > plan.seatCount) fail(`seat ${seat} outside 1..${plan.seatCount}`);
           const owner = seatOwners.get(seat);
-          if (owner !== undefined) fail(row, `seat ${seat} of ${event.scheduleId} held by ${event.reservationId} while ${owner} (${reservations.get(owner)?.status}) has it`);
+          if (owner !== undefined) fail(`seat ${seat} of ${event.scheduleId} held by ${event.reservationId} while ${owner} (${reservations.get(owner)?.status}) has it`);
           seatOwners.set(seat, event.reservationId);
         }
-        if (event.holdExpiresAtMs - event.atMs !== options.holdTtlMs) fail(row, `hold lasts ${event.holdExpiresAtMs - event.atMs} ms, not ${options.holdTtlMs}`);
-        if (reservations.has(event.reservationId)) fail(row, `reservation ${event.reservationId} held twice`);
-        reservations.set(event.reservationId, { scheduleId: event.scheduleId, userId: event.userId, seats, holdExpiresAtMs: event.holdExpiresAtMs, status: 'HELD', paymentId: null });
+        if (event.holdExpiresAtMs - event.atMs !== options.holdTtlMs) fail(`hold lasts ${event.holdExpiresAtMs - event.atMs} ms, not ${options.holdTtlMs}`);
+        if (reservations.has(event.reservationId)) fail(`reservation ${event.reservationId} held twice`);
+        reservations.set(event.reservationId, {
+          scheduleId: event.scheduleId, userId: event.userId, seats, heldAtMs: event.atMs, holdExpiresAtMs: event.holdExpiresAtMs, status: 'HELD', paymentId: null,
+          heldSeq: row.seq, confirmedSeq: Number.POSITIVE_INFINITY, endedSeq: Number.POSITIVE_INFINITY, endedAtMs: Number.NaN,
+        });
         break;
       }
       case 'reservation.confirmed':
@@ -138,30 +201,33 @@ export function auditJournal(db: Database.Database, options: JournalAuditOptions
       case 'reservation.expired': {
         const reservation = reservations.get(event.reservationId);
         if (reservation === undefined) {
-          fail(row, `unknown reservation ${event.reservationId}`);
+          fail(`unknown reservation ${event.reservationId}`);
           break;
         }
         if (reservation.status !== 'HELD') {
-          fail(row, `reservation ${event.reservationId} is ${reservation.status}, not HELD`);
+          fail(`reservation ${event.reservationId} is ${reservation.status}, not HELD`);
           break;
         }
         if (row.type === 'reservation.confirmed') {
-          if (event.atMs >= reservation.holdExpiresAtMs) fail(row, `paid at ${event.atMs}, at or after the hold's deadline ${reservation.holdExpiresAtMs}`);
+          if (event.atMs >= reservation.holdExpiresAtMs) fail(`paid at ${event.atMs}, at or after the hold's deadline ${reservation.holdExpiresAtMs}`);
           const plan = plans.get(reservation.scheduleId);
           const price = plan === undefined ? Number.NaN : reservation.seats.reduce((sum, seat) => sum + plan.priceOf(seat), 0);
-          if (event.payment.amount !== price) fail(row, `paid ${event.payment.amount} for seats worth ${price}`);
+          if (event.payment.amount !== price) fail(`paid ${event.payment.amount} for seats worth ${price}`);
           reservation.status = 'CONFIRMED';
           reservation.paymentId = event.payment.paymentId;
+          reservation.confirmedSeq = row.seq;
           confirmedPayments.set(event.payment.paymentId, { reservationId: event.reservationId, amount: event.payment.amount });
         } else {
           if (row.type === 'reservation.expired' && event.atMs < reservation.holdExpiresAtMs) {
-            fail(row, `expired at ${event.atMs}, ${reservation.holdExpiresAtMs - event.atMs} ms before its deadline`);
+            fail(`expired at ${event.atMs}, ${reservation.holdExpiresAtMs - event.atMs} ms before its deadline`);
           }
           reservation.status = row.type === 'reservation.expired' ? 'EXPIRED' : 'CANCELLED';
+          reservation.endedSeq = row.seq;
+          reservation.endedAtMs = event.atMs;
           const seatOwners = owners.get(reservation.scheduleId);
           for (const seat of reservation.seats) {
             if (seatOwners !== undefined && seatOwners.get(seat) === event.reservationId) seatOwners.delete(seat);
-            else fail(row, `seat ${seat} released by ${event.reservationId} which did not own it`);
+            else fail(`seat ${seat} released by ${event.reservationId} which did not own it`);
           }
         }
         break;
@@ -170,40 +236,40 @@ export function auditJournal(db: Database.Database, options: JournalAuditOptions
       case 'wallet.debited': {
         const before = wallets.get(event.userId) ?? 0;
         const after = row.type === 'wallet.charged' ? before + event.amount : before - event.amount;
-        if (!(event.amount > 0) || !Number.isSafeInteger(event.amount)) fail(row, `amount ${event.amount}`);
-        if (after !== event.balanceAfter) fail(row, `${event.userId}: ${before} ${row.type === 'wallet.charged' ? '+' : '-'} ${event.amount} is ${after}, the event says ${event.balanceAfter}`);
-        if (after < 0) fail(row, `${event.userId} goes negative (${after})`);
+        if (!(event.amount > 0) || !Number.isSafeInteger(event.amount)) fail(`amount ${event.amount}`);
+        if (after !== event.balanceAfter) fail(`${event.userId}: ${before} ${row.type === 'wallet.charged' ? '+' : '-'} ${event.amount} is ${after}, the event says ${event.balanceAfter}`);
+        if (after < 0) fail(`${event.userId} goes negative (${after})`);
         wallets.set(event.userId, event.balanceAfter);
         if (row.type === 'wallet.debited') {
           const earlier = debitedReservations.get(event.reservationId);
-          if (earlier !== undefined) fail(row, `reservation ${event.reservationId} debited twice (${earlier}, ${event.paymentId})`);
+          if (earlier !== undefined) fail(`reservation ${event.reservationId} debited twice (${earlier}, ${event.paymentId})`);
           debitedReservations.set(event.reservationId, event.paymentId);
           debits.set(event.paymentId, { reservationId: event.reservationId, amount: event.amount });
         }
         break;
       }
       case 'queue.joined': {
-        if (event.seq <= lastJoinSeq) fail(row, `seq ${event.seq} not above the last join's ${lastJoinSeq}`);
-        lastJoinSeq = Math.max(lastJoinSeq, event.seq);
+        if (event.seq <= this.lastJoinSeq) fail(`seq ${event.seq} not above the last join's ${this.lastJoinSeq}`);
+        this.lastJoinSeq = Math.max(this.lastJoinSeq, event.seq);
         waiting.set(event.token, event.seq);
         break;
       }
       case 'queue.admitted': {
         const seq = waiting.get(event.token);
         if (seq === undefined) {
-          fail(row, 'admits a token that is not waiting');
+          fail('admits a token that is not waiting');
           break;
         }
         let head = Number.POSITIVE_INFINITY;
         for (const other of waiting.values()) head = Math.min(head, other);
-        if (seq !== head) fail(row, `admits seq ${seq} while seq ${head} waits ahead of it (not first come, first served)`);
+        if (seq !== head) fail(`admits seq ${seq} while seq ${head} waits ahead of it (not first come, first served)`);
         waiting.delete(event.token);
         active.add(event.token);
-        if (active.size > options.queueMaxActive) fail(row, `${active.size} tokens ACTIVE, the limit is ${options.queueMaxActive}`);
+        if (active.size > options.queueMaxActive) fail(`${active.size} tokens ACTIVE, the limit is ${options.queueMaxActive}`);
         break;
       }
       case 'queue.ended': {
-        if (!waiting.delete(event.token) && !active.delete(event.token)) fail(row, 'ends a token that is not live');
+        if (!waiting.delete(event.token) && !active.delete(event.token)) fail('ends a token that is not live');
         break;
       }
       default:
@@ -211,26 +277,89 @@ export function auditJournal(db: Database.Database, options: JournalAuditOptions
     }
   }
 
-  for (const [paymentId, confirmed] of confirmedPayments) {
-    const debit = debits.get(paymentId);
-    if (debit === undefined) violations.push(`journal: payment ${paymentId} confirmed reservation ${confirmed.reservationId} without a debit`);
-    else if (debit.reservationId !== confirmed.reservationId || debit.amount !== confirmed.amount) violations.push(`journal: payment ${paymentId} debit and confirmation disagree`);
+  /**
+   * Reads what is new, then holds the replay against the database as it is: balances, live queue tokens, and
+   * what the engine keeps in place of the trimmed rows. Call it on a file nothing writes (the server killed).
+   */
+  check(db: Database.Database): JournalAuditReport {
+    this.read(db);
+    const violations = [...this.replayViolations];
+    const { reservations, wallets, confirmedPayments, debits, waiting, active } = this;
+    const counts = db.prepare('SELECT COUNT(*) AS n, COALESCE(MIN(seq), 0) AS lo, COALESCE(MAX(seq), 0) AS hi FROM journal').get() as { n: number; lo: number; hi: number };
+    if (counts.n > 0 && counts.hi - counts.lo + 1 !== counts.n) violations.push(`journal: ${counts.n} rows but seq runs ${counts.lo}..${counts.hi} (a gap or a duplicate)`);
+    if (counts.hi < this.lastSeq) violations.push(`journal: rows up to ${this.lastSeq} were read, the file now ends at ${counts.hi}`);
+    const checkpointSeq = Number(db.prepare('SELECT value FROM meta WHERE key = \'checkpoint_seq\'').pluck().get() ?? 0);
+    if (counts.n > 0 && counts.lo > checkpointSeq + 1) violations.push(`journal: trimmed up to ${counts.lo - 1}, past the checkpoint ${checkpointSeq} (recovery needs every row after it)`);
+
+    for (const [paymentId, confirmed] of confirmedPayments) {
+      const debit = debits.get(paymentId);
+      if (debit === undefined) violations.push(`journal: payment ${paymentId} confirmed reservation ${confirmed.reservationId} without a debit`);
+      else if (debit.reservationId !== confirmed.reservationId || debit.amount !== confirmed.amount) violations.push(`journal: payment ${paymentId} debit and confirmation disagree`);
+    }
+    for (const [paymentId, debit] of debits) {
+      if (!confirmedPayments.has(paymentId)) violations.push(`journal: debit ${paymentId} for ${debit.reservationId} confirmed nothing (money taken, no seat)`);
+    }
+    const accounts = db.prepare('SELECT account_id, balance FROM accounts WHERE kind = \'USER\'').all() as Array<{ account_id: string; balance: number }>;
+    for (const account of accounts) {
+      const replayed = wallets.get(account.account_id) ?? 0;
+      if (replayed !== account.balance) violations.push(`journal: ${account.account_id} replays to ${replayed}, the account says ${account.balance}`);
+    }
+    const liveTokens = db.prepare('SELECT token, status FROM queue_tokens').all() as Array<{ token: string; status: string }>;
+    const liveCount = waiting.size + active.size;
+    if (liveTokens.length !== liveCount) violations.push(`journal: replay leaves ${liveCount} live queue tokens, the table has ${liveTokens.length}`);
+    for (const token of liveTokens) {
+      const replayed = waiting.has(token.token) ? 'WAITING' : active.has(token.token) ? 'ACTIVE' : 'ENDED';
+      if (replayed !== token.status) violations.push(`journal: queue token replays to ${replayed}, the table says ${token.status}`);
+    }
+    violations.push(...this.checkSnapshots(db), ...this.checkArchive(db, checkpointSeq));
+    const transfers = db.prepare('SELECT COUNT(*) FROM transfers').pluck().get() as number;
+    return { violations, journalRows: this.rowsRead, transfers, reservationStatus: new Map([...reservations].map(([id, r]) => [id, r.status])) };
   }
-  for (const [paymentId, debit] of debits) {
-    if (!confirmedPayments.has(paymentId)) violations.push(`journal: debit ${paymentId} for ${debit.reservationId} confirmed nothing (money taken, no seat)`);
+
+  /** Each schedule's snapshot holds exactly the reservations the replay has HELD or CONFIRMED at the snapshot's seq. */
+  private checkSnapshots(db: Database.Database): string[] {
+    const violations: string[] = [];
+    const bySchedule = new Map<string, Array<[string, ReservationReplay]>>();
+    for (const entry of this.reservations) {
+      const list = bySchedule.get(entry[1].scheduleId);
+      if (list === undefined) bySchedule.set(entry[1].scheduleId, [entry]);
+      else list.push(entry);
+    }
+    const snapshots = db.prepare('SELECT stream, seq, data FROM snapshots WHERE stream LIKE \'schedule:%\'').all() as Array<{ stream: string; seq: number; data: string }>;
+    for (const snapshot of snapshots) {
+      const image = JSON.parse(snapshot.data) as { scheduleId: string; reservations: Array<{ id: string; user: string; seats: number[]; expiresAt: number; payment: { paymentId: string } | null }> };
+      const expected = new Map<string, string>();
+      for (const [id, r] of bySchedule.get(image.scheduleId) ?? []) {
+        if (r.heldSeq > snapshot.seq || r.endedSeq <= snapshot.seq) continue;
+        expected.set(id, `${r.userId} ${r.seats.join(',')} until ${r.holdExpiresAtMs} ${r.confirmedSeq <= snapshot.seq ? `paid ${r.paymentId}` : 'held'}`);
+      }
+      const found = new Map(image.reservations.map((r) => [r.id, `${r.user} ${r.seats.join(',')} until ${r.expiresAt} ${r.payment === null ? 'held' : `paid ${r.payment.paymentId}`}`]));
+      for (const [id, replayed] of expected) {
+        const kept = found.get(id);
+        if (kept !== replayed) violations.push(`snapshot ${snapshot.stream}@${snapshot.seq}: reservation ${id} is ${kept ?? 'missing'}, the journal says ${replayed}`);
+      }
+      for (const id of found.keys()) if (!expected.has(id)) violations.push(`snapshot ${snapshot.stream}@${snapshot.seq}: reservation ${id} is live there, not in the journal`);
+    }
+    return violations.slice(0, 50);
   }
-  const accounts = db.prepare('SELECT account_id, balance FROM accounts WHERE kind = \'USER\'').all() as Array<{ account_id: string; balance: number }>;
-  for (const account of accounts) {
-    const replayed = wallets.get(account.account_id) ?? 0;
-    if (replayed !== account.balance) violations.push(`journal: ${account.account_id} replays to ${replayed}, the account says ${account.balance}`);
+
+  /** The archive has every reservation the journal ended unsold up to the checkpoint, as it ended it, and nothing else. */
+  private checkArchive(db: Database.Database, checkpointSeq: number): string[] {
+    const violations: string[] = [];
+    const rows = db.prepare('SELECT reservation_id, user_id, schedule_id, status, seat_numbers, held_at_ms, hold_expires_at_ms, ended_at_ms FROM ended_reservations').all() as Array<{
+      reservation_id: string; user_id: string; schedule_id: string; status: string; seat_numbers: string; held_at_ms: number; hold_expires_at_ms: number; ended_at_ms: number;
+    }>;
+    const archived = new Set<string>();
+    for (const row of rows) {
+      archived.add(row.reservation_id);
+      const r = this.reservations.get(row.reservation_id);
+      const kept = `${row.status} ${row.user_id} ${row.schedule_id} ${row.seat_numbers} ${row.held_at_ms}-${row.hold_expires_at_ms} ended ${row.ended_at_ms}`;
+      const replayed = r === undefined ? 'unknown' : `${r.status} ${r.userId} ${r.scheduleId} ${r.seats.join(',')} ${r.heldAtMs}-${r.holdExpiresAtMs} ended ${r.endedAtMs}`;
+      if (kept !== replayed) violations.push(`archive: ${row.reservation_id} is ${kept}, the journal says ${replayed}`);
+    }
+    for (const [id, r] of this.reservations) {
+      if (r.endedSeq <= checkpointSeq && !archived.has(id)) violations.push(`archive: ${id} ended at #${r.endedSeq} (${r.status}), before the checkpoint ${checkpointSeq}, but is not archived`);
+    }
+    return violations.slice(0, 50);
   }
-  const liveTokens = db.prepare('SELECT token, status FROM queue_tokens').all() as Array<{ token: string; status: string }>;
-  const liveCount = waiting.size + active.size;
-  if (liveTokens.length !== liveCount) violations.push(`journal: replay leaves ${liveCount} live queue tokens, the table has ${liveTokens.length}`);
-  for (const token of liveTokens) {
-    const replayed = waiting.has(token.token) ? 'WAITING' : active.has(token.token) ? 'ACTIVE' : 'ENDED';
-    if (replayed !== token.status) violations.push(`journal: queue token replays to ${replayed}, the table says ${token.status}`);
-  }
-  const transfers = db.prepare('SELECT COUNT(*) FROM transfers').pluck().get() as number;
-  return { violations, journalRows: counts.n, transfers, reservationStatus: new Map([...reservations].map(([id, r]) => [id, r.status])) };
 }
