@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/persistence/migrations.js';
 import { AuditModel } from './support/audit-model.js';
-import { auditJournal, auditLedger } from './support/journal-audit.js';
+import { auditJournal, auditLedger, JournalAuditor } from './support/journal-audit.js';
 import type { RecordLine } from './support/record.js';
 
 const TTL = 1_000;
@@ -92,5 +92,46 @@ describe('auditors find planted faults', () => {
     const ack = (chargeId: string): RecordLine => ({ kind: 'ack', id: chargeId, at: 1, user: 'u', op: 'charge', status: 200, body: { chargeId, chargedAmount: 5 }, replayed: false, key: 'k', reqBody: { amount: 5 } });
     model.add([ack('c1'), ack('c2')]);
     expect(model.recordViolations.join()).toMatch(/key k of u answered twice differently/);
+  });
+
+  describe('a journal trimmed behind its checkpoints', () => {
+    const options = { queueMaxActive: 2, holdTtlMs: TTL };
+    const rows = [created, held('r1', [1, 2]), { type: 'reservation.cancelled', scheduleId: 's', reservationId: 'r1', atMs: 5 }, held('r2', [2], 6)];
+    const snapshot = (reservations: unknown[]): string => JSON.stringify({ scheduleId: 's', reservations });
+    /** Given the rows read as they were written, then a checkpoint at seq 3 that snapshotted, archived and trimmed. */
+    function checkpointed(archived = true): { db: Database.Database; auditor: JournalAuditor } {
+      const db = database();
+      journal(db, rows);
+      const auditor = new JournalAuditor(options);
+      auditor.read(db);
+      db.prepare('INSERT INTO snapshots (stream, seq, data) VALUES (?, ?, ?)').run('schedule:s', 3, snapshot([]));
+      if (archived) db.exec("INSERT INTO ended_reservations VALUES ('r1', 'u-r1', 's', 'CANCELLED', '1,2', 200, 0, 1000, 5)");
+      db.exec("INSERT INTO meta VALUES ('checkpoint_seq', '3'); DELETE FROM journal WHERE seq <= 2");
+      return { db, auditor };
+    }
+
+    it('passes when every row was read before it went and the kept state agrees', () => {
+      const { db, auditor } = checkpointed();
+      expect(auditor.check(db).violations).toEqual([]);
+    });
+
+    it('names rows trimmed before the audit read them', () => {
+      const { db } = checkpointed();
+      expect(auditJournal(db, options).violations.join()).toMatch(/rows 1\.\.2 are missing/);
+    });
+
+    it('names rows trimmed past the checkpoint', () => {
+      const { db, auditor } = checkpointed();
+      db.exec("UPDATE meta SET value = '1' WHERE key = 'checkpoint_seq'");
+      expect(auditor.check(db).violations.join()).toMatch(/trimmed up to 2, past the checkpoint 1/);
+    });
+
+    it('names a snapshot or an archive that disagrees with the journal', () => {
+      const { db, auditor } = checkpointed(false);
+      db.prepare('UPDATE snapshots SET data = ?').run(snapshot([{ id: 'r9', user: 'u', seats: [3], heldAt: 0, expiresAt: TTL, payment: null }]));
+      const found = auditor.check(db).violations.join('\n');
+      expect(found).toMatch(/reservation r9 is live there, not in the journal/);
+      expect(found).toMatch(/r1 ended at #3 \(CANCELLED\), before the checkpoint 3, but is not archived/);
+    });
   });
 });
