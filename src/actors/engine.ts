@@ -148,6 +148,7 @@ class Engine implements BookingEngine {
     if (this.closed) return;
     this.runner.journalSeq = report.lastSeq;
     this.checkpoints.restored(this.store);
+    this.queue.restoreAdmissionRate(this.store);
     this.schedules.restoreArchivedCounts(this.store);
     this.started = true;
     this.refreshSoldOut();

@@ -6,7 +6,7 @@
  */
 import type { QueueEndReason, Unsubscribe } from '../domain/engine.js';
 import type { QueueStatusView } from '../domain/views.js';
-import { WaitingRoom, type QueueEvent, type QueueToken, type WaitingRoomLimits } from '../machines/waiting-room.js';
+import { WaitingRoom, type AdmissionRateSnapshot, type QueueEvent, type QueueToken, type WaitingRoomLimits } from '../machines/waiting-room.js';
 import type { Store } from '../persistence/store.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { PendingChange } from './pending-change.js';
@@ -15,6 +15,8 @@ import { queueStatusView } from './views.js';
 export const QUEUE_TICK_MS = 1_000;
 /** The journal stream of waiting-room events. */
 const QUEUE_STREAM = 'queue';
+/** Meta key of the admission-rate estimate (JSON, see machines/ewma.ts), written with the tick's changes. */
+export const QUEUE_ADMISSION_RATE_KEY = 'queue_admission_rate';
 
 interface Subscriber {
   listener: (status: QueueStatusView) => void;
@@ -151,8 +153,34 @@ export class QueueActor {
       if (event.type === 'queue.admitted') admitted++;
     }
     if (admitted > 0) change.then(() => this.deps.onAdmitted?.(admitted));
+    this.persistAdmissionRate(change, nowMs, admitted > 0);
     change.then(() => this.pushMovedPositions());
     this.deps.commit(change);
+  }
+
+  /**
+   * After recovery: the admission-rate estimate as the last tick before the stop left it, resumed now
+   * (the downtime is not time the line stood still). None stored or unreadable: the prior, as a new room.
+   */
+  restoreAdmissionRate(store: Store): void {
+    const stored = store.getMeta(QUEUE_ADMISSION_RATE_KEY);
+    if (stored === undefined) return;
+    try {
+      this.room.restoreAdmissionRate(JSON.parse(stored) as AdmissionRateSnapshot, this.deps.clock.now());
+    } catch {
+      // Unreadable JSON: the estimate starts again from the prior; nothing else depends on it.
+    }
+  }
+
+  /**
+   * The estimate in the tick's change, in the same transaction as the admissions it counted. Line time
+   * runs while anyone waits, so every tick writes it then (one small row a second; at most a second of
+   * line time is lost to a crash); an empty line's estimate changes only with an admission.
+   */
+  private persistAdmissionRate(change: PendingChange, nowMs: number, admitted: boolean): void {
+    if (!admitted && this.room.counts().waiting === 0) return;
+    const snapshot = JSON.stringify(this.room.admissionRateSnapshot(nowMs));
+    change.write((store) => store.setMeta(QUEUE_ADMISSION_RATE_KEY, snapshot));
   }
 
   // ---- internals ----

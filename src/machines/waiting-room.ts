@@ -1,4 +1,4 @@
-import { PerSecondRateEwma } from './ewma.js';
+import { AdmissionRateEstimate, type AdmissionRateSnapshot } from './ewma.js';
 import { IdleList } from './idle-list.js';
 import { canTransition, machineEventOf, type QueueEvent, type QueueToken } from './queue-token.machine.js';
 import { NOT_IN_LINE, QueueTokenRecord } from './queue-token-record.js';
@@ -6,6 +6,7 @@ import { RecordIndex, type PrebuiltIndexTable } from './record-index.js';
 import { DEFAULT_MIN_COMPACTION_SLOTS, WaitingLine } from './waiting-line.js';
 
 export type { QueueEvent, QueueToken, QueueEndReason } from './queue-token.machine.js';
+export type { AdmissionRateSnapshot } from './ewma.js';
 
 export interface WaitingRoomLimits {
   maxActive: number;
@@ -14,8 +15,8 @@ export interface WaitingRoomLimits {
 }
 
 export interface WaitingRoomTuning {
-  /** Weight of each completed second in the admission-rate EWMA. */
-  admissionRateAlphaPerSecond: number;
+  /** Age at which an admission interval weighs 1/e in the admission-rate estimate (see ewma.ts). */
+  admissionRateWindowMs: number;
   /** Bound on idle drops journaled by one tick; the rest go on the next ticks. */
   maxIdleDropsPerTick: number;
   /** The waiting line compacts its holes only above this many slots (tests lower it to exercise compaction). */
@@ -39,7 +40,7 @@ export interface RestoredIndexTables {
 }
 
 export const DEFAULT_WAITING_ROOM_TUNING: WaitingRoomTuning = {
-  admissionRateAlphaPerSecond: 0.2,
+  admissionRateWindowMs: 60_000,
   maxIdleDropsPerTick: 10_000,
   lineCompactionMinSlots: DEFAULT_MIN_COMPACTION_SLOTS,
 };
@@ -69,7 +70,7 @@ export class WaitingRoom {
   private readonly idle = new IdleList();
   /** ACTIVE tokens; at most maxActive, so the tick's scan for expiry is bounded by the limit, not the line. */
   private readonly active = new Set<QueueTokenRecord>();
-  private readonly rate: PerSecondRateEwma;
+  private readonly rate: AdmissionRateEstimate;
   private readonly tuning: WaitingRoomTuning;
   private maxSeqSeen = 0;
   /** The latest time any call brought in: stands in for "now" where an API takes no time argument. */
@@ -85,7 +86,7 @@ export class WaitingRoom {
     this.tuning = { ...DEFAULT_WAITING_ROOM_TUNING, ...tuning };
     this.line = new WaitingLine(this.tuning.lineCompactionMinSlots);
     // Worst case: every admitted fan keeps the slot for the full TTL.
-    this.rate = new PerSecondRateEwma(this.tuning.admissionRateAlphaPerSecond, this.worstCaseRatePerSecond());
+    this.rate = new AdmissionRateEstimate(this.tuning.admissionRateWindowMs, this.worstCaseRatePerSecond());
   }
 
   // ---- decide ---------------------------------------------------------------------------------
@@ -173,6 +174,7 @@ export class WaitingRoom {
       this.byToken.delete(record);
       this.byUserId.delete(record);
     }
+    this.rate.setLineWaiting(this.line.size > 0, event.atMs);
   }
 
   private applyJoined(event: Extract<QueueEvent, { type: 'queue.joined' }>): void {
@@ -184,6 +186,7 @@ export class WaitingRoom {
     this.line.add(record);
     this.idle.append(record);
     if (event.seq > this.maxSeqSeen) this.maxSeqSeen = event.seq;
+    this.rate.setLineWaiting(true, event.atMs);
   }
 
   // ---- recovery helpers (state images rather than events) ------------------------------------------
@@ -228,6 +231,7 @@ export class WaitingRoom {
         const tokensAdopted = this.fileRestored(this.byToken, restored, tables?.token);
         const usersAdopted = this.fileRestored(this.byUserId, restored, tables?.userId);
         this.line.restoreInOrder(restored.filter((record) => record.status === 'WAITING'));
+        this.rate.setLineWaiting(this.line.size > 0, nowMs);
         this.observeTime(nowMs);
         return { count: restored.length, indexesAdopted: tokensAdopted && usersAdopted };
       },
@@ -245,6 +249,19 @@ export class WaitingRoom {
       if (!index.add(record)) throw new Error('restored queue tokens hold a token or user twice');
     }
     return false;
+  }
+
+  /** The admission-rate estimate to persist with the queue's changes (see ewma.ts), as of `nowMs`. */
+  admissionRateSnapshot(nowMs: number): AdmissionRateSnapshot {
+    return this.rate.snapshot(nowMs);
+  }
+
+  /**
+   * After the tokens are restored: resumes the persisted estimate at `nowMs` instead of the prior, so a
+   * waiting fan's ETA does not jump at a restart. False (and the prior kept) for a snapshot that does not hold together.
+   */
+  restoreAdmissionRate(snapshot: AdmissionRateSnapshot, nowMs: number): boolean {
+    return this.rate.restore(snapshot, nowMs, this.line.size > 0);
   }
 
   /** Keeps seqs monotonic across a snapshot whose highest-seq tokens had already ended. */
@@ -280,9 +297,12 @@ export class WaitingRoom {
   }
 
   /**
-   * ceil(position / rate), 0 at position 0. The rate is the measured EWMA, floored at the worst case
+   * ceil(position / rate), 0 at position 0. The rate is the measured estimate (ewma.ts: it holds between
+   * admissions and falls only once the line is quieter than it predicts), floored at the worst case
    * (maxActive / TTL: every slot frees at the latest when its TTL runs out), so a lull in admissions
-   * never makes the estimate infinite and a fast-moving line shows its real speed.
+   * never makes the estimate infinite and a fast-moving line shows its real speed. Position and rate
+   * both hold between admissions, so the ETA does too: with admissions as likely any second, the wait
+   * still ahead does not shrink by the time already waited.
    */
   estimatedWaitSeconds(position: number, nowMs: number): number {
     if (position <= 0) return 0;

@@ -259,17 +259,54 @@ describe('WaitingRoom ETA', () => {
     expect(room.estimatedWaitSeconds(10, T0)).toBe(60);
   });
 
-  it('given admissions measured over ticks, when estimating, then the EWMA rate (alpha 0.2 per second) drives the ETA', () => {
-    const room = givenRoom({ maxActive: 10, activeTtlMs: 10_000 }); // prior 1 per second
-    for (let i = 0; i < 30; i++) join(room, `u${i}`);
-    tick(room, T0 + 1000); // 10 admitted in second T0+1
-    expect(room.admissionRatePerSecond(T0 + 1500)).toBe(1); // second still open
-    const afterOneSecond = 0.2 * 10 + 0.8 * 1;
-    expect(room.admissionRatePerSecond(T0 + 2000)).toBeCloseTo(afterOneSecond);
-    expect(room.estimatedWaitSeconds(20, T0 + 2000)).toBe(Math.ceil(20 / afterOneSecond));
-    // a quiet second decays the rate; the ETA never uses less than the worst-case prior
-    expect(room.admissionRatePerSecond(T0 + 3000)).toBeCloseTo(afterOneSecond * 0.8);
-    expect(room.estimatedWaitSeconds(20, T0 + 60_000)).toBe(20);
+  /** A full room of two and a long line; one admitted fan leaves every `everyMs` and the tick admits the head. */
+  function steadyLine(everyMs: number, turns: number): { room: WaitingRoom; nowMs: number; fan: QueueToken } {
+    const room = givenRoom({ maxActive: 2, activeTtlMs: 600_000 }); // floor: 2 per 600 s
+    for (let i = 0; i < 100; i++) room.setPresent(join(room, `u${i}`), true, T0); // connected: never idle-dropped
+    const fan = join(room, 'fan');
+    room.setPresent(fan, true, T0);
+    let nowMs = T0 + 1000;
+    tick(room, nowMs); // the opening batch fills both slots
+    for (let turn = 0; turn < turns; turn++) {
+      nowMs += everyMs;
+      const leaving = room.all().find((token) => token.status === 'ACTIVE') as QueueToken;
+      room.apply(room.decideLeave(leaving.token, nowMs) as QueueEvent);
+      tick(room, nowMs);
+    }
+    return { room, nowMs, fan };
+  }
+
+  it('given a slot freeing every 5 s, when estimating, then the rate reads one per 5 s, at admissions and between them', () => {
+    const { room, nowMs } = steadyLine(5_000, 60);
+    expect(room.admissionRatePerSecond(nowMs)).toBeCloseTo(1 / 5, 2);
+    for (let ms = 0; ms <= 5_000; ms += 500) expect(room.admissionRatePerSecond(nowMs + ms)).toBe(room.admissionRatePerSecond(nowMs));
+  });
+
+  it('given a waiting fan between admissions, when time passes up to the interval the rate predicts, then the ETA does not rise', () => {
+    const { room, nowMs, fan } = steadyLine(5_000, 20);
+    const position = room.position(fan);
+    const etas = [0, 1_000, 2_000, 3_000, 4_000, 4_999].map((ms) => room.estimatedWaitSeconds(position, nowMs + ms));
+    expect(new Set(etas).size).toBe(1);
+    expect(etas[0]).toBeLessThan(position * 5 * 1.5);
+  });
+
+  it('given the line quieter than its rate explains, when estimating, then the ETA rises with the quiet, never past the floor', () => {
+    const { room, nowMs, fan } = steadyLine(5_000, 20);
+    const position = room.position(fan);
+    const at = (ms: number): number => room.estimatedWaitSeconds(position, nowMs + ms);
+    expect(at(60_000)).toBeGreaterThan(at(5_000));
+    expect(at(120_000)).toBeGreaterThanOrEqual(at(60_000));
+    expect(at(3_600_000)).toBe(Math.ceil(position / (2 / 600))); // the worst case: every slot frees within its TTL
+  });
+
+  it('given an empty line for an hour, when a fan joins, then the empty hour is not counted as a quiet line', () => {
+    const { room, nowMs } = steadyLine(5_000, 20);
+    const rate = room.admissionRatePerSecond(nowMs);
+    // everyone left: the line is empty for an hour
+    for (const token of room.all()) room.apply(room.decideLeave(token.token, nowMs) as QueueEvent);
+    const later = nowMs + 3_600_000;
+    join(room, 'newcomer', later);
+    expect(room.admissionRatePerSecond(later + 1_000)).toBe(rate);
   });
 
   it('given maxActive 0, when estimating, then the wait is unbounded rather than a division by zero', () => {
