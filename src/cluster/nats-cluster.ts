@@ -54,10 +54,11 @@ export async function openNatsCluster(options: NatsClusterOptions): Promise<Nats
     maxPingOut: 3,
   });
   try {
-    const jsm = await jetStreamWhenReady(nc);
+    const deadline = performance.now() + JETSTREAM_READY_TIMEOUT_MS;
+    const jsm = await retrying(deadline, () => jetstreamManager(nc, { timeout: 2_000 }));
     const js = jetstream(nc, { timeout: 10_000 });
-    await ensureLogStream(jsm, options);
-    const lease = await new Kvm(js).create(options.names.leaseBucket, { ttl: options.leaseTtlMs, replicas: options.replicas, history: 1 });
+    await retrying(deadline, () => ensureLogStream(jsm, options));
+    const lease = await retrying(deadline, () => new Kvm(js).create(options.names.leaseBucket, { ttl: options.leaseTtlMs, replicas: options.replicas, history: 1 }));
     return { nc, js, jsm, lease, names: options.names };
   } catch (error) {
     await nc.close();
@@ -68,12 +69,14 @@ export async function openNatsCluster(options: NatsClusterOptions): Promise<Nats
 /** How long a node waits for JetStream at start-up (a cluster just started elects its meta leader first). */
 const JETSTREAM_READY_TIMEOUT_MS = 60_000;
 
-/** A JetStream cluster that has just formed drops API requests until its meta leader is known: ask again. */
-async function jetStreamWhenReady(nc: NatsConnection): Promise<JetStreamManager> {
-  const deadline = performance.now() + JETSTREAM_READY_TIMEOUT_MS;
+/**
+ * A JetStream cluster that has just formed drops API requests until its meta leader is known, and
+ * several nodes creating the stream and the bucket at once may time out while it places them: ask again.
+ */
+async function retrying<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
-      return await jetstreamManager(nc, { timeout: 2_000 });
+      return await attempt();
     } catch (error) {
       if (performance.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
