@@ -1,0 +1,186 @@
+/**
+ * The cluster's core promise, without NATS: replicas that apply the same command log reach the same
+ * state, whatever the commands and the gaps of time between them; a command sent twice (a resend after
+ * a leader died) applies once; a keyed retry through another node replays the first answer.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createReplicaEngine, type ReplicaEngine } from '../../src/actors/engine.js';
+import { CommandApplier } from '../../src/cluster/command-applier.js';
+import { LogClock } from '../../src/cluster/log-clock.js';
+import type { ClusterCommand, CommandEnvelope, LogEntry } from '../../src/cluster/log-entry.js';
+import { SeededRandom, newSeed } from '../../src/cluster/seeded-random.js';
+import { DEFAULT_LIMITS } from '../../src/domain/engine.js';
+import type { Outcome } from '../../src/domain/engine.js';
+import type { ConcertCreatedView, PaymentView, ReservationView } from '../../src/domain/views.js';
+import type { Result } from '../../src/domain/error-codes.js';
+import pino from 'pino';
+
+const START_MS = Date.UTC(2026, 5, 1);
+const USERS = ['u0', 'u1', 'u2', 'u3'];
+
+interface Replica { engine: ReplicaEngine; applier: CommandApplier; clock: LogClock }
+
+async function replica(): Promise<Replica> {
+  const clock = new LogClock(START_MS);
+  const random = new SeededRandom();
+  const engine = createReplicaEngine({
+    dbPath: ':memory:', limits: { ...DEFAULT_LIMITS, holdTtlMs: 60_000, queueMaxActive: 2 }, durability: 'NORMAL',
+    clock, randomBytes: (size) => random.bytes(size), walCheckpointIntervalMs: 0,
+  });
+  await engine.start();
+  return { engine, clock, applier: new CommandApplier(engine, clock, random, pino({ level: 'silent' })) };
+}
+
+class Log {
+  readonly entries: Array<{ seq: number; entry: LogEntry }> = [];
+  private ids = 0;
+  atMs = START_MS;
+
+  append(commands: ClusterCommand[], advanceMs = 0, ids?: string[]): string[] {
+    this.atMs += advanceMs;
+    const envelopes: CommandEnvelope[] = commands.map((command, i) => ({ id: ids?.[i] ?? `n.${++this.ids}`, command }));
+    this.entries.push({ seq: this.entries.length + 1, entry: { atMs: this.atMs, seed: newSeed(), leader: 'test', commands: envelopes } });
+    return envelopes.map((e) => e.id);
+  }
+
+  /** Applies every entry to `to`, returning the outcomes of the commands named (after their commit). */
+  async replay(to: Replica, waitFor: string[] = []): Promise<unknown[]> {
+    const outcomes = waitFor.map((id) => to.applier.waitFor(id));
+    for (const { seq, entry } of this.entries) to.applier.apply(seq, entry);
+    return Promise.all(outcomes);
+  }
+}
+
+function concert(startsAtMs: number): ClusterCommand {
+  return {
+    kind: 'createConcert',
+    args: {
+      title: 'Log Live', venue: 'Hall',
+      schedules: [{ startsAt: new Date(startsAtMs).toISOString(), seatMap: { seatCount: 10, grades: [{ grade: 'R', from: 1, to: 10, price: 100_000 }] } }],
+    },
+  };
+}
+
+async function observable(r: Replica, scheduleId: string): Promise<unknown> {
+  // Let the last group commit settle (its acknowledgements and pushes).
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  return {
+    stats: r.engine.stats(),
+    seats: r.engine.getSeatMap(scheduleId),
+    users: USERS.map((user) => ({
+      balance: r.engine.getBalance(user),
+      history: r.engine.balanceHistory(user),
+      reservations: r.engine.listReservations(user),
+    })),
+  };
+}
+
+describe('the command log', () => {
+  it('given a timer that re-arms itself, when the log jumps an hour, then it fires once at the entry time, not once a second', () => {
+    const clock = new LogClock(0);
+    const fired: number[] = [];
+    const tick = (): void => {
+      fired.push(clock.now());
+      clock.setTimeout(tick, 1_000);
+    };
+    clock.setTimeout(tick, 1_000);
+    clock.advanceTo(3_600_000);
+    expect(fired).toEqual([3_600_000]);
+    clock.advanceTo(3_600_500);
+    expect(fired).toHaveLength(1);
+    clock.advanceTo(3_601_000);
+    expect(fired).toEqual([3_600_000, 3_601_000]);
+    expect(clock.nextDueMs()).toBe(3_602_000);
+  });
+
+  it('given the same seed, then every replica draws the same bytes', () => {
+    const a = new SeededRandom();
+    const b = new SeededRandom();
+    const seed = newSeed();
+    a.reseed(seed);
+    b.reseed(seed);
+    expect(a.bytes(7).equals(b.bytes(7))).toBe(true);
+    expect(a.bytes(40).equals(b.bytes(40))).toBe(true);
+  });
+
+  it('given any commands and gaps of time, then two replicas of the log reach the same state', async () => {
+    const command = fc.oneof(
+      fc.record({ kind: fc.constant('charge' as const), user: fc.constantFrom(...USERS), amount: fc.integer({ min: 1, max: 6 }).map((n) => n * 50_000), key: fc.option(fc.constantFrom('k1', 'k2'), { nil: undefined }) }),
+      fc.record({ kind: fc.constant('hold' as const), user: fc.constantFrom(...USERS), seats: fc.uniqueArray(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ kind: fc.constant('pay' as const), user: fc.constantFrom(...USERS), key: fc.option(fc.constantFrom('p1', 'p2'), { nil: undefined }) }),
+      fc.record({ kind: fc.constant('cancel' as const), user: fc.constantFrom(...USERS) }),
+      fc.record({ kind: fc.constant('join' as const), user: fc.constantFrom(...USERS) }),
+    );
+    const step = fc.record({ advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 50_000, max: 70_000 })), commands: fc.array(command, { minLength: 1, maxLength: 4 }) });
+    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+      // The commands name reservations, which only a replica knows: a leader-side model builds each entry
+      // from the first replica's state, as the real requesters do from what their replica answered.
+      const first = await replica();
+      const log = new Log();
+      const [created] = await log.replay(first, log.append([concert(START_MS + 30 * 86_400_000)]));
+      const scheduleId = (created as Result<ConcertCreatedView>).ok ? (created as { value: ConcertCreatedView }).value.schedules[0]!.scheduleId : '';
+      let applied = 1;
+      for (const { advanceMs, commands } of steps) {
+        const built: ClusterCommand[] = commands.map((c) => {
+          const held = first.engine.listReservations(c.user, 'HELD')[0]?.reservationId ?? 'res_none';
+          switch (c.kind) {
+            case 'charge': return { kind: 'charge', args: { userId: c.user, amount: c.amount, ...(c.key === undefined ? {} : { idempotency: { key: c.key, requestHash: `h${c.amount}` } }) } };
+            case 'hold': return { kind: 'hold', args: { userId: c.user, scheduleId, seatNumbers: c.seats } };
+            case 'pay': return { kind: 'pay', args: { userId: c.user, reservationId: held, ...(c.key === undefined ? {} : { idempotency: { key: c.key, requestHash: held } }) } };
+            case 'cancel': return { kind: 'cancelReservation', args: { userId: c.user, reservationId: held } };
+            case 'join': return { kind: 'issueQueueToken', args: { userId: c.user } };
+          }
+        });
+        const ids = log.append(built, advanceMs);
+        const outcomes = ids.map((id) => first.applier.waitFor(id));
+        const latest = log.entries.at(-1)!;
+        first.applier.apply(latest.seq, latest.entry);
+        applied++;
+        await Promise.all(outcomes);
+      }
+      expect(applied).toBe(log.entries.length);
+      const second = await replica();
+      await log.replay(second);
+      expect(await observable(second, scheduleId)).toEqual(await observable(first, scheduleId));
+      await first.engine.close();
+      await second.engine.close();
+    }), { numRuns: 25 });
+  });
+
+  it('given a command appended twice (resent after its leader died), then it applies once', async () => {
+    const r = await replica();
+    const log = new Log();
+    log.append([{ kind: 'charge', args: { userId: 'u0', amount: 100_000 } }], 0, ['n1.boot.1']);
+    log.append([{ kind: 'charge', args: { userId: 'u0', amount: 100_000 } }], 10, ['n1.boot.1']);
+    await log.replay(r);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(r.engine.getBalance('u0').balance).toBe(100_000);
+    await r.engine.close();
+  });
+
+  it('given a payment whose node died before answering, when the fan retries its key through another node, then the first answer replays and the money moves once', async () => {
+    const r = await replica();
+    const log = new Log();
+    const [created] = await log.replay(r, log.append([concert(START_MS + 30 * 86_400_000)]));
+    const scheduleId = (created as { value: ConcertCreatedView }).value.schedules[0]!.scheduleId;
+    log.append([{ kind: 'charge', args: { userId: 'u1', amount: 300_000 } }]);
+    const [holdId] = log.append([{ kind: 'hold', args: { userId: 'u1', scheduleId, seatNumbers: [4, 5] } }]);
+    const fresh = await replica();
+    const [held] = await log.replay(fresh, [holdId!]);
+    const reservationId = (held as Outcome<ReservationView> & { value: ReservationView }).value.reservationId;
+    const idempotency = { key: 'pay-1', requestHash: 'same-body' };
+    // Node 1 forwarded the payment and died: nobody waits for this id; the log still has it.
+    log.append([{ kind: 'pay', args: { userId: 'u1', reservationId, idempotency } }], 5, ['node1.boot.9']);
+    // The fan retries the same key on node 2: a new command id, the same idempotency key.
+    const [retryId] = log.append([{ kind: 'pay', args: { userId: 'u1', reservationId, idempotency } }], 5, ['node2.boot.1']);
+    const [retried] = await log.replay(r, [retryId!]);
+    const outcome = retried as Outcome<PaymentView>;
+    expect(outcome.replayed || (!outcome.ok && outcome.error.code === 'IDEMPOTENCY_IN_PROGRESS')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(r.engine.getBalance('u1').balance).toBe(100_000);
+    expect(r.engine.balanceHistory('u1').entries.filter((e) => e.kind === 'PAYMENT')).toHaveLength(1);
+    await r.engine.close();
+    await fresh.engine.close();
+  });
+});
