@@ -19,6 +19,12 @@ export interface EngineOptions {
   walRewindAfterPages?: number;
   /** Recovery reads a waiting room of at least this many tokens in a worker thread (default 50,000; tests lower it). */
   queueLoadOffThreadMinTokens?: number;
+  /**
+   * Cluster replicas: presence (polls, open queue sockets) must reach every replica through the command
+   * log, so the engine neither touches tokens on a poll nor counts sockets itself; `touchQueueTokens`
+   * applies the logged presence. Default false (the embedded engine counts presence directly).
+   */
+  replicatedPresence?: boolean;
   /** Called when a commit fails: the default exits the process (fail-stop). */
   onFatal?: (error: unknown) => void;
 }

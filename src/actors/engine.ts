@@ -48,7 +48,17 @@ export function createEngine(options: EngineOptions): BookingEngine {
   return new Engine(options);
 }
 
-class Engine implements BookingEngine {
+/** The embedded engine as a cluster node runs it: a replica fed by the command log (see src/cluster). */
+export interface ReplicaEngine extends BookingEngine {
+  /** Presence reported through the log: each live token counts as seen now (the log's time). */
+  touchQueueTokens(tokens: readonly string[]): void;
+}
+
+export function createReplicaEngine(options: EngineOptions): ReplicaEngine {
+  return new Engine({ ...options, replicatedPresence: true });
+}
+
+class Engine implements ReplicaEngine {
   private readonly clock: Clock;
   private readonly limits: EngineLimits;
   private readonly logger: pino.Logger;
@@ -70,6 +80,7 @@ class Engine implements BookingEngine {
   /** The waiting room being read for recovery since construction (in a worker when it is big). */
   private readonly queueLoad: QueueLoad;
   private soldOutNow = false;
+  private readonly replicatedPresence: boolean;
   private starting: Promise<void> | null = null;
   private started = false;
   private closed = false;
@@ -77,6 +88,7 @@ class Engine implements BookingEngine {
   constructor(options: EngineOptions) {
     this.clock = options.clock ?? new SystemClock();
     this.limits = options.limits;
+    this.replicatedPresence = options.replicatedPresence ?? false;
     this.logger = options.logger ?? pino({ level: 'silent' });
     const pool = new RandomPool();
     this.random = options.randomBytes ?? ((size) => pool.bytes(size));
@@ -116,6 +128,7 @@ class Engine implements BookingEngine {
       commit: (change) => this.runner.submitDetached(change),
       newChange: () => new PendingChange(),
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
+      trackPresence: !this.replicatedPresence,
     });
     this.checkpoints = new Checkpoints(this.clock, this.runner, this.schedules, this.queue.room);
     // Started now so that reading a big waiting room overlaps whatever the caller does before start().
@@ -304,8 +317,16 @@ class Engine implements BookingEngine {
   queueStatus(userId: string, queueToken: string): Result<QueueStatusView> {
     const token = this.queue.room.get(queueToken);
     if (token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
-    this.queue.room.touch(token, this.clock.now());
+    if (!this.replicatedPresence) this.queue.room.touch(token, this.clock.now());
     return ok(this.queue.status(token));
+  }
+
+  touchQueueTokens(tokens: readonly string[]): void {
+    const nowMs = this.clock.now();
+    for (const value of tokens) {
+      const token = this.queue.room.get(value);
+      if (token !== undefined) this.queue.room.touch(token, nowMs);
+    }
   }
 
   async leaveQueue(userId: string, queueToken: string): Promise<Result<null>> {

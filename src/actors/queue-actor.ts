@@ -34,6 +34,8 @@ export interface QueueActorDeps {
   commit: (change: PendingChange) => void;
   newChange: () => PendingChange;
   onAdmitted?: (count: number) => void;
+  /** False on cluster replicas: an open socket's presence arrives through the log as touches instead. */
+  trackPresence?: boolean;
 }
 
 export class QueueActor {
@@ -96,14 +98,15 @@ export class QueueActor {
       this.subscribers.set(tokenValue, set);
     }
     set.add(subscriber);
-    this.room.setPresent(token, true, this.deps.clock.now());
+    const tracked = this.deps.trackPresence !== false;
+    if (tracked) this.room.setPresent(token, true, this.deps.clock.now());
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
       set.delete(subscriber);
       if (set.size === 0) this.subscribers.delete(tokenValue);
-      const live = this.room.get(tokenValue);
+      const live = tracked ? this.room.get(tokenValue) : undefined;
       if (live !== undefined) this.room.setPresent(live, false, this.deps.clock.now());
     };
   }
