@@ -43,8 +43,8 @@ export class Checkpoints {
   /** Every batch: the queue seq, a checkpoint when one is due (or forced, at shutdown), a step of trimming. */
   beforeCommit(store: Store, force = false): void {
     this.persistQueueSeq(store);
-    this.maybeCheckpoint(store, force);
-    this.retention.step(store, this.clock.now());
+    // A checkpoint's own commit is the long one (snapshots): trimming waits for the next.
+    if (!this.maybeCheckpoint(store, force)) this.retention.step(store, this.clock.now());
   }
 
   /**
@@ -58,11 +58,12 @@ export class Checkpoints {
     this.persistedQueueNextSeq = nextSeq;
   }
 
-  private maybeCheckpoint(store: Store, force: boolean): void {
+  /** True when it checkpointed. */
+  private maybeCheckpoint(store: Store, force: boolean): boolean {
     const nowMs = this.clock.now();
     const due = this.runner.rowsSinceCheckpoint >= CHECKPOINT_EVERY_ROWS || nowMs - this.lastCheckpointAtMs >= CHECKPOINT_EVERY_MS;
-    if (!force && !due) return;
-    if (this.schedules.dirty.size === 0 && this.runner.rowsSinceCheckpoint === 0) return;
+    if (!force && !due) return false;
+    if (this.schedules.dirty.size === 0 && this.runner.rowsSinceCheckpoint === 0) return false;
     for (const scheduleId of this.schedules.dirty) {
       const actor = this.schedules.get(scheduleId);
       if (actor !== undefined) store.upsertSnapshot(`schedule:${scheduleId}`, this.runner.journalSeq, encodeSchedule(actor.state));
@@ -75,5 +76,6 @@ export class Checkpoints {
     this.schedules.dirty.clear();
     this.runner.rowsSinceCheckpoint = 0;
     this.lastCheckpointAtMs = nowMs;
+    return true;
   }
 }
