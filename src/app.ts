@@ -83,7 +83,10 @@ function registerRequestIntake(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     if (app.engine.ready) {
-      done();
+      // Reads only: a write is decided from the log itself and answered once this node has applied it.
+      const barrier = request.method === 'GET' ? (app.engine.readBarrier?.() ?? null) : null;
+      if (barrier === null) done();
+      else barrier.then(() => done(), done);
       return;
     }
     const path = pathOf(request.url);

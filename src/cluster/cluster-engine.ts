@@ -27,6 +27,7 @@ import { decodeEntry, type ClusterCommand } from './log-entry.js';
 import { LogClock } from './log-clock.js';
 import { clusterNames, openNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { PresenceReporter } from './presence-reporter.js';
+import { ReadIndex } from './read-index.js';
 import { SeededRandom } from './seeded-random.js';
 
 export interface ClusterEngineOptions {
@@ -50,6 +51,9 @@ const MAX_ENTRY_BYTES = 512 * 1024;
 const DEFAULT_PRESENCE_REPORT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 const RESEND_AFTER_MS = 1_500;
+const READ_BARRIER_TIMEOUT_MS = 2_000;
+const FOLLOW_RETRY_MS = 250;
+const FOLLOW_WATCHDOG_MS = 2_000;
 
 export interface ClusterStatus {
   nodeId: string;
@@ -81,6 +85,8 @@ export class ClusterEngine implements BookingEngine {
   private started = false;
   private closed = false;
   private startSeq = 0;
+  private readIndex: ReadIndex | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ClusterEngineOptions) {
     this.clock = options.clock ?? new SystemClock();
@@ -141,6 +147,7 @@ export class ClusterEngine implements BookingEngine {
     await this.replica.start();
     const info = await cluster.jsm.streams.info(names.stream);
     this.startSeq = info.state.last_seq;
+    this.readIndex = new ReadIndex(cluster);
     await this.follow(cluster);
     const startedAt = performance.now();
     await this.applier.caughtUpTo(this.startSeq);
@@ -167,23 +174,68 @@ export class ClusterEngine implements BookingEngine {
     this.started = true;
   }
 
-  /** Reads the log from its first entry, in order, for as long as the node runs. */
+  /**
+   * Reads the log from the entry after the last one applied, in order, for as long as the node runs. An
+   * ordered consumer re-creates itself after a gap, but its iteration can also just end (the server it
+   * read from died, heartbeats missed): then a new one starts where this replica stands. A watchdog
+   * restarts one that stays silent while the log has entries this replica lacks.
+   */
   private async follow(cluster: NatsCluster): Promise<void> {
-    const consumer = await cluster.js.consumers.get(cluster.names.stream, {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: this.applier.appliedSeq + 1,
+    let first = true;
+    let firstStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      firstStarted = resolve;
     });
-    const messages = await consumer.consume({ max_messages: 512 });
-    this.messages = messages;
     void (async () => {
-      try {
-        for await (const message of messages) {
-          this.applier.apply(message.seq, decodeEntry(message.data));
+      while (!this.closed) {
+        try {
+          const consumer = await cluster.js.consumers.get(cluster.names.stream, {
+            deliver_policy: DeliverPolicy.StartSequence,
+            opt_start_seq: this.applier.appliedSeq + 1,
+          });
+          const messages = await consumer.consume({ max_messages: 512 });
+          this.messages = messages;
+          if (first) {
+            first = false;
+            firstStarted();
+          }
+          for await (const message of messages) {
+            let entry;
+            try {
+              entry = decodeEntry(message.data);
+            } catch (error) {
+              this.fatal(error);
+              return;
+            }
+            this.applier.apply(message.seq, entry);
+          }
+        } catch (error) {
+          if (!this.closed) this.logger.warn({ err: error, appliedSeq: this.applier.appliedSeq }, 'reading the command log failed: following again');
         }
-      } catch (error) {
-        if (!this.closed) this.fatal(error);
+        if (!this.closed) await new Promise((resolve) => setTimeout(resolve, FOLLOW_RETRY_MS));
       }
     })();
+    this.watchdog = setInterval(() => void this.checkFollowing(), FOLLOW_WATCHDOG_MS);
+    await started;
+  }
+
+  private watchedSeq = -1;
+
+  /** A replica behind the log's end that applied nothing since the last check is following a dead consumer. */
+  private async checkFollowing(): Promise<void> {
+    const applied = this.applier.appliedSeq;
+    const stalled = applied === this.watchedSeq;
+    this.watchedSeq = applied;
+    if (!stalled || this.readIndex === null || this.closed) return;
+    try {
+      const tail = await this.readIndex.tail();
+      if (tail > this.applier.appliedSeq && this.applier.appliedSeq === applied) {
+        this.logger.warn({ appliedSeq: applied, tail }, 'the command log is ahead and nothing arrived: following again');
+        await this.messages?.close();
+      }
+    } catch {
+      // NATS unreachable: nothing to follow until it is back.
+    }
   }
 
   private fatal(error: unknown): void {
@@ -199,12 +251,30 @@ export class ClusterEngine implements BookingEngine {
     if (this.closed) return;
     this.closed = true;
     this.presence.stop();
+    if (this.watchdog !== null) clearInterval(this.watchdog);
     await this.starting?.catch(() => undefined);
     await this.leader?.stop();
     this.forwarder?.stop();
     await this.messages?.close();
     await this.replica.close();
     await this.cluster?.nc.close();
+  }
+
+  /**
+   * A read waits until this replica has applied the log as far as it reached when the read arrived
+   * (ReadIndex: one question to JetStream shared by all reads of a round trip, no trip to the leader).
+   * Bounded: a replica cut off from NATS answers from what it has rather than never.
+   */
+  readBarrier(): Promise<void> | null {
+    if (this.readIndex === null) return null;
+    const caughtUp = this.readIndex.tail().then((tail) => this.applier.caughtUpTo(tail), () => undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, READ_BARRIER_TIMEOUT_MS);
+      void caughtUp.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   // ---------------------------------------------------------------- commands: through the log

@@ -125,6 +125,12 @@ export interface BookingEngine {
    */
   watchQueueTokenEnd(queueToken: string, onEnded: (reason: QueueEndReason) => void): Unsubscribe | null;
   observe(observer: Partial<EngineObserver>): Unsubscribe;
+  /**
+   * Read your writes across nodes: null when this engine has every change acknowledged anywhere (always,
+   * embedded), else a promise that resolves once it has caught up (bounded; cluster replicas trail the
+   * log by milliseconds). Requests wait on it before they read.
+   */
+  readBarrier?(): Promise<void> | null;
 
   /** Flushes pending commits and closes the database. */
   close(): Promise<void>;

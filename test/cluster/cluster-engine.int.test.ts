@@ -70,6 +70,16 @@ describe('cluster engine', () => {
     const replay = await c.charge({ userId: 'fan-1', amount: 500_000, idempotency: { key: 'k1', requestHash: 'h1' } });
     expect(replay.replayed).toBe(true);
 
+    // Read your writes on another node: a charge acknowledged by b, read at once through a and c.
+    for (let i = 0; i < 20; i++) {
+      const topUp = await b.charge({ userId: 'fan-3', amount: 1_000 });
+      expect(topUp.ok).toBe(true);
+      for (const reader of [a, c]) {
+        await reader.readBarrier();
+        expect(reader.getBalance('fan-3').balance).toBe((i + 1) * 1_000);
+      }
+    }
+
     const held = await c.hold({ userId: 'fan-1', scheduleId, seatNumbers: [1, 2] });
     expect(held.ok).toBe(true);
     const taken = await a.hold({ userId: 'fan-2', scheduleId, seatNumbers: [2, 3] });
