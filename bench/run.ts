@@ -15,6 +15,7 @@ import { describeMachine } from './lib/machine.js';
 import { renderMarkdown, type RunRecord } from './lib/report.js';
 import type { RunContext, Scenario, ScenarioResult } from './lib/types.js';
 import { ceilingsScenario } from './scenarios/ceilings.js';
+import { clusterScenario } from './scenarios/cluster.js';
 import { enginePathScenario } from './scenarios/engine-commands.js';
 import { flashSaleScenario } from './scenarios/flash-sale.js';
 import { queueScaleScenario } from './scenarios/queue-scale.js';
@@ -25,7 +26,7 @@ import { writePathScenario } from './scenarios/write-path.js';
 const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Execution order: read and write measure the bare ceilings the ceilings scenario then reports. */
-const EXECUTION_ORDER: Scenario[] = [readPathScenario, writePathScenario, ceilingsScenario, flashSaleScenario, enginePathScenario, queueScaleScenario, recoveryScenario];
+const EXECUTION_ORDER: Scenario[] = [readPathScenario, writePathScenario, ceilingsScenario, flashSaleScenario, enginePathScenario, queueScaleScenario, recoveryScenario, clusterScenario];
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
