@@ -189,7 +189,7 @@ function clusterConfig(env: Env, port: number, dbPath: string, authSecret: strin
   if (urls === undefined) return null;
   const natsServers = urls.split(',').map((url) => url.trim()).filter((url) => url !== '');
   for (const url of natsServers) {
-    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new ConfigError('NATS_URL', `must be comma-separated nats://host:port URLs, got "${url}"`);
+    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new ConfigError('NATS_URL', `must be comma-separated nats://host:port URLs, got "${url.replace(/\/\/[^@/]*@/, '//')}"`);
   }
   // Every node must verify the tokens any other node minted: secrets generated per data directory would differ.
   if (authSecret === undefined) throw new ConfigError('AUTH_SECRET', 'is required in cluster mode (NATS_URL set): every node must share it');

@@ -28,6 +28,11 @@ export async function createNodeEngine(config: Config, logger: Logger): Promise<
   return {
     engine,
     seedDemo: () => engine.seedDemo(),
-    describe: { mode: 'cluster', nodeId: cluster.nodeId, nats: cluster.natsServers, replicas: cluster.replicas, replicaDbPath: cluster.replicaDbPath },
+    // NATS URLs may carry credentials (nats://user:password@host): only hosts and ports reach the log.
+    describe: { mode: 'cluster', nodeId: cluster.nodeId, nats: cluster.natsServers.map(withoutCredentials), replicas: cluster.replicas, replicaDbPath: cluster.replicaDbPath },
   };
+}
+
+function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
 }
