@@ -56,7 +56,9 @@ export async function openNatsCluster(options: NatsClusterOptions): Promise<Nats
   try {
     const deadline = performance.now() + JETSTREAM_READY_TIMEOUT_MS;
     const jsm = await retrying(deadline, () => jetstreamManager(nc, { timeout: 2_000 }));
-    const js = jetstream(nc, { timeout: 10_000 });
+    // Short: an append or a lease renewal sent to a server that just died is in doubt until this passes, and
+    // the leader retries it (a command applies once) rather than stall the log for the default 10 s.
+    const js = jetstream(nc, { timeout: JETSTREAM_OPERATION_TIMEOUT_MS });
     await retrying(deadline, () => ensureLogStream(jsm, options));
     const lease = await retrying(deadline, () => new Kvm(js).create(options.names.leaseBucket, { ttl: options.leaseTtlMs, replicas: options.replicas, history: 1 }));
     return { nc, js, jsm, lease, names: options.names };
@@ -68,6 +70,7 @@ export async function openNatsCluster(options: NatsClusterOptions): Promise<Nats
 
 /** How long a node waits for JetStream at start-up (a cluster just started elects its meta leader first). */
 const JETSTREAM_READY_TIMEOUT_MS = 60_000;
+const JETSTREAM_OPERATION_TIMEOUT_MS = 2_000;
 
 /**
  * A JetStream cluster that has just formed drops API requests until its meta leader is known, and

@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { startNatsServers } from '../../../scripts/nats-servers.mjs';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { startNatsServers, type NatsServerHandle } from '../../../scripts/nats-servers.mjs';
 import { sleep } from '../../reliability/support/http-client.js';
 import { ServerProcess } from '../../reliability/support/server-process.js';
 
@@ -77,6 +78,15 @@ export class ClusterProcesses {
     } catch {
       return null;
     }
+  }
+
+  /** The nats-server leading the command log's stream (its Raft leader): the worst one to lose. */
+  async streamLeaderServer(): Promise<NatsServerHandle> {
+    this.observer ??= await connect({ servers: this.nats.urls, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const info = await (await jetstreamManager(this.observer)).streams.info(`${CLUSTER_NAME.toUpperCase()}_LOG`);
+    const server = this.nats.servers.find((s) => s.name === info.cluster?.leader);
+    if (server === undefined) throw new Error(`stream leader ${info.cluster?.leader} is not one of ours`);
+    return server;
   }
 
   /** Waits for a leader other than `not` (and returns it). */

@@ -48,7 +48,8 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
       const leaderId = await run.cluster.waitForLeader();
       let recoveryMs: number;
       if (fault === 'kill-nats') {
-        const victim = random.pick(run.cluster.nats.servers);
+        // Half the time the server leading the log's stream: its Raft group must elect another.
+        const victim = random.chance(0.5) ? await run.cluster.streamLeaderServer() : random.pick(run.cluster.nats.servers);
         victim.kill('SIGKILL');
         await victim.stopped();
         recoveryMs = await run.firstAcknowledgedWrite(random.pick(run.cluster.running));
