@@ -6,13 +6,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServers, type NatsServerHandle } from '../../scripts/nats-servers.mjs';
+import { HttpClient } from './http-client.js';
 import { startRealServer, type BenchPaths, type ServerProcess } from './processes.js';
 import { cpuSecondsOf, rssBytesOf } from './proc-stat.js';
 
 export const BENCH_CLUSTER_NAME = 'bench';
+/** The log stream's name for BENCH_CLUSTER_NAME (src/cluster/nats-cluster.ts clusterNames). */
+const LOG_STREAM = 'BENCH_LOG';
 const LEADER_POLL_MS = 50;
 
 export interface BenchNode {
@@ -117,6 +121,14 @@ export class BenchCluster {
     }
   }
 
+  /** The command log as JetStream holds it: entries (batches of commands) and bytes. */
+  async logState(): Promise<{ entries: number; bytes: number }> {
+    this.observer ??= await connect({ servers: this.nats.urls, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const jsm = await jetstreamManager(this.observer);
+    const info = await jsm.streams.info(LOG_STREAM);
+    return { entries: info.state.messages, bytes: info.state.bytes };
+  }
+
   /** CPU seconds so far of every nats-server, summed. */
   natsCpuSeconds(): number {
     return this.nats.servers.reduce((sum, s) => sum + (s.process?.pid === undefined ? 0 : cpuSecondsOf(s.process.pid)), 0);
@@ -130,5 +142,19 @@ export class BenchCluster {
     await this.observer?.close().catch(() => undefined);
     await Promise.allSettled(this.nodes.map((n) => n.server.stop()));
     await this.nats.stop();
+  }
+}
+
+/** nodejs_heap_size_used_bytes from a server's /metrics (not settled by a forced GC), or null. */
+export async function heapUsedBytes(server: ServerProcess): Promise<number | null> {
+  const client = new HttpClient(server.baseUrl, 1);
+  try {
+    const response = await client.request<string>('GET', '/metrics');
+    const match = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(String(response.body));
+    return match?.[1] === undefined ? null : Number(match[1]);
+  } catch {
+    return null;
+  } finally {
+    client.close();
   }
 }

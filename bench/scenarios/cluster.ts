@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { benchPaths, describeLoad, stopAll, tempDbPath } from '../lib/context.js';
 import { CpuLedger, project, roleCosts, type CpuRun, type RoleCosts } from '../lib/cluster-cost.js';
 import { failoverTrial, type FailoverTrial } from '../lib/cluster-failover.js';
-import { BenchCluster, type BenchNode } from '../lib/cluster-nodes.js';
+import { BenchCluster, heapUsedBytes, type BenchNode } from '../lib/cluster-nodes.js';
 import { HttpClient } from '../lib/http-client.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
 import { startRealServer, type ServerProcess } from '../lib/processes.js';
@@ -151,6 +151,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     embedded = await startRealServer(paths, { name: 'embedded', dbPath: tempDbPath(context, 'cluster-embedded'), durability: 'FULL', capture: /"level":(40|50|60)/ });
     cluster = await BenchCluster.start(paths, { dir: join(context.tmpDir, 'cluster'), nodeCount: NODES });
     const leaderId = await cluster.waitForLeader();
+    const startupMs = cluster.nodes.map((n) => n.server.startupMs);
     const followerId = cluster.nodes.find((n) => n.id !== leaderId)?.id as string;
     context.log(`cluster: ${NODES} nodes on 3 nats-servers ready (node start-up ${cluster.nodes.map((n) => Math.round(n.server.startupMs)).join(' / ')} ms); leader ${leaderId}, measured follower ${followerId}`);
     const embeddedClient = new HttpClient(embedded.baseUrl);
@@ -173,7 +174,13 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       nats: () => clusterRef.natsCpuSeconds(),
     }));
 
-    for (const subject of WRITE_SUBJECTS) await measure(setup, ledger, subject, 'write', WARMUP_SECONDS, connections);
+    let clusterCommands = 0;
+    let embeddedCommands = 0;
+    for (const subject of WRITE_SUBJECTS) {
+      const warm = await measure(setup, ledger, subject, 'write', WARMUP_SECONDS, connections);
+      if (subject === 'embedded') embeddedCommands += warm.result.ok;
+      else clusterCommands += warm.result.ok;
+    }
     const writes = new Map<Subject, LoadResult[]>();
     const reads = new Map<Subject, LoadResult[]>();
     const writeCpu = new Map<Subject, CpuRun[]>();
@@ -187,6 +194,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
         for (const subject of subjects) {
           const m = await measure(setup, ledger, subject, kind, seconds, connections);
           push(results, subject, m.result);
+          if (kind === 'write' && subject === 'embedded') embeddedCommands += m.result.ok;
+          else if (kind === 'write') clusterCommands += m.result.ok;
           push(cpu, subject, m.cpu);
           if (m.leaderChanged) leaderChanges.push(`round ${r + 1}, ${kind} ${subject}`);
           context.log(`cluster r${r + 1} ${kind} ${LABELS[subject]}: ${describeLoad(m.result)}`);
@@ -198,7 +207,11 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       embeddedBytes: embedded.rssBytes(),
       nodes: Object.fromEntries(cluster.nodes.map((n) => [n.id, n.server.rssBytes()])),
       natsBytes: cluster.natsRssBytes(),
+      embeddedHeapBytes: await heapUsedBytes(embedded),
+      nodeHeapBytes: Object.fromEntries(await Promise.all(cluster.nodes.map(async (n) => [n.id, await heapUsedBytes(n.server)] as const))),
     };
+    const logAfterLoad = await cluster.logState();
+    context.log(`cluster: the log holds ${logAfterLoad.entries} entries, ${mb(logAfterLoad.bytes)} MB, after ${clusterCommands} acknowledged hold/cancel commands`);
     const warnings = Object.fromEntries(cluster.nodes.map((n) => [n.id, n.server.captured.slice(-20)]));
     const warningCounts = Object.fromEntries(cluster.nodes.map((n) => [n.id, n.server.captured.length]));
     context.log(`cluster: RSS embedded ${mb(rss.embeddedBytes)} MB, nodes ${Object.values(rss.nodes).map(mb).join(' / ')} MB, nats-servers ${rss.natsBytes.map(mb).join(' / ')} MB; warnings logged by nodes ${JSON.stringify(warningCounts)}`);
@@ -210,6 +223,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       context.log(`cluster failover ${t}/${trials}: killed ${trial.killed}, ${trial.newLeader} leads after ${trial.newLeaseMs} ms, first acknowledged write after ${trial.firstAckMs} ms (${trial.probesSent} probes, ${trial.probesFailed} failed); background ${trial.background === null ? 'none' : describeLoad({ ...trial.background, label: '' })}, longest acknowledged wait ${trial.background?.maxMs ?? 0} ms; ${trial.killed} back in ${trial.restartToReadyMs} ms`);
     }
 
+    const logAtEnd = await cluster.logState();
     const warningsAfterFailover = Object.fromEntries(cluster.nodes.map((n) => [n.id, n.server.captured.slice(-20)]));
 
     // ---------------------------------------------------------------- figures
@@ -240,8 +254,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       });
     }
     metrics.push(
-      { name: 'RSS after the load: embedded server', value: mb(rss.embeddedBytes), unit: 'MB' },
-      ...cluster.nodes.map((n) => ({ name: `RSS after the load: ${n.id}${n.id === leaderId ? ' (leader)' : ''}`, value: mb(rss.nodes[n.id] ?? 0), unit: 'MB', detail: 'a full replica of the engine + NATS client' })),
+      { name: 'RSS after the load: embedded server', value: mb(rss.embeddedBytes), unit: 'MB', detail: `heap used ${mb(rss.embeddedHeapBytes ?? 0)} MB (/metrics, not settled by a GC)` },
+      ...cluster.nodes.map((n) => ({ name: `RSS after the load: ${n.id}${n.id === leaderId ? ' (leader)' : ''}`, value: mb(rss.nodes[n.id] ?? 0), unit: 'MB', detail: `a full replica of the engine + NATS client; heap used ${mb(rss.nodeHeapBytes[n.id] ?? 0)} MB; applied ${clusterCommands.toLocaleString('en-US')} hold/cancel commands (the embedded server ${embeddedCommands.toLocaleString('en-US')})` })),
       { name: 'RSS after the load: nats-servers', value: mb(rss.natsBytes.reduce((a, b) => a + b, 0) / rss.natsBytes.length), unit: 'MB each (mean)', detail: roundsText(rss.natsBytes.map(mb), 1) },
     );
     const firstAcks = failovers.map((f) => f.firstAckMs);
@@ -253,7 +267,10 @@ async function run(context: RunContext): Promise<ScenarioResult> {
         name: 'failover: background hold+cancel through the survivors, longest acknowledged wait', value: round(median(failovers.map((f) => f.background?.maxMs ?? 0))), unit: 'ms (median)',
         detail: `per trial ${roundsText(failovers.map((f) => f.background?.maxMs ?? 0))} ms; acknowledged ${roundsText(failovers.map((f) => f.background?.ok ?? 0))}; non-2xx ${failovers.reduce((n, f) => n + (f.background?.non2xx ?? 0), 0)}, errors ${failovers.reduce((n, f) => n + (f.background?.errors ?? 0), 0)}, timeouts ${failovers.reduce((n, f) => n + (f.background?.timeouts ?? 0), 0)} over all trials`,
       },
-      { name: 'restart of a killed node to /ready (replica rebuilt from the whole log)', value: round(median(failovers.map((f) => f.restartToReadyMs))), unit: 'ms (median)', detail: `trials ${roundsText(failovers.map((f) => f.restartToReadyMs))}` },
+      {
+        name: 'restart of a killed node to /ready (replica rebuilt from the whole log)', value: round(median(failovers.map((f) => f.restartToReadyMs))), unit: 'ms (median)',
+        detail: `trials ${roundsText(failovers.map((f) => f.restartToReadyMs))}; the log held ${logAfterLoad.entries.toLocaleString('en-US')} entries (${mb(logAfterLoad.bytes)} MB) with ≥ ${clusterCommands.toLocaleString('en-US')} commands after the load, ${logAtEnd.entries.toLocaleString('en-US')} entries (${mb(logAtEnd.bytes)} MB) at the end; first start on an empty log ${roundsText(startupMs)} ms`,
+      },
     );
 
     const targets: TargetOutcome[] = [
@@ -284,7 +301,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
         `Failover: ${trials} trials; each kills (SIGKILL) whichever node holds the lease, sends a balance charge every 25 ms alternately to the two survivors and takes the first 2xx, while a background hold+cancel load (${Math.max(2, Math.round(connections / 4))} connections) runs through the survivors from 1 s before the kill to 1 s after that first 2xx; the killed node is then started again (a fresh replica rebuilt from the whole log) before the next trial. The lease TTL is the server default (CLUSTER_LEASE_TTL_MS=3000); the nats-servers are not touched, so no Raft election of the stream is involved.`,
         leaderChanges.length === 0 ? 'The lease stayed with the same node through every load run.' : `The lease moved during load runs: ${leaderChanges.join('; ')}.`,
       ],
-      raw: { writes: Object.fromEntries(w), reads: Object.fromEntries(rd), writeCpu: Object.fromEntries(writeCpu), readCpu: Object.fromEntries(readCpu), rss, failovers, leaderChanges, warnings, warningCounts, warningsAfterFailover, leaderId, followerId },
+      raw: { writes: Object.fromEntries(w), reads: Object.fromEntries(rd), writeCpu: Object.fromEntries(writeCpu), readCpu: Object.fromEntries(readCpu), rss, logAfterLoad, logAtEnd, clusterCommands, embeddedCommands, failovers, leaderChanges, warnings, warningCounts, warningsAfterFailover, leaderId, followerId },
     };
   } finally {
     await stopAll([embedded]);
