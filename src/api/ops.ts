@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric
 import { Type } from 'typebox';
 import { errorResponseSchema, sendError } from './errors.js';
 import { RequestLatencyHistogram } from './request-latency.js';
+import type { BookingEngine, ReplicationStatus } from '../domain/engine.js';
 
 /**
  * Process metrics (CPU, memory, event-loop lag, GC) describe the process, not an app, and their collectors
@@ -61,6 +62,24 @@ function recordRequestLatency(app: FastifyInstance, registry: Registry): void {
   });
 }
 
+/**
+ * Cluster mode only: where this node stands in the command log. (The domain counters below count what
+ * this node's replica applied, which in a cluster is every node's commands: each node reports the
+ * cluster's totals, so do not sum them across nodes.)
+ */
+function registerReplicationGauges(engine: BookingEngine, registry: Registry): void {
+  const replication = engine.replication?.bind(engine);
+  if (replication === undefined) return;
+  const gauge = (name: string, help: string, read: (status: ReplicationStatus) => number): void => {
+    new Gauge({ name, help, registers: [registry], collect() { if (engine.ready) this.set(read(replication())); } });
+  };
+  gauge('cluster_leader', '1 while this node holds the lease and appends to the command log', (s) => (s.leader ? 1 : 0));
+  gauge('cluster_log_applied_sequence', 'Sequence of the last command-log entry this node applied', (s) => s.appliedSeq);
+  gauge('cluster_commands_in_flight', 'Commands taken by this node and not yet applied by its replica', (s) => s.commandsInFlight);
+  gauge('cluster_leader_terms', 'Terms this node has led since it started', (s) => s.terms);
+  gauge('cluster_fenced_appends', 'Appends the log refused because another leader had moved it on', (s) => s.fencedAppends);
+}
+
 /** One registry per app, so tests can build many apps without "metric already registered". */
 function createAppMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
@@ -81,6 +100,8 @@ function createAppMetrics(app: FastifyInstance): Registry {
     registers: [registry],
     collect() { if (engine.ready) this.set(engine.stats().queue.active); },
   });
+
+  registerReplicationGauges(engine, registry);
 
   const admissions = counter('queue_admissions_total', 'Tokens admitted from the waiting line');
   const holds = counter('holds_total', 'Reservations held');

@@ -14,7 +14,7 @@ import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import pino, { type Logger } from 'pino';
 import { SystemClock, type Clock } from '../actors/clock.js';
 import { createReplicaEngine, type ReplicaEngine } from '../actors/engine.js';
-import type { BookingEngine, EngineLimits, EngineObserver, Outcome, QueueEndReason, Unsubscribe } from '../domain/engine.js';
+import type { BookingEngine, EngineLimits, EngineObserver, Outcome, QueueEndReason, ReplicationStatus, Unsubscribe } from '../domain/engine.js';
 import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
@@ -54,16 +54,6 @@ const RESEND_AFTER_MS = 1_500;
 const READ_BARRIER_TIMEOUT_MS = 2_000;
 const FOLLOW_RETRY_MS = 250;
 const FOLLOW_WATCHDOG_MS = 2_000;
-
-export interface ClusterStatus {
-  nodeId: string;
-  leader: boolean;
-  appliedSeq: number;
-  appliedAtMs: number;
-  terms: number;
-  fencedAppends: number;
-  commandsInFlight: number;
-}
 
 export function createClusterEngine(options: ClusterEngineOptions): ClusterEngine {
   return new ClusterEngine(options);
@@ -118,7 +108,7 @@ export class ClusterEngine implements BookingEngine {
     return this.clock.now();
   }
 
-  status(): ClusterStatus {
+  replication(): ReplicationStatus {
     return {
       nodeId: this.options.nodeId,
       leader: this.leader?.isLeader ?? false,

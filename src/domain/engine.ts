@@ -54,6 +54,23 @@ export interface EngineObserver {
   chargeCompleted(amount: number): void;
 }
 
+/** Where a cluster node stands in the replicated command log. */
+export interface ReplicationStatus {
+  nodeId: string;
+  /** Whether this node holds the lease and appends to the log. */
+  leader: boolean;
+  /** Sequence of the last log entry this node's replica applied. */
+  appliedSeq: number;
+  /** Log time of that entry. */
+  appliedAtMs: number;
+  /** Terms this node has led since it started. */
+  terms: number;
+  /** Appends the log refused because another leader had moved it on (fencing). */
+  fencedAppends: number;
+  /** Commands taken by this node and not yet applied by its replica. */
+  commandsInFlight: number;
+}
+
 export interface BookingEngine {
   /** True once start() has finished recovery. Until then commands and queries must not be served. */
   readonly ready: boolean;
@@ -131,6 +148,8 @@ export interface BookingEngine {
    * log by milliseconds). Requests wait on it before they read.
    */
   readBarrier?(): Promise<void> | null;
+  /** Cluster mode: this node's part in replication (absent on the embedded engine). */
+  replication?(): ReplicationStatus;
 
   /** Flushes pending commits and closes the database. */
   close(): Promise<void>;

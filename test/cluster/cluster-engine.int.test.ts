@@ -35,7 +35,7 @@ beforeAll(async () => {
   nats = await startNatsServers({ dir, count: 3 });
   for (const id of ['a', 'b', 'c']) nodes.push(node(id));
   await Promise.all(nodes.map((n) => n.start()));
-  await until(() => nodes.some((n) => n.status().leader));
+  await until(() => nodes.some((n) => n.replication().leader));
 });
 
 afterAll(async () => {

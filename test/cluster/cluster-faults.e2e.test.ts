@@ -16,6 +16,12 @@ import { LEASE_TTL_MS, type ClusterNode } from './support/cluster-processes.js';
 import { ClusterRun } from './support/cluster-run.js';
 
 const FAILOVER_TARGET_MS = 10_000;
+/**
+ * Losing the nats-server that leads the log's stream waits for its Raft group to elect another leader:
+ * 6-8 s on NATS 2.9.10 here (11.6 s once under a parallel load), which we cannot tune; the bound says
+ * "keeps acknowledging", not the booking nodes' failover target.
+ */
+const NATS_SERVER_LOSS_LIMIT_MS = 20_000;
 
 let dir: string;
 let run: ClusterRun;
@@ -89,8 +95,9 @@ describe('a cluster of three booking nodes on JetStream', () => {
     await victim.stopped();
     const before = run.acknowledged();
     const ackMs = await run.firstAcknowledgedWrite(run.cluster.running[1]!);
+    console.log(`nats-server ${victim.name} (leading the log's stream) killed: first acknowledged write after ${ackMs} ms`);
     await sleep(2_000);
-    expect(ackMs).toBeLessThan(FAILOVER_TARGET_MS);
+    expect(ackMs).toBeLessThan(NATS_SERVER_LOSS_LIMIT_MS);
     expect(run.acknowledged()).toBeGreaterThan(before);
     expect((await run.audit('with one nats-server down')).violations).toEqual([]);
     await victim.start();
@@ -118,5 +125,13 @@ describe('a cluster of three booking nodes on JetStream', () => {
     expect(fourth.server.running).toBe(true);
     expect(await run.cluster.leaderId()).toBe(leaderBefore);
     expect((await run.audit('after a fourth node joined')).violations).toEqual([]);
+    // Each node's own view (its /metrics): exactly one of the four leads, the one the lease names.
+    const leading = [];
+    for (const node of run.cluster.running) {
+      const metrics = await fetch(`${node.server.baseUrl}/metrics`).then((r) => r.text());
+      if (/^cluster_leader 1$/m.test(metrics)) leading.push(node.id);
+      expect(metrics).toMatch(/^cluster_log_applied_sequence \d+$/m);
+    }
+    expect(leading).toEqual([leaderBefore]);
   });
 });
