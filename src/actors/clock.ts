@@ -38,12 +38,12 @@ export class SystemClock implements Clock {
   }
 }
 
-interface PendingTimer { id: number; at: number; callback: () => void }
+export interface PendingTimer { id: number; at: number; callback: () => void }
 
 /** A clock that moves only when told to; due timers fire in deadline order during advance(). */
 export class ManualClock implements Clock {
-  private current: number;
-  private pending: PendingTimer[] = [];
+  protected current: number;
+  protected pending: PendingTimer[] = [];
   private nextId = 1;
 
   constructor(startMs: number = Date.UTC(2026, 0, 1)) {

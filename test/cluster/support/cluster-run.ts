@@ -16,7 +16,7 @@ import { readRecord } from '../../reliability/support/record.js';
 import { RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET } from '../../reliability/support/server-process.js';
 import { userToken } from '../../reliability/support/tokens.js';
 import { ClusterProcesses, type ClusterNode } from './cluster-processes.js';
-import { startDriverProcess, type DriverProcess } from './driver-process.js';
+import { startDriverProcess, type DriverProcess } from '../../reliability/support/driver-process.js';
 
 export const AUDITOR = 'auditor';
 export const HOLD_TTL_SECONDS = 3;

@@ -4,7 +4,6 @@
  * restart (recovery), and an audit of the restarted server against everything that was acknowledged.
  * Now and then the kill lands in the middle of start-up and recovery instead.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +12,10 @@ import { createSchedule, type CreatedSchedule } from './catalogue.js';
 import { sleep, type HttpClient } from './http-client.js';
 import { auditOverHttp } from './http-audit.js';
 import { auditLedger, JournalAuditor, LedgerFacts, openReadOnly, tailJournal } from './journal-audit.js';
-import type { DriverConfig } from './load-driver.js';
+import { startDriverProcess, type DriverProcess } from './driver-process.js';
 import { SeededRandom } from './random.js';
 import { readRecord } from './record.js';
-import { RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET, REPO_ROOT, ServerProcess } from './server-process.js';
+import { RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET, ServerProcess } from './server-process.js';
 import { userToken } from './tokens.js';
 
 export interface CrashLoopOptions {
@@ -91,7 +90,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
   };
   const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
   const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
-  let driver: RunningDriver | undefined;
+  let driver: DriverProcess | undefined;
   // The journal is trimmed behind the checkpoints: the audit replays it as it is written, across every kill.
   const journalAuditor = new JournalAuditor({ queueMaxActive, holdTtlMs: options.holdTtlSeconds * 1000 });
   const tail = setInterval(() => tailJournal(journalAuditor, dbPath), JOURNAL_TAIL_INTERVAL_MS);
@@ -104,7 +103,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     ];
     const schedulesPath = join(workDir, 'schedules.json');
     writeFileSync(schedulesPath, JSON.stringify(schedules));
-    driver = startDriver({
+    driver = startDriverProcess({
       baseUrl: server.baseUrl, authSecret: RELIABILITY_AUTH_SECRET, recordPath, runId: 'd', seed: random.int(1, 2 ** 31),
       bookingUsers, waiterUsers, schedulesPath, holdTtlMs: options.holdTtlSeconds * 1000, maxSeatsPerReservation: 4,
     });
@@ -234,34 +233,4 @@ function auditDatabaseFile(dbPath: string, recordPath: string, journalAuditor: J
   } finally {
     db.close();
   }
-}
-
-interface RunningDriver { ready: Promise<void>; pause(): void; resume(): void; stop(): Promise<void> }
-
-function startDriver(config: DriverConfig): RunningDriver {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/reliability/support/load-driver.ts'), JSON.stringify(config)], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('driver ready')) resolve();
-    });
-    void exited.then(() => reject(new Error('load driver exited before it was ready')));
-  });
-  return {
-    ready,
-    pause: () => child.kill('SIGSTOP'),
-    resume: () => child.kill('SIGCONT'),
-    async stop() {
-      child.kill('SIGCONT');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }

@@ -1,8 +1,11 @@
-/** The reliability suites' load driver (test/reliability/support/load-driver.ts) as a child process. */
+/**
+ * The load driver (load-driver.ts) as a child process, so a kill of a server is not a kill of its
+ * clients: the crash loop and the cluster suites pause it (SIGSTOP) while they audit.
+ */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { DriverConfig } from '../../reliability/support/load-driver.js';
-import { REPO_ROOT } from '../../reliability/support/server-process.js';
+import type { DriverConfig } from './load-driver.js';
+import { REPO_ROOT } from './server-process.js';
 
 export interface DriverProcess { ready: Promise<void>; pause(): void; resume(): void; stop(): Promise<void> }
 
@@ -27,7 +30,9 @@ export function startDriverProcess(config: DriverConfig): DriverProcess {
     async stop() {
       child.kill('SIGCONT');
       child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }
