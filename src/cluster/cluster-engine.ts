@@ -152,6 +152,7 @@ export class ClusterEngine implements BookingEngine {
       giveUpAfterMs: this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       maxRequestBytes: MAX_ENTRY_BYTES / 2,
       abandoned: () => ({ ...fail('NOT_READY'), replayed: false }),
+      now: () => this.clock.now(),
       deliverLocally: (envelopes) => {
         if (this.leader?.isLeader !== true) return false;
         this.leader.accept(envelopes);

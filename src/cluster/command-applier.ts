@@ -38,8 +38,9 @@ export class CommandApplier {
   apply(seq: number, entry: LogEntry): void {
     if (seq <= this.appliedSeq) return;
     this.random.reseed(entry.seed);
-    this.clock.advanceTo(entry.atMs);
-    for (const { id, command } of entry.commands) {
+    for (const { id, command, atMs } of entry.commands) {
+      // Timers due before the command fire first (a hold past its deadline expires), never those after.
+      this.clock.advanceTo(Math.min(atMs ?? entry.atMs, entry.atMs));
       if (this.seen.has(id)) continue;
       this.seen.set(id, this.clock.now());
       const outcome = this.execute(command);
@@ -51,6 +52,7 @@ export class CommandApplier {
         outcome.then(waiter.resolve, waiter.reject);
       }
     }
+    this.clock.advanceTo(entry.atMs);
     this.forgetOldIds();
     this.appliedSeq = seq;
     this.appliedAtMs = this.clock.now();

@@ -19,6 +19,8 @@ export interface ForwarderOptions {
   maxRequestBytes: number;
   /** What an abandoned command resolves with. */
   abandoned: () => unknown;
+  /** This node's clock: when a command was received. */
+  now: () => number;
   /** Hands commands to the leader in this process, if this node leads (true), skipping the network. */
   deliverLocally: (envelopes: CommandEnvelope[]) => boolean;
 }
@@ -60,7 +62,7 @@ export class CommandForwarder {
   submit(command: ClusterCommand): Promise<unknown> {
     if (this.stopped) return Promise.resolve(this.options.abandoned());
     const id = `${this.options.nodeId}.${this.boot}.${++this.counter}`;
-    const envelope: CommandEnvelope = { id, command };
+    const envelope: CommandEnvelope = { id, command, receivedAtMs: this.options.now() };
     const outcome = this.applier.waitFor(id);
     const now = performance.now();
     this.unapplied.set(id, { envelope, resendAtMs: Infinity, giveUpAtMs: now + this.options.giveUpAfterMs });

@@ -24,6 +24,12 @@ import { newSeed } from './seeded-random.js';
 const LEASE_KEY = 'leader';
 /** How often the leader checks whether a replica timer (a hold deadline, the queue's tick) is due. */
 const TICK_CHECK_MS = 50;
+/**
+ * After taking over, how long the new leader lets the commands that were in flight during the election
+ * (resent by the nodes that took them) land before it moves the log's time on: a payment received before
+ * a hold's deadline is decided at the time it was received, before the hold expires.
+ */
+const IN_FLIGHT_GRACE_MS = 1_500;
 
 export interface LeaderOptions {
   nodeId: string;
@@ -45,6 +51,8 @@ export class LeaderRole {
   private appending = false;
   private flushScheduled = false;
   private markerPending = false;
+  /** performance.now() until which this term's entries do not move the log's time past their commands. */
+  private graceUntil = 0;
   private subscription: Subscription | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -122,6 +130,7 @@ export class LeaderRole {
     this.expectedSeq = null;
     // The first append of a term fences off whatever a previous leader still had in flight.
     this.markerPending = true;
+    this.graceUntil = performance.now() + IN_FLIGHT_GRACE_MS;
     this.subscription = this.cluster.nc.subscribe(this.cluster.names.commandSubject, {
       callback: (error, message) => {
         if (error !== null) return;
@@ -173,7 +182,8 @@ export class LeaderRole {
   }
 
   private tickDue(): boolean {
-    return this.markerPending || this.replicaClock.nextDueMs() <= this.clock.now();
+    if (this.markerPending) return true;
+    return performance.now() >= this.graceUntil && this.replicaClock.nextDueMs() <= this.clock.now();
   }
 
   /** One append at a time: each names the sequence the one before it got. */
@@ -188,12 +198,7 @@ export class LeaderRole {
         this.expectedSeq = info.state.last_seq;
       }
       if (!this.leaseValid()) throw new LeaseLapsed();
-      const entry: LogEntry = {
-        atMs: Math.max(this.clock.now(), this.lastAtMs, this.applier.appliedAtMs),
-        seed: newSeed(),
-        leader: this.options.nodeId,
-        commands,
-      };
+      const entry = this.entryOf(commands);
       const ack = await this.cluster.js.publish(this.cluster.names.logSubject, encodeEntry(entry), { expect: { lastSequence: this.expectedSeq } });
       this.expectedSeq = ack.seq;
       this.lastAtMs = entry.atMs;
@@ -211,6 +216,24 @@ export class LeaderRole {
       this.appending = false;
     }
     if (this.leading && (this.buffer.length > 0 || this.tickDue())) this.scheduleFlush();
+  }
+
+  /**
+   * Each command happens when it was received, but not after this leader's clock; the entry then moves
+   * the log's time to this clock, except in the grace after an election, when it goes no further than its
+   * commands (timers that fell due during the election fire after the commands that were in flight).
+   */
+  private entryOf(commands: CommandEnvelope[]): LogEntry {
+    const nowMs = this.clock.now();
+    const floorMs = Math.max(this.lastAtMs, this.applier.appliedAtMs);
+    let latestMs = floorMs;
+    const timed = commands.map((envelope) => {
+      const atMs = Math.max(floorMs, Math.min(envelope.receivedAtMs, nowMs));
+      if (atMs > latestMs) latestMs = atMs;
+      return { ...envelope, atMs };
+    });
+    const atMs = performance.now() < this.graceUntil ? latestMs : Math.max(nowMs, floorMs);
+    return { atMs, seed: newSeed(), leader: this.options.nodeId, commands: timed };
   }
 
   private takeBatch(): CommandEnvelope[] {

@@ -21,11 +21,19 @@ export type ClusterCommand =
   /** Presence gathered by one node (polls, open queue sockets): each token counts as seen at the entry's time. */
   | { kind: 'touchQueueTokens'; args: { tokens: string[] } };
 
-/** A command with the id its requester waits on; a command id is applied at most once (see CommandApplier). */
-export interface CommandEnvelope { id: string; command: ClusterCommand }
+/**
+ * A command with the id its requester waits on; a command id is applied at most once (see CommandApplier).
+ * `receivedAtMs`: when the node that took it received it. The leader writes `atMs`, the instant it happens
+ * at: the time it was received, but never later than the leader's clock, so a payment taken before a
+ * hold's deadline and delayed by a leader's death is still decided before the hold expires.
+ */
+export interface CommandEnvelope { id: string; command: ClusterCommand; receivedAtMs: number; atMs?: number }
 
 export interface LogEntry {
-  /** The instant the entry's commands happen at (the leader's clock, never earlier than the entry before). */
+  /**
+   * The log's time once the entry is applied (the leader's clock, never earlier than the entry before); its
+   * commands happen at their own `atMs` on the way there. Time moves only forward.
+   */
   atMs: number;
   /** Base64 seed of the random bytes drawn while the entry applies. */
   seed: string;

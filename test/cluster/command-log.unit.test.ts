@@ -37,9 +37,11 @@ class Log {
   private ids = 0;
   atMs = START_MS;
 
-  append(commands: ClusterCommand[], advanceMs = 0, ids?: string[]): string[] {
+  /** `receivedAtMs`: when the commands' nodes took them (default: the entry's time). */
+  append(commands: ClusterCommand[], advanceMs = 0, ids?: string[], receivedAtMs?: number): string[] {
     this.atMs += advanceMs;
-    const envelopes: CommandEnvelope[] = commands.map((command, i) => ({ id: ids?.[i] ?? `n.${++this.ids}`, command }));
+    const at = receivedAtMs ?? this.atMs;
+    const envelopes: CommandEnvelope[] = commands.map((command, i) => ({ id: ids?.[i] ?? `n.${++this.ids}`, command, receivedAtMs: at, atMs: at }));
     this.entries.push({ seq: this.entries.length + 1, entry: { atMs: this.atMs, seed: newSeed(), leader: 'test', commands: envelopes } });
     return envelopes.map((e) => e.id);
   }
@@ -147,6 +149,29 @@ describe('the command log', () => {
       await first.engine.close();
       await second.engine.close();
     }), { numRuns: 25 });
+  });
+
+  it('given a payment received before its hold\'s deadline but appended after it (a leader died meanwhile), then it is decided at the time it was received', async () => {
+    const r = await replica();
+    const log = new Log();
+    const [created] = await log.replay(r, log.append([concert(START_MS + 30 * 86_400_000)]));
+    const scheduleId = (created as { value: ConcertCreatedView }).value.schedules[0]!.scheduleId;
+    log.append([{ kind: 'charge', args: { userId: 'u1', amount: 300_000 } }, { kind: 'charge', args: { userId: 'u2', amount: 300_000 } }]);
+    const holdIds = log.append([
+      { kind: 'hold', args: { userId: 'u1', scheduleId, seatNumbers: [1] } },
+      { kind: 'hold', args: { userId: 'u2', scheduleId, seatNumbers: [2] } },
+    ]);
+    const held = (await log.replay(r, holdIds)) as Array<{ value: ReservationView }>;
+    const [first, second] = held.map((h) => h.value.reservationId);
+    const deadlineMs = log.atMs + 60_000;
+    // Appended 3 s after the deadline: u1's payment was received 1 s before it, u2's 1 s after it.
+    const paid = await log.replay(r, [
+      ...log.append([{ kind: 'pay', args: { userId: 'u1', reservationId: first! } }], 63_000, undefined, deadlineMs - 1_000),
+      ...log.append([{ kind: 'pay', args: { userId: 'u2', reservationId: second! } }], 0, undefined, deadlineMs + 1_000),
+    ]) as Array<Outcome<PaymentView>>;
+    expect(paid[0]!.ok).toBe(true);
+    expect(!paid[1]!.ok && paid[1]!.error.code).toBe('RESERVATION_EXPIRED');
+    await r.engine.close();
   });
 
   it('given a command appended twice (resent after its leader died), then it applies once', async () => {
