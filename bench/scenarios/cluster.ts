@@ -291,7 +291,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
     ];
     return {
       id: 'cluster',
-      title: `8. Cluster: ${NODES} booking nodes on 3 nats-servers (JetStream R3) vs the embedded server`,
+      title: `9. Cluster: ${NODES} booking nodes on 3 nats-servers (JetStream R3) vs the embedded server`,
       metrics,
       targets,
       notes: [
