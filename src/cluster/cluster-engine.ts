@@ -20,6 +20,7 @@ import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
+import type { CheckinView, ReservationTicketsView } from '../domain/tickets.js';
 import { CommandApplier } from './command-applier.js';
 import { CommandForwarder } from './command-forwarder.js';
 import { LeaderRole } from './leader.js';
@@ -308,6 +309,10 @@ export class ClusterEngine implements BookingEngine {
     return this.submit({ kind: 'pay', args: command }) as Promise<Outcome<PaymentView>>;
   }
 
+  checkIn(command: Parameters<BookingEngine['checkIn']>[0]): Promise<Result<CheckinView>> {
+    return this.submit({ kind: 'checkIn', args: command }) as Promise<Result<CheckinView>>;
+  }
+
   // ---------------------------------------------------------------- queries: the local replica
 
   listConcerts(): ConcertSummaryView[] {
@@ -354,6 +359,10 @@ export class ClusterEngine implements BookingEngine {
 
   getPayment(userId: string, paymentId: string): Result<PaymentView> {
     return this.replica.getPayment(userId, paymentId);
+  }
+
+  listTickets(userId: string, reservationId: string): Result<ReservationTicketsView> {
+    return this.replica.listTickets(userId, reservationId);
   }
 
   stats(): AdminStatsView {

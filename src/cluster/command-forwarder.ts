@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CommandApplier } from './command-applier.js';
+import { crashPoint, crashPointsArmed } from './crash-points.js';
 import type { ClusterCommand, CommandEnvelope } from './log-entry.js';
 import type { NatsCluster } from './nats-cluster.js';
 
@@ -89,7 +90,16 @@ export class CommandForwarder {
   private async send(envelopes: CommandEnvelope[]): Promise<void> {
     let retryInMs = this.options.resendAfterMs;
     try {
-      if (!this.options.deliverLocally(envelopes)) await this.cluster.nc.request(this.cluster.names.commandSubject, JSON.stringify(envelopes), { timeout: REQUEST_TIMEOUT_MS });
+      if (!this.options.deliverLocally(envelopes)) {
+        const reply = this.cluster.nc.request(this.cluster.names.commandSubject, JSON.stringify(envelopes), { timeout: REQUEST_TIMEOUT_MS });
+        if (crashPointsArmed) {
+          // Handled below; a rejection while the flush is awaited must not count as unhandled.
+          reply.catch(() => undefined);
+          await this.cluster.nc.flush();
+          crashPoint('after-forward', envelopes);
+        }
+        await reply;
+      }
     } catch {
       // No leader yet (no responders), or it did not answer: try again soon.
       retryInMs = RETRY_NO_LEADER_MS;

@@ -16,6 +16,7 @@ import type { Subscription } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { Clock } from '../actors/clock.js';
 import type { CommandApplier } from './command-applier.js';
+import { crashPoint } from './crash-points.js';
 import { encodeEntry, type CommandEnvelope, type LogEntry } from './log-entry.js';
 import type { LogClock } from './log-clock.js';
 import { isWrongLastSequence, type NatsCluster } from './nats-cluster.js';
@@ -198,8 +199,10 @@ export class LeaderRole {
         this.expectedSeq = info.state.last_seq;
       }
       if (!this.leaseValid()) throw new LeaseLapsed();
+      crashPoint('before-append', commands);
       const entry = this.entryOf(commands);
       const ack = await this.cluster.js.publish(this.cluster.names.logSubject, encodeEntry(entry), { expect: { lastSequence: this.expectedSeq } });
+      crashPoint('after-append', commands);
       this.expectedSeq = ack.seq;
       this.lastAtMs = entry.atMs;
       this.markerPending = false;

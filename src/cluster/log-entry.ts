@@ -16,6 +16,8 @@ export type ClusterCommand =
   | { kind: 'issueQueueToken'; args: { userId: string } }
   | { kind: 'leaveQueue'; args: { userId: string; queueToken: string } }
   | { kind: 'createConcert'; args: FirstArg<'createConcert'> }
+  /** A ticket scanned at the door; its code's signature was verified by the node that took it. */
+  | { kind: 'checkIn'; args: FirstArg<'checkIn'> }
   /** Seeds the demo catalogue if the engine is empty when it applies: any number of nodes may ask. */
   | { kind: 'seedDemo'; args: Record<string, never> }
   /** Presence gathered by one node (polls, open queue sockets): each token counts as seen at the entry's time. */
