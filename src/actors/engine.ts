@@ -37,6 +37,9 @@ import { RandomPool } from './random-pool.js';
 import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
 import { iso, paymentView, reservationView, scheduleView } from './views.js';
 import { WalletBook } from './wallet-book.js';
+import { CheckinBook, type TicketReservation } from './checkin-book.js';
+import type { CheckinView, ReservationTicketsView, TicketRef } from '../domain/tickets.js';
+import { CheckinStore } from '../persistence/checkin-store.js';
 
 const DEFAULT_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 const HISTORY_LIMIT = 1_000;
@@ -77,6 +80,7 @@ class Engine implements ReplicaEngine {
   private readonly queue: QueueActor;
   private readonly holdTimers: HoldTimers;
   private readonly observers = new Observers();
+  private readonly checkins: CheckinBook;
   /** The waiting room being read for recovery since construction (in a worker when it is big). */
   private readonly queueLoad: QueueLoad;
   private soldOutNow = false;
@@ -97,6 +101,7 @@ class Engine implements ReplicaEngine {
     // FULL on a file: the WAL is flushed off the event loop by the group commit (see wal-sync.ts).
     this.walSync = durability === 'FULL' && options.dbPath !== ':memory:' ? syncWalOffLoop(this.db, options.dbPath) : null;
     this.store = new Store(this.db);
+    this.checkins = new CheckinBook(new CheckinStore(this.db));
     const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
     this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0
       ? null
@@ -163,6 +168,7 @@ class Engine implements ReplicaEngine {
     this.checkpoints.restored(this.store);
     this.queue.restoreAdmissionRate(this.store);
     this.schedules.restoreArchivedCounts(this.store);
+    this.checkins.restore();
     this.started = true;
     this.refreshSoldOut();
     // Holds whose deadline passed while the server was down expire now, through the journal.
@@ -561,6 +567,28 @@ class Engine implements ReplicaEngine {
     if (found === undefined || found.reservation.userId !== userId) return fail('PAYMENT_NOT_FOUND');
     const view = paymentView(found.actor.state, found.reservation);
     return view === null ? fail('PAYMENT_NOT_FOUND') : ok(view);
+  }
+
+  // ---------------------------------------------------------------- tickets and check-in
+
+  listTickets(userId: string, reservationId: string): Result<ReservationTicketsView> {
+    const found = this.getReservation(userId, reservationId);
+    if (!found.ok) return found;
+    const live = this.schedules.reservation(reservationId);
+    if (found.value.status !== 'CONFIRMED' || live === undefined) return fail('RESERVATION_NOT_CONFIRMED', { status: found.value.status });
+    const state = live.actor.state;
+    return ok({ reservationId, scheduleId: state.scheduleId, concertId: state.concertId, startsAt: iso(state.startsAtMs), tickets: this.checkins.ticketsOf(state, live.reservation) });
+  }
+
+  checkIn(command: { ticket: TicketRef }): Promise<Result<CheckinView>> {
+    // Not keyed: a scanner's retry is told the ticket is already used, with the time of its first scan.
+    return this.runner.run('', undefined, (change) => {
+      const live = this.schedules.reservation(command.ticket.reservationId);
+      const found: TicketReservation = live === undefined
+        ? { live: false, endedStatus: this.schedules.retiringView(command.ticket.reservationId)?.status ?? this.store.archivedReservation(command.ticket.reservationId)?.status }
+        : { live: true, schedule: live.actor.state, reservation: live.reservation };
+      return this.checkins.checkIn(command.ticket, found, this.clock.now(), change);
+    });
   }
 
   // ---------------------------------------------------------------- operations

@@ -9,6 +9,7 @@ import type {
   CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView,
   SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
 } from './views.js';
+import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 
 export interface EngineLimits {
   holdTtlMs: number;
@@ -118,6 +119,16 @@ export interface BookingEngine {
    */
   pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<PaymentView>>;
   getPayment(userId: string, paymentId: string): Result<PaymentView>;
+
+  // Tickets and check-in
+  /** The tickets of one of your reservations, one per seat (RESERVATION_NOT_FOUND, RESERVATION_NOT_CONFIRMED unless paid). */
+  listTickets(userId: string, reservationId: string): Result<ReservationTicketsView>;
+  /**
+   * Admits a ticket at the door, once: the first scan is committed, a later one is TICKET_ALREADY_USED with
+   * the time of the first; a ticket of an ended booking or seat is TICKET_REVOKED, an unknown one
+   * TICKET_INVALID. The ticket's code must have been verified (its signature) before.
+   */
+  checkIn(command: { ticket: TicketRef }): Promise<Result<CheckinView>>;
 
   // Operations
   stats(): AdminStatsView;

@@ -139,4 +139,15 @@ export const MIGRATIONS: readonly string[] = [
   -- the token rows was faster than one from the image, and shutdowns no longer pack it (see queue-load.ts).
   DROP TABLE IF EXISTS queue_image;
   `,
+  `
+  -- v5: the first scan of each ticket at the door (a ticket is a seat of a confirmed reservation). The row is
+  -- the check-in's durable record, written in the commit that acknowledges it; a start reads them all back.
+  CREATE TABLE checkins (
+    reservation_id TEXT NOT NULL,
+    seat_number INTEGER NOT NULL,
+    schedule_id TEXT NOT NULL,
+    checked_in_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (reservation_id, seat_number)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -17,6 +17,7 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   INVALID_AMOUNT: () => 'Please enter a whole number of won, more than zero and within the per-charge limit.',
   CHARGE_LIMIT_EXCEEDED: () =>
     "That charge would take your balance, or this month's charges, over the limit. Try a smaller amount.",
+  TICKET_INVALID: () => 'This is not a valid ticket of this box office.',
   UNAUTHENTICATED: () => 'Your sign-in is missing or has expired. Please sign in again.',
   QUEUE_TOKEN_INVALID: () =>
     'Your turn in the waiting room has ended (it expired, you left, or you already paid). Join the line again to continue.',
@@ -39,8 +40,11 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   ALREADY_PAID: () => 'These seats are already paid for. Nothing was charged twice.',
   RESERVATION_NOT_HELD: () => 'This hold is no longer active (it was paid, expired or released), so there is nothing to release.',
   IDEMPOTENCY_IN_PROGRESS: () => 'Your earlier request is still being processed. Please wait a moment before trying again.',
+  RESERVATION_NOT_CONFIRMED: () => 'Tickets appear once the booking is paid.',
+  TICKET_ALREADY_USED: () => 'This ticket was already used at the door.',
   RESERVATION_EXPIRED: () =>
     'Your hold ran out of time or was released, so the seats went back on sale. Nothing was charged; please pick seats again.',
+  TICKET_REVOKED: () => 'This ticket is no longer valid: its booking was refunded or cancelled.',
   IDEMPOTENCY_KEY_REUSED: () => 'This request clashed with an earlier one. Please try again.',
   RATE_LIMITED: () => 'Too many requests just now. Please wait a few seconds and try again.',
   INTERNAL_ERROR: () => 'Something went wrong on our side. Anything already confirmed is safe; please try again.',
