@@ -10,7 +10,6 @@
  * result) and this node never shows the caller a state older than its own change.
  */
 import { rmSync } from 'node:fs';
-import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import pino, { type Logger } from 'pino';
 import { SystemClock, type Clock } from '../actors/clock.js';
 import { createReplicaEngine, type ReplicaEngine } from '../actors/engine.js';
@@ -24,7 +23,8 @@ import type { CheckinView, ReservationTicketsView } from '../domain/tickets.js';
 import { CommandApplier } from './command-applier.js';
 import { CommandForwarder } from './command-forwarder.js';
 import { LeaderRole } from './leader.js';
-import { decodeEntry, type ClusterCommand } from './log-entry.js';
+import type { ClusterCommand } from './log-entry.js';
+import { LogFollower } from './log-follower.js';
 import { LogClock } from './log-clock.js';
 import { clusterNames, openNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { PresenceReporter } from './presence-reporter.js';
@@ -53,8 +53,6 @@ const DEFAULT_PRESENCE_REPORT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 const RESEND_AFTER_MS = 1_500;
 const READ_BARRIER_TIMEOUT_MS = 2_000;
-const FOLLOW_RETRY_MS = 250;
-const FOLLOW_WATCHDOG_MS = 2_000;
 
 export function createClusterEngine(options: ClusterEngineOptions): ClusterEngine {
   return new ClusterEngine(options);
@@ -71,13 +69,12 @@ export class ClusterEngine implements BookingEngine {
   private cluster: NatsCluster | null = null;
   private leader: LeaderRole | null = null;
   private forwarder: CommandForwarder | null = null;
-  private messages: ConsumerMessages | null = null;
+  private follower: LogFollower | null = null;
   private starting: Promise<void> | null = null;
   private started = false;
   private closed = false;
   private startSeq = 0;
   private readIndex: ReadIndex | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ClusterEngineOptions) {
     this.clock = options.clock ?? new SystemClock();
@@ -139,7 +136,8 @@ export class ClusterEngine implements BookingEngine {
     const info = await cluster.jsm.streams.info(names.stream);
     this.startSeq = info.state.last_seq;
     this.readIndex = new ReadIndex(cluster);
-    await this.follow(cluster);
+    this.follower = new LogFollower(cluster, this.applier, this.readIndex, this.logger, (error) => this.fatal(error));
+    await this.follower.start();
     const startedAt = performance.now();
     await this.applier.caughtUpTo(this.startSeq);
     this.logger.info({ entries: this.startSeq, replayMs: Math.round(performance.now() - startedAt) }, 'replica caught up with the command log');
@@ -166,70 +164,6 @@ export class ClusterEngine implements BookingEngine {
     this.started = true;
   }
 
-  /**
-   * Reads the log from the entry after the last one applied, in order, for as long as the node runs. An
-   * ordered consumer re-creates itself after a gap, but its iteration can also just end (the server it
-   * read from died, heartbeats missed): then a new one starts where this replica stands. A watchdog
-   * restarts one that stays silent while the log has entries this replica lacks.
-   */
-  private async follow(cluster: NatsCluster): Promise<void> {
-    let first = true;
-    let firstStarted!: () => void;
-    const started = new Promise<void>((resolve) => {
-      firstStarted = resolve;
-    });
-    void (async () => {
-      while (!this.closed) {
-        try {
-          const consumer = await cluster.js.consumers.get(cluster.names.stream, {
-            deliver_policy: DeliverPolicy.StartSequence,
-            opt_start_seq: this.applier.appliedSeq + 1,
-          });
-          const messages = await consumer.consume({ max_messages: 512 });
-          this.messages = messages;
-          if (first) {
-            first = false;
-            firstStarted();
-          }
-          for await (const message of messages) {
-            let entry;
-            try {
-              entry = decodeEntry(message.data);
-            } catch (error) {
-              this.fatal(error);
-              return;
-            }
-            this.applier.apply(message.seq, entry);
-          }
-        } catch (error) {
-          if (!this.closed) this.logger.warn({ err: error, appliedSeq: this.applier.appliedSeq }, 'reading the command log failed: following again');
-        }
-        if (!this.closed) await new Promise((resolve) => setTimeout(resolve, FOLLOW_RETRY_MS));
-      }
-    })();
-    this.watchdog = setInterval(() => void this.checkFollowing(), FOLLOW_WATCHDOG_MS);
-    await started;
-  }
-
-  private watchedSeq = -1;
-
-  /** A replica behind the log's end that applied nothing since the last check is following a dead consumer. */
-  private async checkFollowing(): Promise<void> {
-    const applied = this.applier.appliedSeq;
-    const stalled = applied === this.watchedSeq;
-    this.watchedSeq = applied;
-    if (!stalled || this.readIndex === null || this.closed) return;
-    try {
-      const tail = await this.readIndex.tail();
-      if (tail > this.applier.appliedSeq && this.applier.appliedSeq === applied) {
-        this.logger.warn({ appliedSeq: applied, tail }, 'the command log is ahead and nothing arrived: following again');
-        await this.messages?.close();
-      }
-    } catch {
-      // NATS unreachable: nothing to follow until it is back.
-    }
-  }
-
   private fatal(error: unknown): void {
     if (this.options.onFatal !== undefined) {
       this.options.onFatal(error);
@@ -243,11 +177,10 @@ export class ClusterEngine implements BookingEngine {
     if (this.closed) return;
     this.closed = true;
     this.presence.stop();
-    if (this.watchdog !== null) clearInterval(this.watchdog);
     await this.starting?.catch(() => undefined);
     await this.leader?.stop();
     this.forwarder?.stop();
-    await this.messages?.close();
+    await this.follower?.close();
     await this.replica.close();
     await this.cluster?.nc.close();
   }
