@@ -32,6 +32,6 @@ EXPOSE 3000
 # Ready (not merely alive): 503 until recovery has replayed the journal.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# AUTH_SECRET and ADMIN_KEY must be provided at run time: production refuses to start without them.
+# AUTH_SECRET, ADMIN_KEY and TICKET_SIGNING_KEY must be provided at run time: production refuses to start without them.
 # Node directly (not npm) so SIGTERM reaches the server and shutdown is graceful.
 CMD ["node", "dist/server.js"]

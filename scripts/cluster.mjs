@@ -3,7 +3,7 @@
 // on its own port. Ctrl-C stops everything. CLUSTER_DIR (default ./data/cluster) keeps the NATS stores
 // between runs, so a restart finds the catalogue and the sales; CLUSTER_NODES sets the node count.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,8 @@ const nats = await startNatsServers({ dir: join(dir, 'nats'), count: 3 });
 // Shared by every node: a token minted by one is verified by the others. Fresh each run unless given.
 const authSecret = process.env.AUTH_SECRET || randomBytes(32).toString('hex');
 const adminKey = process.env.ADMIN_KEY || randomBytes(16).toString('hex');
+const ticketSigningKey = process.env.TICKET_SIGNING_KEY
+  || generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
 
 const nodes = [];
 for (let i = 1; i <= nodeCount; i++) {
@@ -45,6 +47,7 @@ for (let i = 1; i <= nodeCount; i++) {
       DB_PATH: join(dir, `node${i}`, 'booking.db'),
       AUTH_SECRET: authSecret,
       ADMIN_KEY: adminKey,
+      TICKET_SIGNING_KEY: ticketSigningKey,
       LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
     },
   });

@@ -58,6 +58,7 @@ const OPENAPI_DOCUMENT = {
     { name: 'balance', description: 'Wallet' },
     { name: 'payments', description: 'Payments' },
     { name: 'admin', description: 'Catalogue management and statistics' },
+    { name: 'tickets', description: 'Signed tickets, their public key, and check-in at the door' },
     { name: 'ops', description: 'Health, readiness and metrics' },
   ],
   components: {
@@ -65,6 +66,7 @@ const OPENAPI_DOCUMENT = {
       bearerAuth: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT', description: 'User token: HS256 JWT, `sub` = userId' },
       queueToken: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Queue-Token', description: 'ACTIVE waiting-room token' },
       adminKey: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Admin-Key', description: 'ADMIN_KEY' },
+      scannerKey: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Scanner-Key', description: 'SCANNER_KEY (door staff: check-in only)' },
     },
   },
 };

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { EngineLimits } from './domain/engine.js';
 import { DURABILITIES, type Durability } from './persistence/durability.js';
 import { generateSecrets, type Secrets } from './secrets.js';
+import { parseTicketSigningKey, toPkcs8Pem } from './tickets/signing-key.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -20,6 +21,10 @@ export interface Config {
   durability: Durability;
   authSecret: string;
   adminKey: string;
+  /** TICKET_SIGNING_KEY: the Ed25519 key that signs tickets, as a PKCS8 PEM. */
+  ticketSigningKey: string;
+  /** SCANNER_KEY: door staff's key for check-ins (X-Scanner-Key), or null when only the admin key may scan. */
+  scannerKey: string | null;
   /** The secret variables that were unset (never in production) and so came from the SecretsProvider. */
   generatedSecrets: SecretVariable[];
   logLevel: string;
@@ -49,7 +54,7 @@ export class ConfigError extends Error {
   }
 }
 
-export type SecretVariable = 'AUTH_SECRET' | 'ADMIN_KEY';
+export type SecretVariable = 'AUTH_SECRET' | 'ADMIN_KEY' | 'TICKET_SIGNING_KEY';
 
 /**
  * Supplies the secrets that the environment leaves unset outside production, given DB_PATH. The default
@@ -64,6 +69,7 @@ const DEVELOPMENT_DEFAULT_HOST = '127.0.0.1';
 /** HS256 keys shorter than the hash output weaken the signature; admin keys must resist guessing. */
 const PRODUCTION_AUTH_SECRET_MIN_LENGTH = 32;
 const PRODUCTION_ADMIN_KEY_MIN_LENGTH = 16;
+const PRODUCTION_SCANNER_KEY_MIN_LENGTH = 16;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -119,16 +125,32 @@ function secret(env: Env, name: string, isProduction: boolean, minProductionLeng
   return value;
 }
 
+/** TICKET_SIGNING_KEY as a PKCS8 PEM (given as PEM or base64 DER), undefined when unset outside production. */
+function ticketSigningKey(env: Env, isProduction: boolean): string | undefined {
+  const value = secret(env, 'TICKET_SIGNING_KEY', isProduction, 0);
+  if (value === undefined) return undefined;
+  const parsed = parseTicketSigningKey(value);
+  if (!parsed.ok) throw new ConfigError('TICKET_SIGNING_KEY', parsed.reason);
+  return toPkcs8Pem(parsed.key);
+}
+
+type ConfigSecrets = Pick<Config, 'authSecret' | 'adminKey' | 'ticketSigningKey' | 'generatedSecrets'>;
+
 /** The secrets the environment leaves unset (never in production: secret() has thrown) come from the provider. */
-function completeSecrets(authSecret: string | undefined, adminKey: string | undefined, provide: () => Secrets): Pick<Config, 'authSecret' | 'adminKey' | 'generatedSecrets'> {
-  if (authSecret !== undefined && adminKey !== undefined) return { authSecret, adminKey, generatedSecrets: [] };
+function completeSecrets(given: Partial<Secrets>, provide: () => Secrets): ConfigSecrets {
+  const { authSecret, adminKey, ticketSigningKey: ticketKey } = given;
+  if (authSecret !== undefined && adminKey !== undefined && ticketKey !== undefined) {
+    return { authSecret, adminKey, ticketSigningKey: ticketKey, generatedSecrets: [] };
+  }
   const provided = provide();
   return {
     authSecret: authSecret ?? provided.authSecret,
     adminKey: adminKey ?? provided.adminKey,
+    ticketSigningKey: ticketKey ?? provided.ticketSigningKey,
     generatedSecrets: [
       ...(authSecret === undefined ? ['AUTH_SECRET' as const] : []),
       ...(adminKey === undefined ? ['ADMIN_KEY' as const] : []),
+      ...(ticketKey === undefined ? ['TICKET_SIGNING_KEY' as const] : []),
     ],
   };
 }
@@ -140,6 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, provideSecrets:
 
   const authSecret = secret(env, 'AUTH_SECRET', isProduction, PRODUCTION_AUTH_SECRET_MIN_LENGTH);
   const adminKey = secret(env, 'ADMIN_KEY', isProduction, PRODUCTION_ADMIN_KEY_MIN_LENGTH);
+  const ticketKey = ticketSigningKey(env, isProduction);
+  // Optional everywhere: without it only the admin key checks tickets in.
+  const scannerKey = secret(env, 'SCANNER_KEY', false, 0) ?? null;
+  if (isProduction && scannerKey !== null && scannerKey.length < PRODUCTION_SCANNER_KEY_MIN_LENGTH) {
+    throw new ConfigError('SCANNER_KEY', `must be at least ${PRODUCTION_SCANNER_KEY_MIN_LENGTH} characters when NODE_ENV=production`);
+  }
 
   const limits: EngineLimits = {
     holdTtlMs: integer(env, 'HOLD_TTL_SECONDS', 300, 1, SECONDS_PER_DAY) * 1000,
@@ -152,12 +180,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, provideSecrets:
     monthlyChargeMax: integer(env, 'MONTHLY_CHARGE_MAX', 5_000_000, 1, MAX_MONEY),
   };
 
-  const settings: Omit<Config, 'authSecret' | 'adminKey' | 'generatedSecrets' | 'cluster'> = {
+  const settings: Omit<Config, keyof ConfigSecrets | 'cluster'> = {
     nodeEnv,
     isProduction,
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: text(env, 'HOST', isProduction ? PRODUCTION_DEFAULT_HOST : DEVELOPMENT_DEFAULT_HOST),
     dbPath,
+    scannerKey,
     durability: oneOf(env, 'DB_SYNCHRONOUS', DURABILITIES, 'FULL', true),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     limits,
@@ -179,12 +208,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, provideSecrets:
       heartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 1_000, 600_000),
     },
   };
-  const cluster = clusterConfig(env, settings.port, dbPath, authSecret, adminKey);
+  const cluster = clusterConfig(env, settings.port, dbPath, { authSecret, adminKey, ticketSigningKey: ticketKey });
   // Last, once every variable is valid: the server's provider writes a file.
-  return { ...settings, cluster, ...completeSecrets(authSecret, adminKey, () => provideSecrets(dbPath)) };
+  return { ...settings, cluster, ...completeSecrets({ authSecret, adminKey, ticketSigningKey: ticketKey }, () => provideSecrets(dbPath)) };
 }
 
-function clusterConfig(env: Env, port: number, dbPath: string, authSecret: string | undefined, adminKey: string | undefined): ClusterConfig | null {
+function clusterConfig(env: Env, port: number, dbPath: string, secrets: Partial<Secrets>): ClusterConfig | null {
+  const { authSecret, adminKey } = secrets;
   const urls = raw(env, 'NATS_URL');
   if (urls === undefined) return null;
   const natsServers = urls.split(',').map((url) => url.trim()).filter((url) => url !== '');
@@ -194,6 +224,8 @@ function clusterConfig(env: Env, port: number, dbPath: string, authSecret: strin
   // Every node must verify the tokens any other node minted: secrets generated per data directory would differ.
   if (authSecret === undefined) throw new ConfigError('AUTH_SECRET', 'is required in cluster mode (NATS_URL set): every node must share it');
   if (adminKey === undefined) throw new ConfigError('ADMIN_KEY', 'is required in cluster mode (NATS_URL set): every node must share it');
+  // A ticket sold through one node is scanned at a door served by another.
+  if (secrets.ticketSigningKey === undefined) throw new ConfigError('TICKET_SIGNING_KEY', 'is required in cluster mode (NATS_URL set): every node must share it');
   const nodeId = text(env, 'NODE_ID', `${hostname()}-${port}`);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(nodeId)) throw new ConfigError('NODE_ID', `must be 1-64 letters, digits, '-' or '_', got "${nodeId}"`);
   const clusterName = text(env, 'CLUSTER_NAME', 'booking');

@@ -1,14 +1,18 @@
 /**
- * AUTH_SECRET and ADMIN_KEY for a server started without them outside production. Nothing is in the
- * source: the first start on a data directory generates random ones and keeps them beside the database
- * in `secrets.json` (mode 0600), so user tokens and the admin key survive a restart. An in-memory
- * database gets fresh ones per process. Production never comes here: it refuses to start without both.
+ * AUTH_SECRET, ADMIN_KEY and TICKET_SIGNING_KEY for a server started without them outside production.
+ * Nothing is in the source: the first start on a data directory generates random ones and keeps them
+ * beside the database in `secrets.json` and `ticket-signing-key.pem` (mode 0600), so user tokens, the
+ * admin key and issued tickets survive a restart. An in-memory database gets fresh ones per process.
+ * Production never comes here: it refuses to start without them.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { generateTicketSigningKey, parseTicketSigningKey } from './tickets/signing-key.js';
 
 export const SECRETS_FILE_NAME = 'secrets.json';
+/** The ticket-signing key (PKCS8 PEM) has its own file: data directories made before tickets get one too. */
+export const TICKET_KEY_FILE_NAME = 'ticket-signing-key.pem';
 /** Owner read/write only: the file signs every user token and opens the admin API. */
 export const SECRETS_FILE_MODE = 0o600;
 /** 256 bits for the HS256 key (its hash size), 192 for the admin key; both above production's minimum lengths. */
@@ -20,6 +24,8 @@ const MIN_ADMIN_KEY_LENGTH = 16;
 export interface Secrets {
   authSecret: string;
   adminKey: string;
+  /** Ed25519 private key, PKCS8 PEM. */
+  ticketSigningKey: string;
 }
 
 export interface DataDirectorySecrets extends Secrets {
@@ -45,6 +51,7 @@ export function generateSecrets(randomBytes: RandomBytes = cryptoRandomBytes): S
   return {
     authSecret: randomBytes(AUTH_SECRET_BYTES).toString('base64url'),
     adminKey: randomBytes(ADMIN_KEY_BYTES).toString('base64url'),
+    ticketSigningKey: generateTicketSigningKey(),
   };
 }
 
@@ -57,19 +64,47 @@ export function dataDirectorySecrets(dbPath: string, randomBytes: RandomBytes = 
   const path = secretsPathFor(dbPath);
   if (path === null) return { ...generateSecrets(randomBytes), path, created: true };
   mkdirSync(dirname(path), { recursive: true });
+  const ticketSigningKey = dataDirectoryTicketKey(join(dirname(path), TICKET_KEY_FILE_NAME));
   const existing = readSecretsFile(path);
-  if (existing !== null) return existing;
-  const secrets = generateSecrets(randomBytes);
+  if (existing !== null) return { ...existing, ticketSigningKey };
+  const secrets = { ...generateSecrets(randomBytes), ticketSigningKey };
   // Two servers starting at once on a new directory: the first link wins and the other reads its file.
-  if (!publishSecretsFile(path, secrets)) {
+  if (!publishPrivateFile(path, secretsFileBody(secrets))) {
     const winner = readSecretsFile(path);
     if (winner === null) throw new SecretsFileError(path, 'vanished while it was being created');
-    return winner;
+    return { ...winner, ticketSigningKey };
   }
   return { ...secrets, path, created: true };
 }
 
-function readSecretsFile(path: string): DataDirectorySecrets | null {
+/** The ticket-signing key kept at `path`, generated and written once (the first writer wins, as above). */
+function dataDirectoryTicketKey(path: string): string {
+  const existing = readTicketKeyFile(path);
+  if (existing !== null) return existing;
+  const generated = generateTicketSigningKey();
+  if (publishPrivateFile(path, generated)) return generated;
+  const winner = readTicketKeyFile(path);
+  if (winner === null) throw new SecretsFileError(path, 'vanished while it was being created');
+  return winner;
+}
+
+function readTicketKeyFile(path: string): string | null {
+  let text: string;
+  try {
+    const mode = statSync(path).mode & 0o777;
+    text = readFileSync(path, 'utf8');
+    if ((mode & ~SECRETS_FILE_MODE) !== 0) chmodSync(path, SECRETS_FILE_MODE);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return null;
+    throw new SecretsFileError(path, `cannot be read or made private (${errorCode(error)}); fix its permissions, or set TICKET_SIGNING_KEY`);
+  }
+  if (!parseTicketSigningKey(text).ok) {
+    throw new SecretsFileError(path, 'is not an Ed25519 PKCS8 PEM key; remove it to generate a new one (issued tickets stop verifying), or set TICKET_SIGNING_KEY');
+  }
+  return text;
+}
+
+function readSecretsFile(path: string): Omit<DataDirectorySecrets, 'ticketSigningKey'> | null {
   let text: string;
   let mode: number;
   try {
@@ -92,7 +127,7 @@ function readSecretsFile(path: string): DataDirectorySecrets | null {
   return { ...secrets, path, created: false, tightenedFromMode: mode };
 }
 
-function parseSecrets(text: string): Secrets | null {
+function parseSecrets(text: string): Omit<Secrets, 'ticketSigningKey'> | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -110,13 +145,17 @@ function parseSecrets(text: string): Secrets | null {
  * Writes a private temp file, syncs it and links it into place: a reader sees the whole file or none,
  * and a crash mid-write leaves only a temp file, never a half-written secrets.json. False when it exists.
  */
-function publishSecretsFile(path: string, secrets: Secrets): boolean {
-  const temp = `${path}.${process.pid}.tmp`;
-  const body = `${JSON.stringify({
-    ...secrets,
+function secretsFileBody({ authSecret, adminKey }: Secrets): string {
+  return `${JSON.stringify({
+    authSecret,
+    adminKey,
     createdAt: new Date().toISOString(),
     note: 'Generated because AUTH_SECRET / ADMIN_KEY were not set outside production. Deleting this file invalidates issued user tokens.',
   }, null, 2)}\n`;
+}
+
+function publishPrivateFile(path: string, body: string): boolean {
+  const temp = `${path}.${process.pid}.tmp`;
   unlinkIfPresent(temp); // left by a start killed mid-write
   const fd = openSync(temp, 'wx', SECRETS_FILE_MODE);
   try {
@@ -130,7 +169,7 @@ function publishSecretsFile(path: string, secrets: Secrets): boolean {
     return true;
   } catch (error) {
     if (isErrno(error, 'EEXIST')) return false;
-    throw new SecretsFileError(path, `cannot be created (${errorCode(error)}); set AUTH_SECRET and ADMIN_KEY, or make the directory writable`);
+    throw new SecretsFileError(path, `cannot be created (${errorCode(error)}); set AUTH_SECRET, ADMIN_KEY and TICKET_SIGNING_KEY, or make the directory writable`);
   } finally {
     unlinkSync(temp);
   }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { createNodeEngine } from './node-engine.js';
-import { dataDirectorySecrets, SecretsFileError, type DataDirectorySecrets } from './secrets.js';
+import { dataDirectorySecrets, SecretsFileError, TICKET_KEY_FILE_NAME, type DataDirectorySecrets } from './secrets.js';
 
 /** Long enough for in-flight requests and the last group commit; short enough for an orchestrator's grace period. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -42,7 +42,8 @@ function readConfig(): StartConfig {
  */
 function announceGeneratedSecrets(config: Config, secrets: DataDirectorySecrets, logger: Logger): void {
   const variables = config.generatedSecrets.join(' and ');
-  const secretsFile = secrets.path ?? 'memory (DB_PATH=:memory:, they end with this process)';
+  const ticketKeyNote = secrets.path !== null && config.generatedSecrets.includes('TICKET_SIGNING_KEY') ? ` (the ticket key in ${TICKET_KEY_FILE_NAME} beside it)` : '';
+  const secretsFile = `${secrets.path ?? 'memory (DB_PATH=:memory:, they end with this process)'}${ticketKeyNote}`;
   if (secrets.tightenedFromMode !== undefined) {
     logger.warn({ secretsFile, mode: secrets.tightenedFromMode.toString(8) }, 'secrets file was readable by others: made it 0600');
   }

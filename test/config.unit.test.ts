@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type SecretsProvider } from '../src/config.js';
 
+/** An Ed25519 PKCS8 key as the base64 of its DER (tests only). */
+const TICKET_KEY = 'MC4CAQAwBQYDK2VwBCIEIER6eWZ5/hflaMeBeAoKXbhxc8R4+vdVESG0QP29Y/1A';
+const PROVIDED_TICKET_KEY = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIDiuAN9wyX5gvVrrIaqA903XlLy/MNbTo77XyPhZFM1K\n-----END PRIVATE KEY-----\n';
+
 const PRODUCTION_SECRETS = {
   NODE_ENV: 'production',
   AUTH_SECRET: 'a'.repeat(32),
   ADMIN_KEY: 'b'.repeat(16),
+  TICKET_SIGNING_KEY: TICKET_KEY,
 };
 
 function configError(env: Record<string, string>): ConfigError {
@@ -29,8 +34,10 @@ describe('loadConfig', () => {
       dbPath: './data/booking.db',
       durability: 'FULL',
       logLevel: 'info',
-      generatedSecrets: ['AUTH_SECRET', 'ADMIN_KEY'],
+      generatedSecrets: ['AUTH_SECRET', 'ADMIN_KEY', 'TICKET_SIGNING_KEY'],
+      scannerKey: null,
     });
+    expect(config.ticketSigningKey).toContain('-----BEGIN PRIVATE KEY-----');
     expect(config.authSecret.length).toBeGreaterThanOrEqual(32);
     expect(config.adminKey.length).toBeGreaterThanOrEqual(16);
     expect(config.limits).toEqual({
@@ -117,7 +124,7 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('\n');
   });
 
-  it.each(['AUTH_SECRET', 'ADMIN_KEY'])('given production without %s, when loaded, then start-up is refused', (variable) => {
+  it.each(['AUTH_SECRET', 'ADMIN_KEY', 'TICKET_SIGNING_KEY'])('given production without %s, when loaded, then start-up is refused', (variable) => {
     const env: Record<string, string> = { ...PRODUCTION_SECRETS };
     delete env[variable];
 
@@ -144,24 +151,24 @@ describe('loadConfig', () => {
     const asked: string[] = [];
     const provider: SecretsProvider = (dbPath) => {
       asked.push(dbPath);
-      return { authSecret: 'provided-auth-secret', adminKey: 'provided-admin-key' };
+      return { authSecret: 'provided-auth-secret', adminKey: 'provided-admin-key', ticketSigningKey: PROVIDED_TICKET_KEY };
     };
 
     const config = loadConfig({ AUTH_SECRET: 'mine', DB_PATH: '/srv/booking/x.db' }, provider);
 
-    expect(config).toMatchObject({ authSecret: 'mine', adminKey: 'provided-admin-key', generatedSecrets: ['ADMIN_KEY'] });
+    expect(config).toMatchObject({ authSecret: 'mine', adminKey: 'provided-admin-key', ticketSigningKey: PROVIDED_TICKET_KEY, generatedSecrets: ['ADMIN_KEY', 'TICKET_SIGNING_KEY'] });
     expect(asked).toEqual(['/srv/booking/x.db']);
   });
 
   it.each([
-    ['both secrets are set', { AUTH_SECRET: 'mine', ADMIN_KEY: 'mine-too' }],
+    ['every secret is set', { AUTH_SECRET: 'mine', ADMIN_KEY: 'mine-too', TICKET_SIGNING_KEY: TICKET_KEY }],
     ['it is production without them', { NODE_ENV: 'production' }],
     ['another variable is invalid', { PORT: 'eighty' }],
   ])('given %s, when loaded, then the secrets provider is not asked (it writes a file)', (_case, env) => {
     let asked = 0;
     const provider: SecretsProvider = () => {
       asked++;
-      return { authSecret: 'x'.repeat(32), adminKey: 'y'.repeat(16) };
+      return { authSecret: 'x'.repeat(32), adminKey: 'y'.repeat(16), ticketSigningKey: PROVIDED_TICKET_KEY };
     };
 
     try {
@@ -171,6 +178,25 @@ describe('loadConfig', () => {
     }
 
     expect(asked).toBe(0);
+  });
+
+  it('given TICKET_SIGNING_KEY as base64 of its DER or as a PEM, when loaded, then both give the same PKCS8 PEM', () => {
+    const pem = loadConfig({ TICKET_SIGNING_KEY: TICKET_KEY }).ticketSigningKey;
+
+    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(loadConfig({ TICKET_SIGNING_KEY: pem }).ticketSigningKey).toBe(pem);
+  });
+
+  it.each([
+    ['not a key', 'hello world'],
+    ['an RSA-sized blob that is no key', 'A'.repeat(64)],
+  ])('given TICKET_SIGNING_KEY that is %s, when loaded, then start-up stops naming it', (_case, value) => {
+    expect(configError({ TICKET_SIGNING_KEY: value }).variable).toBe('TICKET_SIGNING_KEY');
+  });
+
+  it('given SCANNER_KEY, when loaded, then door staff have their own key; production refuses a short one', () => {
+    expect(loadConfig({ SCANNER_KEY: 'door-key' }).scannerKey).toBe('door-key');
+    expect(configError({ ...PRODUCTION_SECRETS, SCANNER_KEY: 'short' }).variable).toBe('SCANNER_KEY');
   });
 
   it.each([

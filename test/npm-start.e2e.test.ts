@@ -27,6 +27,8 @@ function run(command: string, args: string[], dbPath: string, detached = false):
       NODE_ENV: 'production',
       AUTH_SECRET,
       ADMIN_KEY,
+      // Ed25519 PKCS8 DER in base64: production requires a ticket-signing key (tests only).
+      TICKET_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIAkvDTL82ERpt9kmO065rQmoUR39dvzWiMeEuNBjbdR+',
       HOST: '127.0.0.1',
       PORT: '0',
       DB_PATH: dbPath,

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dataDirectorySecrets, SECRETS_FILE_NAME, SecretsFileError } from '../src/secrets.js';
+import { dataDirectorySecrets, SECRETS_FILE_NAME, SecretsFileError, TICKET_KEY_FILE_NAME } from '../src/secrets.js';
 
 const modeOf = (path: string): number => statSync(path).mode & 0o777;
 
@@ -28,7 +28,29 @@ describe('dataDirectorySecrets', () => {
     expect(secrets.adminKey.length).toBeGreaterThanOrEqual(16);
     expect(modeOf(path)).toBe(0o600);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ authSecret: secrets.authSecret, adminKey: secrets.adminKey });
-    expect(readdirSync(join(dir, 'data'))).toEqual([SECRETS_FILE_NAME]);
+    expect(readdirSync(join(dir, 'data')).sort()).toEqual([SECRETS_FILE_NAME, TICKET_KEY_FILE_NAME]);
+    expect(modeOf(join(dir, 'data', TICKET_KEY_FILE_NAME))).toBe(0o600);
+    expect(readFileSync(join(dir, 'data', TICKET_KEY_FILE_NAME), 'utf8')).toBe(secrets.ticketSigningKey);
+  });
+
+  it('given a data directory from before tickets (secrets.json only), when asked, then its secrets stay and a ticket key is added once', () => {
+    const before = dataDirectorySecrets(dbPath);
+    rmSync(join(dir, 'data', TICKET_KEY_FILE_NAME));
+
+    const after = dataDirectorySecrets(dbPath);
+    const again = dataDirectorySecrets(dbPath);
+
+    expect(after).toMatchObject({ authSecret: before.authSecret, adminKey: before.adminKey, created: false });
+    expect(after.ticketSigningKey).not.toBe(before.ticketSigningKey);
+    expect(again.ticketSigningKey).toBe(after.ticketSigningKey);
+  });
+
+  it('given a ticket key file that is not an Ed25519 key, when read, then start-up stops naming the file', () => {
+    dataDirectorySecrets(dbPath);
+    const path = join(dir, 'data', TICKET_KEY_FILE_NAME);
+    writeFileSync(path, 'not a key');
+
+    expect(() => dataDirectorySecrets(dbPath)).toThrow(new RegExp(`^${path}: `));
   });
 
   it('given a permissive umask, when generated, then the file is still 0600', () => {

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 
 export const BENCH_AUTH_SECRET = 'bench-auth-secret-0123456789abcdef-0123456789';
 export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789';
+/** Ed25519 PKCS8 DER in base64: production requires a ticket-signing key (benchmarks only). */
+export const BENCH_TICKET_SIGNING_KEY = 'MC4CAQAwBQYDK2VwBCIEIP0dUZ+J4wgZSYlUgk47cU2mEc9kskEUtuN0MGvQfYPt';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 const READY_POLL_MS = 20;
@@ -182,6 +184,7 @@ export function startRealServer(paths: BenchPaths, options: RealServerOptions): 
       NODE_ENV: 'production',
       AUTH_SECRET: BENCH_AUTH_SECRET,
       ADMIN_KEY: BENCH_ADMIN_KEY,
+      TICKET_SIGNING_KEY: BENCH_TICKET_SIGNING_KEY,
       LOG_LEVEL: 'warn',
       DB_PATH: options.dbPath,
       DB_SYNCHRONOUS: options.durability,
@@ -204,7 +207,7 @@ export function startBareServer(paths: BenchPaths): Promise<ServerProcess> {
     nodeArgs: ['--import', 'tsx'],
     script: join(paths.rootDir, 'bench', 'bare-server.ts'),
     cwd: paths.rootDir,
-    env: { NODE_ENV: 'production', AUTH_SECRET: BENCH_AUTH_SECRET, ADMIN_KEY: BENCH_ADMIN_KEY, LOG_LEVEL: 'warn' },
+    env: { NODE_ENV: 'production', AUTH_SECRET: BENCH_AUTH_SECRET, ADMIN_KEY: BENCH_ADMIN_KEY, TICKET_SIGNING_KEY: BENCH_TICKET_SIGNING_KEY, LOG_LEVEL: 'warn' },
     readyPath: '/ready',
     readyTimeoutMs: 60_000,
     profileDir: paths.profileDir,

@@ -13,6 +13,7 @@ import { ApiError } from './errors.js';
 import paymentRoutes from './payments.routes.js';
 import queueRoutes from './queue.routes.js';
 import reservationRoutes from './reservations.routes.js';
+import ticketRoutes from './tickets.routes.js';
 
 function rateLimited(_request: unknown, context: { ttl: number; max: number }): ApiError {
   return new ApiError({
@@ -31,4 +32,5 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(balanceRoutes);
   await app.register(paymentRoutes);
   await app.register(adminRoutes);
+  await app.register(ticketRoutes);
 }

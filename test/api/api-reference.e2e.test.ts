@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WS_CLOSE } from '../../src/api/ws-connection.js';
 import { loadConfig } from '../../src/config.js';
 import { ERROR_CODES, statusOf, type ErrorCode } from '../../src/domain/error-codes.js';
-import { buildTestApp, TEST_ADMIN_KEY, TEST_AUTH_SECRET, type TestApp } from '../helpers/build-test-app.js';
+import { buildTestApp, TEST_ADMIN_KEY, TEST_AUTH_SECRET, TEST_TICKET_SIGNING_KEY, type TestApp } from '../helpers/build-test-app.js';
 
 const REFERENCE_FILE = fileURLToPath(new URL('../../docs/API.md', import.meta.url));
 
@@ -199,7 +199,7 @@ describe('docs/API.md against the closed sets of the code', () => {
   it('given every environment variable the configuration reads, then the configuration table documents it, and only those', () => {
     const read = new Set<string>();
     const base: Record<string, string> = {
-      NODE_ENV: 'test', AUTH_SECRET: TEST_AUTH_SECRET, ADMIN_KEY: TEST_ADMIN_KEY, DB_PATH: ':memory:',
+      NODE_ENV: 'test', AUTH_SECRET: TEST_AUTH_SECRET, ADMIN_KEY: TEST_ADMIN_KEY, TICKET_SIGNING_KEY: TEST_TICKET_SIGNING_KEY, DB_PATH: ':memory:',
     };
     const reading = (values: Record<string, string>): Record<string, string> => new Proxy(values, {
       get(target, name) {

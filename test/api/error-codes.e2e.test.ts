@@ -2,9 +2,11 @@
  * Every error code of the contract, at least once, over real HTTP: the status, the code and the
  * contract's error shape `{ statusCode, code, error, message, details? }`, never a stack trace.
  */
+import { createPrivateKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../src/domain/error-codes.js';
-import { TEST_ADMIN_KEY, TEST_AUTH_SECRET } from '../helpers/build-test-app.js';
+import { TicketSigner } from '../../src/tickets/ticket-signer.js';
+import { TEST_ADMIN_KEY, TEST_AUTH_SECRET, TEST_TICKET_SIGNING_KEY } from '../helpers/build-test-app.js';
 import {
   admittedFan, charge, createConcert, hold, pay, signUserToken, startLiveApi,
   type CreatedConcert, type Fan, type HttpResponse, type LiveApi,
@@ -201,6 +203,44 @@ const cases: ErrorCase[] = [
       const first = await api.http.post('/v1/users/me/balance/charge', { token: fan.token, idempotencyKey: 'reused', body: { amount: 1_000 } });
       expect(first.status).toBe(200);
       return api.http.post('/v1/users/me/balance/charge', { token: fan.token, idempotencyKey: 'reused', body: { amount: 2_000 } });
+    },
+  },
+  // Tickets and check-in
+  {
+    name: 'a check-in of a forged ticket code', code: 'TICKET_INVALID', status: 400,
+    when: async () => api.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code: `T1.forged.res_x.sch_x.1.${'A'.repeat(86)}` } }),
+  },
+  {
+    name: 'the tickets of a reservation not paid yet', code: 'RESERVATION_NOT_CONFIRMED', status: 409,
+    when: async () => {
+      const fan = await newFan();
+      const held = await hold(api, fan, scheduleId(), [freeSeat()]);
+      return api.http.get(`/v1/reservations/${held.body.reservationId}/tickets`, { token: fan.token });
+    },
+  },
+  {
+    name: 'a second scan of a ticket', code: 'TICKET_ALREADY_USED', status: 409,
+    when: async () => {
+      const fan = await newFan();
+      await charge(api, fan, 1_000_000);
+      const held = await hold(api, fan, scheduleId(), [freeSeat()]);
+      await pay(api, fan, held.body.reservationId);
+      const tickets = await api.http.get(`/v1/reservations/${held.body.reservationId}/tickets`, { token: fan.token });
+      const code = tickets.body.tickets[0].code as string;
+      expect((await api.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code } })).status).toBe(200);
+      return api.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code } });
+    },
+  },
+  {
+    name: 'a check-in of a ticket whose booking ended', code: 'TICKET_REVOKED', status: 410,
+    when: async () => {
+      const fan = await newFan();
+      const seatNumber = freeSeat();
+      const held = await hold(api, fan, scheduleId(), [seatNumber]);
+      await api.http.delete(`/v1/reservations/${held.body.reservationId}`, { token: fan.token });
+      const signer = new TicketSigner(createPrivateKey({ key: Buffer.from(TEST_TICKET_SIGNING_KEY, 'base64'), format: 'der', type: 'pkcs8' }));
+      const code = signer.sign({ reservationId: held.body.reservationId as string, scheduleId: scheduleId(), seatNumber });
+      return api.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code } });
     },
   },
 ];

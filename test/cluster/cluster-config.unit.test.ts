@@ -2,11 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
-const SECRETS = { AUTH_SECRET: 'cluster-auth-secret-0123456789abcdef-0123456789', ADMIN_KEY: 'cluster-admin-key-0123456789' };
+const SECRETS = {
+  AUTH_SECRET: 'cluster-auth-secret-0123456789abcdef-0123456789',
+  ADMIN_KEY: 'cluster-admin-key-0123456789',
+  TICKET_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIER6eWZ5/hflaMeBeAoKXbhxc8R4+vdVESG0QP29Y/1A',
+};
 
 function configError(env: Record<string, string>): string {
   try {
-    loadConfig(env, () => ({ authSecret: 'generated-auth-secret-0123456789abcdef', adminKey: 'generated-admin-key-0123' }));
+    loadConfig(env, () => ({ authSecret: 'generated-auth-secret-0123456789abcdef', adminKey: 'generated-admin-key-0123', ticketSigningKey: 'generated' }));
   } catch (error) {
     if (error instanceof ConfigError) return error.message;
     throw error;
@@ -30,6 +34,7 @@ describe('cluster configuration', () => {
   it('given NATS_URL without shared secrets, then the node refuses to start rather than mint tokens no other node accepts', () => {
     expect(configError({ NATS_URL: 'nats://127.0.0.1:4222', ADMIN_KEY: SECRETS.ADMIN_KEY })).toMatch(/^AUTH_SECRET: is required in cluster mode/);
     expect(configError({ NATS_URL: 'nats://127.0.0.1:4222', AUTH_SECRET: SECRETS.AUTH_SECRET })).toMatch(/^ADMIN_KEY: is required in cluster mode/);
+    expect(configError({ NATS_URL: 'nats://127.0.0.1:4222', AUTH_SECRET: SECRETS.AUTH_SECRET, ADMIN_KEY: SECRETS.ADMIN_KEY })).toMatch(/^TICKET_SIGNING_KEY: is required in cluster mode/);
   });
 
   it('given bad cluster values, then each names its variable, and a URL\'s password is not repeated', () => {

@@ -31,6 +31,8 @@ import type { BookingEngine } from '../../src/domain/engine.js';
 
 export const TEST_AUTH_SECRET = 'test-auth-secret-0123456789abcdef0123456789';
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
+/** Ed25519 PKCS8 DER in base64, fixed so that a restarted test app verifies the tickets it signed before. */
+export const TEST_TICKET_SIGNING_KEY = 'MC4CAQAwBQYDK2VwBCIEIAkvDTL82ERpt9kmO065rQmoUR39dvzWiMeEuNBjbdR+';
 
 type ConfigOverrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] };
 
@@ -39,6 +41,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
     NODE_ENV: 'test',
     AUTH_SECRET: TEST_AUTH_SECRET,
     ADMIN_KEY: TEST_ADMIN_KEY,
+    TICKET_SIGNING_KEY: TEST_TICKET_SIGNING_KEY,
     LOG_LEVEL: 'silent',
     DB_PATH: ':memory:',
     PORT: '0',

@@ -45,6 +45,7 @@ function aliceRequests(): Array<{ route: string; request: (headers: Record<strin
     { route: 'GET /v1/users/{userId}/balance/history', request: (h) => ({ method: 'GET', url: '/v1/users/alice/balance/history', headers: h }) },
     { route: 'POST /v1/payments', request: (h) => ({ method: 'POST', url: '/v1/payments', headers: gated(h), payload: { reservationId: fx.aliceHeldId } }) },
     { route: 'GET /v1/payments/{paymentId}', request: (h) => ({ method: 'GET', url: `/v1/payments/${fx.bobPaymentId}`, headers: h }) },
+    { route: 'GET /v1/reservations/{reservationId}/tickets', request: (h) => ({ method: 'GET', url: `/v1/reservations/${fx.bobPaidId}/tickets`, headers: h }) },
   ];
 }
 
@@ -100,6 +101,7 @@ describe('access control', () => {
       { name: "hold with alice's queue token", request: () => ({ method: 'POST', url: '/v1/reservations', headers: { ...bob, 'x-queue-token': fx.queueTokens.alice }, payload: { scheduleId: fx.scheduleId, seatNumbers: [30] } }), status: 401, code: 'QUEUE_TOKEN_INVALID' },
       { name: "alice reads bob's payment", request: () => ({ method: 'GET', url: `/v1/payments/${fx.bobPaymentId}`, headers: bearer(fx.tokens.alice) }), status: 404, code: 'PAYMENT_NOT_FOUND' },
       { name: "alice reads bob's reservation", request: () => ({ method: 'GET', url: `/v1/reservations/${fx.bobPaidId}`, headers: bearer(fx.tokens.alice) }), status: 404, code: 'RESERVATION_NOT_FOUND' },
+      { name: "alice reads bob's tickets", request: () => ({ method: 'GET', url: `/v1/reservations/${fx.bobPaidId}/tickets`, headers: bearer(fx.tokens.alice) }), status: 404, code: 'RESERVATION_NOT_FOUND' },
       { name: "alice cancels bob's held reservation", request: () => ({ method: 'DELETE', url: `/v1/reservations/${fx.bobHeldId}`, headers: bearer(fx.tokens.alice) }), status: 404, code: 'RESERVATION_NOT_FOUND' },
       { name: "alice pays bob's held reservation", request: () => ({ method: 'POST', url: '/v1/payments', headers: { ...bearer(fx.tokens.alice), 'x-queue-token': fx.queueTokens.alice }, payload: { reservationId: fx.bobHeldId } }), status: 404, code: 'RESERVATION_NOT_FOUND' },
     ];
@@ -134,6 +136,7 @@ describe('access control', () => {
     };
     for (const [name, headers] of Object.entries(keys)) {
       await expectRefused({ name: `GET /v1/admin/stats with ${name}`, request: () => ({ method: 'GET', url: '/v1/admin/stats', headers }), status: 401, code: 'UNAUTHENTICATED' });
+      await expectRefused({ name: `POST /v1/checkins with ${name}`, request: () => ({ method: 'POST', url: '/v1/checkins', headers, payload: { code: 'T1.x' } }), status: 401, code: 'UNAUTHENTICATED' });
       await expectRefused({
         name: `POST /v1/admin/concerts with ${name}`, status: 401, code: 'UNAUTHENTICATED',
         request: () => ({ method: 'POST', url: '/v1/admin/concerts', headers, payload: { title: 'Stolen', venue: 'Nowhere', schedules: [{ startsAt: '2030-01-01T00:00:00.000Z' }] } }),

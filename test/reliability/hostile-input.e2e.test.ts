@@ -154,6 +154,20 @@ const ROUTES: RouteSpec[] = [
     ))),
   },
   { method: 'GET', path: '/v1/admin/stats', valid: () => ({ params: {}, query: {} }) },
+  {
+    method: 'GET', path: '/v1/reservations/{reservationId}/tickets', valid: (f) => ({ params: { reservationId: f.bobPaidId }, query: {} }),
+    params: { reservationId: fc.oneof(unknownId, otherIds((f) => [f.bobPaidId, f.bobHeldId, f.aliceHeldId])) },
+  },
+  {
+    // Sent with the admin key unless the key is the bad part; a valid code would check in, so none is sent.
+    method: 'POST', path: '/v1/checkins', valid: () => ({ params: {}, query: {}, body: { code: 'T1.not-sent-with-a-valid-key' } }),
+    body: fc.oneof(genericBadBodies, json(fc.oneof(
+      fc.constantFrom<unknown>({}, { code: '' }, { code: 'x'.repeat(513) }, { code: 42 }, { code: null }, { code: ['T1'] }, { code: 'T1.a.b.c.d.e', extra: true }),
+      anyText.map((code) => ({ code })),
+      fc.tuple(fc.constantFrom('T1', 'T2'), fc.string({ maxLength: 10 }), fc.string({ maxLength: 30 }), fc.nat(60))
+        .map(([version, keyId, id, seat]) => ({ code: `${version}.${keyId}.${id}.${id}.${seat}.${'A'.repeat(86)}` })),
+    ))),
+  },
   // WebSocket routes: a plain GET (no Upgrade) is 426 whatever it carries; the upgrade itself is in access-control.
   {
     method: 'GET', path: '/v1/queue/ws', valid: (f) => ({ params: {}, query: { token: f.tokens.alice, queueToken: f.queueTokens.alice } }),
@@ -166,8 +180,8 @@ const ROUTES: RouteSpec[] = [
   },
 ];
 
-/** GET /v1/concerts is public and takes nothing: there is no invalid part to send, only junk to ignore. */
-const PUBLIC_WITHOUT_INPUT = new Set(['GET /v1/concerts']);
+/** Public routes that take nothing: there is no invalid part to send, only junk to ignore. */
+const PUBLIC_WITHOUT_INPUT = new Set(['GET /v1/concerts', 'GET /v1/tickets/public-key']);
 
 interface Operation { security?: Array<Record<string, unknown>>; parameters?: Array<{ in: string; name: string }> }
 
@@ -208,7 +222,7 @@ function badValue(spec: RouteSpec, slot: Slot): fc.Arbitrary<unknown> {
 
 function buildRequest(spec: RouteSpec, bad: Partial<Record<Slot, unknown>>): InjectOptions {
   const valid = spec.valid(fx);
-  const isAdmin = spec.path.startsWith('/v1/admin');
+  const isAdmin = spec.path.startsWith('/v1/admin') || spec.path === '/v1/checkins';
   const headers: Record<string, string> = {};
   const set = (name: string, slot: Slot, validValue: string | undefined): void => {
     const value = slot in bad ? bad[slot] as string | undefined : validValue;

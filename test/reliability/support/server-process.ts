@@ -17,6 +17,8 @@ const READY_TIMEOUT_MS = 30_000;
 
 export const RELIABILITY_AUTH_SECRET = 'reliability-auth-secret-0123456789abcdef-0123456789';
 export const RELIABILITY_ADMIN_KEY = 'reliability-admin-key-0123456789';
+/** Ed25519 PKCS8 DER in base64: production requires a ticket-signing key (tests only). */
+export const RELIABILITY_TICKET_SIGNING_KEY = 'MC4CAQAwBQYDK2VwBCIEIAkvDTL82ERpt9kmO065rQmoUR39dvzWiMeEuNBjbdR+';
 
 function newestMtimeMs(dir: string): number {
   let newest = 0;
@@ -129,6 +131,7 @@ export class ServerProcess {
         NODE_ENV: 'production',
         AUTH_SECRET: RELIABILITY_AUTH_SECRET,
         ADMIN_KEY: RELIABILITY_ADMIN_KEY,
+        TICKET_SIGNING_KEY: RELIABILITY_TICKET_SIGNING_KEY,
         HOST: '127.0.0.1',
         PORT: String(this.port),
         DB_PATH: this.options.dbPath,
