@@ -7,6 +7,7 @@ import { ApiClient, ApiFailure, IdempotencyKeys } from './api-client.js';
 import { Booking } from './booking.js';
 import { Catalogue, type ShowChoice } from './catalogue.js';
 import { renderConfirmation } from './confirmation.js';
+import { renderTickets } from './tickets.js';
 import type { PageContext } from './context.js';
 import { byId, setText } from './dom.js';
 import { spokenWon } from './format.js';
@@ -79,6 +80,7 @@ const booking = new Booking(context, {
     turnTimer.stop();
     context.updateSession({ queueToken: null });
     renderConfirmation(payment, currentShow);
+    void renderTickets(context, payment.reservationId);
     showStage('done');
     announcer.say(`Payment complete. You paid ${spokenWon(payment.amount)}.`);
   },

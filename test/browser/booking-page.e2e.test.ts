@@ -4,8 +4,9 @@
  *   A and B are admitted at once; C and D wait in line (positions 1 and 2).
  *   A holds seat 12 -> B sees it turn TEMP_RESERVED without reloading.
  *   B picks a seat with the keyboard, holds it, tries to pay with no money -> a human message.
- *   A charges and pays -> B sees seat 12 turn RESERVED; A's payment ends A's turn, so C is
- *   admitted and D moves up to position 1, all pushed live.
+ *   A charges and pays -> A's confirmation shows seat 12's ticket as a QR code the door admits;
+ *   B sees seat 12 turn RESERVED; A's payment ends A's turn, so C is admitted and D moves up to
+ *   position 1, all pushed live.
  *   C books on a 375 px wide screen.
  * Screenshots go to test-artifacts/booking-page/.
  *
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SystemClock } from '../../src/actors/clock.js';
-import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
+import { buildTestApp, TEST_ADMIN_KEY, type TestApp } from '../helpers/build-test-app.js';
 
 const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'booking-page');
@@ -189,6 +190,15 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking p
     expect(await fanA.locator('#done-summary').textContent()).toContain('Seat 12');
     expect(await fanA.locator('#receipt').textContent()).toContain('₩150,000');
     expect(await fanA.locator('#turn-timer').isVisible()).toBe(false);
+    // And the confirmation shows the seat's ticket as a QR code, whose code the door admits once.
+    const ticketImage = fanA.locator('#tickets figure.ticket img');
+    await expect.poll(() => ticketImage.count()).toBe(1);
+    await expect.poll(() => ticketImage.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
+    expect(await fanA.locator('#tickets figcaption').textContent()).toBe('Seat 12 (R)');
+    const ticketCode = await ticketImage.getAttribute('data-ticket-code');
+    const scanned = await testApp.app.inject({ method: 'POST', url: '/v1/checkins', headers: { 'x-admin-key': TEST_ADMIN_KEY }, payload: { code: ticketCode } });
+    expect(scanned.statusCode, scanned.body).toBe(200);
+    expect(scanned.json()).toMatchObject({ seatNumber: 12, grade: 'R' });
     await screenshot(fanA, '09-fan-a-confirmed');
 
     // Then B sees seat 12 turn RESERVED, still without a reload.
