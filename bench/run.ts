@@ -5,7 +5,7 @@
  * a full run. Never part of `npm test`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,18 @@ const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Execution order: read and write measure the bare ceilings the ceilings scenario then reports. */
 const EXECUTION_ORDER: Scenario[] = [readPathScenario, writePathScenario, ceilingsScenario, flashSaleScenario, enginePathScenario, queueScaleScenario, recoveryScenario, clusterScenario];
+
+/**
+ * Sections measured by other commands (the disk soak, the cluster run) are written by hand below this
+ * line; a complete run regenerates what is above it and keeps them.
+ */
+const HAND_WRITTEN_MARKER = '<!-- Hand-written sections below: kept when npm run bench rewrites this file. -->';
+
+function withHandWrittenSections(markdown: string, path: string): string {
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const at = current.indexOf(HAND_WRITTEN_MARKER);
+  return at < 0 ? markdown : `${markdown.trimEnd()}\n\n${current.slice(at)}`;
+}
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -77,7 +89,7 @@ async function main(): Promise<void> {
   writeFileSync(jsonPath, `${JSON.stringify(record, null, 2)}\n`);
   log(`wrote ${jsonPath}`);
   if (complete && !options.quick) {
-    writeFileSync(join(ROOT_DIR, 'BENCHMARKS.md'), markdown);
+    writeFileSync(join(ROOT_DIR, 'BENCHMARKS.md'), withHandWrittenSections(markdown, join(ROOT_DIR, 'BENCHMARKS.md')));
     log('wrote BENCHMARKS.md');
   }
   process.stdout.write(`${markdown}\n`);
