@@ -94,6 +94,27 @@ describe('auditors find planted faults', () => {
     expect(model.recordViolations.join()).toMatch(/key k of u answered twice differently/);
   });
 
+  it('a ticket admitted twice, one of a reservation not paid, a check-in the table lost or invented', () => {
+    const db = database();
+    const paid = { type: 'reservation.confirmed', scheduleId: 's', reservationId: 'r1', atMs: 1, payment: { paymentId: 'p', amount: 200 } };
+    const checkin = (reservationId: string, seatNumber: number): Record<string, unknown> & { type: string } =>
+      ({ type: 'ticket.checked_in', atMs: 2, ticketId: `${reservationId}.${seatNumber}`, reservationId, scheduleId: 's', seatNumber, checkedInAtMs: 2 });
+    journal(db, [created, held('r1', [1, 2]), paid, held('r2', [3]), checkin('r1', 1), checkin('r1', 1), checkin('r2', 3), checkin('r1', 5), checkin('r1', 2)]);
+    db.prepare("INSERT INTO checkins (reservation_id, seat_number, schedule_id, checked_in_at_ms) VALUES ('r1', 1, 's', 2), ('r9', 9, 's', 2)").run();
+
+    const found = audit(db).join('\n');
+
+    expect(found).toMatch(/ticket r1\.1 admitted twice/);
+    expect(found).toMatch(/checks in a ticket of r2, which is HELD/);
+    expect(found).toMatch(/checks in seat 5, not one of r1/);
+    expect(found).toMatch(/checkins: r9\.9 is in the table, the journal never admitted it/);
+    expect(found).toMatch(/checkins: r1\.2 was admitted \(journal\), the table lost it/);
+    const model = new AuditModel();
+    const ack = (checkedInAt: string): RecordLine => ({ kind: 'ack', id: checkedInAt, at: 1, user: 'u', op: 'checkin', status: 200, body: { ticketId: 'r1.1', reservationId: 'r1', checkedInAt }, replayed: false });
+    model.add([ack('t1'), ack('t2')]);
+    expect(model.recordViolations.join()).toMatch(/ticket r1\.1 admitted twice: at t1 and at t2/);
+  });
+
   describe('a journal trimmed behind its checkpoints', () => {
     const options = { queueMaxActive: 2, holdTtlMs: TTL };
     const rows = [created, held('r1', [1, 2]), { type: 'reservation.cancelled', scheduleId: 's', reservationId: 'r1', atMs: 5 }, held('r2', [2], 6)];

@@ -123,7 +123,7 @@ export class ClusterRun {
           seed: this.auditSeed++, settled: this.settled, settledSample: 60,
         });
         const c = report.checked;
-        checked += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens;
+        checked += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens + c.checkins;
         violations.push(...report.violations.map((v) => `${label}, ${node.id}: ${v}`));
       }
       return { acknowledged: model.acknowledged, checked, violations };

@@ -8,6 +8,7 @@ import type { AckLine, RecordLine } from './record.js';
 export interface AckedCharge { user: string; chargeId: string; amount: number; at: number }
 export interface AckedPayment { user: string; paymentId: string; reservationId: string; amount: number; paidAt: string; body: unknown }
 export interface AckedHold { user: string; reservationId: string; scheduleId: string; seatNumbers: number[]; holdExpiresAt: string; totalPrice: number; at: number }
+export interface AckedCheckin { user: string; ticketId: string; reservationId: string; checkedInAt: string }
 export interface KeyedAnswer { user: string; op: 'charge' | 'hold' | 'pay'; key: string; reqBody: unknown; status: number; body: unknown; at: number; queueToken?: string }
 export interface TokenRecord {
   user: string;
@@ -37,6 +38,8 @@ export class AuditModel {
   readonly payAttempts = new Map<string, number>();
   readonly keyed = new Map<string, KeyedAnswer>();
   readonly tokens = new Map<string, TokenRecord>();
+  /** Admitted tickets (a 200 of POST /v1/checkins), by ticketId. */
+  readonly checkins = new Map<string, AckedCheckin>();
   /** Ack times of state-changing requests, ascending (the record is in time order per driver). */
   readonly writeAckTimes: number[] = [];
   /** Contradictions inside the record itself (two answers for one key that differ). */
@@ -113,6 +116,13 @@ export class AuditModel {
       case 'cancel':
         this.cancelsAcked.add(body.reservationId);
         break;
+      case 'checkin': {
+        // The first scan admits once, across crashes: a second admission of one ticket is a broken promise.
+        const earlier = this.checkins.get(body.ticketId);
+        if (earlier !== undefined) this.recordViolations.push(`ticket ${body.ticketId} admitted twice: at ${earlier.checkedInAt} and at ${body.checkedInAt}`);
+        else this.checkins.set(body.ticketId, { user: line.user, ticketId: body.ticketId, reservationId: body.reservationId, checkedInAt: body.checkedInAt });
+        break;
+      }
       case 'queue.join':
       case 'queue.status':
         this.observeToken(line.user, body, line.at);

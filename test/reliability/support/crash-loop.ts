@@ -59,6 +59,8 @@ export interface CrashLoopReport {
   checkedOperations: number;
   replays: number;
   journalRows: number;
+  /** Tickets admitted at the door (acknowledged check-ins). */
+  checkins: number;
   violations: string[];
 }
 
@@ -86,7 +88,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     },
   });
   const report: CrashLoopReport = {
-    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, violations: [],
+    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, violations: [],
   };
   const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
   const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
@@ -137,13 +139,14 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       const model = new AuditModel();
       model.add(readRecord(recordPath));
       report.acknowledged = model.acknowledged;
+      report.checkins = model.checkins.size;
       const online = await auditOverHttp(model, {
         http: server.http, authSecret: RELIABILITY_AUTH_SECRET, scheduleIds: schedules.map((s) => s.scheduleId),
         auditorUser: AUDITOR, auditorQueueToken, expiryGraceMs: 1_500, replayAllSince: cycleStartedAt, replaySample: 20, seed: random.int(1, 2 ** 31),
         settled, settledSample: 60,
       });
       const c = online.checked;
-      report.checkedOperations += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens;
+      report.checkedOperations += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens + c.checkins;
       report.replays += c.replays;
       const violations = [...offline.violations, ...online.violations].map((v) => `cycle ${cycle}: ${v}`);
       report.violations.push(...violations);

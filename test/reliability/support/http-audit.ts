@@ -32,14 +32,14 @@ export interface HttpAuditOptions {
 
 export interface HttpAuditReport {
   violations: string[];
-  checked: { charges: number; payments: number; holds: number; cancels: number; replays: number; tokens: number; seats: number; users: number };
+  checked: { charges: number; payments: number; holds: number; cancels: number; replays: number; tokens: number; seats: number; users: number; checkins: number };
 }
 
 interface ReservationBody { reservationId: string; scheduleId: string; userId: string; status: string; holdExpiresAt: string; seats: Array<{ seatNumber: number }>; paymentId?: string; totalPrice: number }
 
 export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions): Promise<HttpAuditReport> {
   const violations: string[] = [...model.recordViolations];
-  const checked = { charges: 0, payments: 0, holds: 0, cancels: 0, replays: 0, tokens: 0, seats: 0, users: 0 };
+  const checked = { charges: 0, payments: 0, holds: 0, cancels: 0, replays: 0, tokens: 0, seats: 0, users: 0, checkins: 0 };
   const { http } = options;
   const tokenOf = (user: string): string => userToken(user, options.authSecret);
   const get = async (path: string, user: string, queueToken?: string): Promise<Reply> =>
@@ -89,6 +89,14 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
     else if (!isDeepStrictEqual(reply.body, payment.body)) violations.push(`payment ${payment.paymentId} reads back different: ${JSON.stringify(reply.body)} vs acknowledged ${JSON.stringify(payment.body)}`);
     const hold = model.holds.get(payment.reservationId);
     if (hold !== undefined && Date.parse(payment.paidAt) >= Date.parse(hold.holdExpiresAt)) violations.push(`payment ${payment.paymentId} at ${payment.paidAt}, at or after its hold's deadline ${hold.holdExpiresAt}`);
+  }
+
+  // ---- check-ins: each admitted ticket is still used, with the time of that admission
+  for (const checkin of model.checkins.values()) {
+    checked.checkins++;
+    const reply = await get(`/v1/reservations/${encodeURIComponent(checkin.reservationId)}/tickets`, checkin.user);
+    const ticket = reply.status === 200 ? (reply.body.tickets as Array<{ ticketId: string; checkedInAt: string | null }>).find((t) => t.ticketId === checkin.ticketId) : undefined;
+    if (ticket?.checkedInAt !== checkin.checkedInAt) violations.push(`ticket ${checkin.ticketId} admitted at ${checkin.checkedInAt}, now ${reply.status} checkedInAt ${ticket?.checkedInAt ?? 'missing'}`);
   }
 
   // ---- holds: same absolute deadline, and a status the record allows

@@ -127,6 +127,8 @@ export class JournalAuditor {
   private readonly plans = new Map<string, SeatPlan>();
   private readonly owners = new Map<string, Map<number, string>>();
   private readonly reservations = new Map<string, ReservationReplay>();
+  /** Tickets admitted at the door: ticketId -> journal seq. */
+  private readonly checkedIn = new Map<string, number>();
   private readonly wallets = new Map<string, number>();
   private readonly debitedReservations = new Map<string, string>();
   private readonly confirmedPayments = new Map<string, { reservationId: string; amount: number }>();
@@ -272,6 +274,15 @@ export class JournalAuditor {
         if (!waiting.delete(event.token) && !active.delete(event.token)) fail('ends a token that is not live');
         break;
       }
+      case 'ticket.checked_in': {
+        const reservation = reservations.get(event.reservationId);
+        if (reservation === undefined) fail(`checks in a ticket of unknown reservation ${event.reservationId}`);
+        else if (reservation.status !== 'CONFIRMED') fail(`checks in a ticket of ${event.reservationId}, which is ${reservation.status}`);
+        else if (!reservation.seats.includes(event.seatNumber)) fail(`checks in seat ${event.seatNumber}, not one of ${event.reservationId}`);
+        if (this.checkedIn.has(event.ticketId)) fail(`ticket ${event.ticketId} admitted twice (first at #${this.checkedIn.get(event.ticketId)})`);
+        else this.checkedIn.set(event.ticketId, row.seq);
+        break;
+      }
       default:
         break;
     }
@@ -311,9 +322,19 @@ export class JournalAuditor {
       const replayed = waiting.has(token.token) ? 'WAITING' : active.has(token.token) ? 'ACTIVE' : 'ENDED';
       if (replayed !== token.status) violations.push(`journal: queue token replays to ${replayed}, the table says ${token.status}`);
     }
-    violations.push(...this.checkSnapshots(db), ...this.checkArchive(db, checkpointSeq));
+    violations.push(...this.checkSnapshots(db), ...this.checkArchive(db, checkpointSeq), ...this.checkCheckins(db));
     const transfers = db.prepare('SELECT COUNT(*) FROM transfers').pluck().get() as number;
     return { violations, journalRows: this.rowsRead, transfers, reservationStatus: new Map([...reservations].map(([id, r]) => [id, r.status])) };
+  }
+
+  /** The checkins table holds exactly the tickets the journal admitted: none lost, none invented. */
+  private checkCheckins(db: Database.Database): string[] {
+    const violations: string[] = [];
+    const rows = db.prepare('SELECT reservation_id || \'.\' || seat_number FROM checkins').pluck().all() as string[];
+    const table = new Set(rows);
+    for (const ticketId of table) if (!this.checkedIn.has(ticketId)) violations.push(`checkins: ${ticketId} is in the table, the journal never admitted it`);
+    for (const ticketId of this.checkedIn.keys()) if (!table.has(ticketId)) violations.push(`checkins: ${ticketId} was admitted (journal), the table lost it`);
+    return violations;
   }
 
   /** Each schedule's snapshot holds exactly the reservations the replay has HELD or CONFIRMED at the snapshot's seq. */

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { HttpClient, sleep, type Reply } from './http-client.js';
 import { SeededRandom } from './random.js';
 import { readRecord, RecordWriter, WRITE_OPERATIONS, type Operation, type SentLine } from './record.js';
+import { RELIABILITY_ADMIN_KEY } from './server-process.js';
 import { userToken } from './tokens.js';
 
 export interface DriverSchedule { scheduleId: string; seatCount: number; hot: boolean }
@@ -38,7 +39,7 @@ const NETWORK_PAUSE_MS = 100;
 const NODE_DOWN_MS = 1_000;
 const MAX_RETRIED_KEYS = 200;
 
-interface SendOptions { token: string; queueToken?: string; key?: string; body?: unknown; target?: string }
+interface SendOptions { token: string; queueToken?: string; key?: string; body?: unknown; target?: string; adminKey?: string }
 
 class Driver {
   private readonly nodes: HttpClient[];
@@ -102,6 +103,7 @@ class Driver {
         ...(options.queueToken === undefined ? {} : { queueToken: options.queueToken }),
         ...(options.key === undefined ? {} : { idempotencyKey: options.key }),
         ...(options.body === undefined ? {} : { body: options.body }),
+        ...(options.adminKey === undefined ? {} : { adminKey: options.adminKey }),
       });
     } catch {
       this.markDown(http);
@@ -272,7 +274,10 @@ class Driver {
       const paid = await this.send(user, 'pay', 'POST', '/v1/payments', { token, queueToken, body, target: reservationId, ...(key === undefined ? {} : { key }) });
       if (paid === null) return false;
       // A payment ends the queue token, so the gate refuses any later request with it: done.
-      if (paid.status === 201) return true;
+      if (paid.status === 201) {
+        if (this.random.chance(0.5)) await this.scanTickets(user, token, reservationId);
+        return true;
+      }
       if (paid.status === 402) {
         await this.charge(user, token);
         continue;
@@ -280,6 +285,24 @@ class Driver {
       return false;
     }
     return false;
+  }
+
+  /** At the door: each ticket of the paid reservation scanned, some twice (the second must say already used). */
+  async scanTickets(user: string, token: string, reservationId: string): Promise<void> {
+    let tickets: Array<{ ticketId: string; code: string }>;
+    try {
+      const reply = await this.http.call('GET', `/v1/reservations/${reservationId}/tickets`, { token });
+      if (reply.status !== 200) return;
+      tickets = reply.body.tickets as Array<{ ticketId: string; code: string }>;
+    } catch {
+      return;
+    }
+    for (const ticket of tickets) {
+      const scans = this.random.chance(0.3) ? 2 : 1;
+      for (let i = 0; i < scans && !this.stopping; i++) {
+        await this.send(user, 'checkin', 'POST', '/v1/checkins', { token, adminKey: RELIABILITY_ADMIN_KEY, body: { code: ticket.code }, target: ticket.ticketId });
+      }
+    }
   }
 
   async bookingUser(user: string): Promise<void> {
