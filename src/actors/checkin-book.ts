@@ -45,10 +45,11 @@ export class CheckinBook {
 
   /**
    * Refusals in precedence order: a ticket no reservation of this engine has (TICKET_INVALID), a ticket
-   * whose booking or seat was refunded or otherwise ended (TICKET_REVOKED), one already used
-   * (TICKET_ALREADY_USED, with the time of its first scan). The code's signature was verified before.
+   * whose booking or seat was refunded or otherwise ended (TICKET_REVOKED), one for another show than
+   * `door` admits (TICKET_WRONG_SCHEDULE), one already used (TICKET_ALREADY_USED, with the time of its
+   * first scan). The code's signature was verified before.
    */
-  checkIn(ticket: TicketRef, found: TicketReservation, nowMs: number, change: PendingChange): Result<CheckinView> {
+  checkIn(ticket: TicketRef, found: TicketReservation, door: string | undefined, nowMs: number, change: PendingChange): Result<CheckinView> {
     const ticketId = ticketIdOf(ticket);
     if (!found.live) {
       return found.endedStatus === undefined
@@ -62,6 +63,9 @@ export class CheckinBook {
     const seat = seatAt(schedule, ticket.seatNumber);
     if (!reservation.seatNumbers.includes(ticket.seatNumber) || seat?.reservationId !== reservation.reservationId) {
       return fail('TICKET_REVOKED', { ticketId, status: reservation.status, seatNumber: ticket.seatNumber });
+    }
+    if (door !== undefined && door !== schedule.scheduleId) {
+      return fail('TICKET_WRONG_SCHEDULE', { ticketId, scheduleId: schedule.scheduleId, startsAt: iso(schedule.startsAtMs) });
     }
     const usedAtMs = this.used.get(ticketId);
     if (usedAtMs !== undefined) return fail('TICKET_ALREADY_USED', { ticketId, checkedInAt: iso(usedAtMs) });

@@ -580,14 +580,14 @@ class Engine implements ReplicaEngine {
     return ok({ reservationId, scheduleId: state.scheduleId, concertId: state.concertId, startsAt: iso(state.startsAtMs), tickets: this.checkins.ticketsOf(state, live.reservation) });
   }
 
-  checkIn(command: { ticket: TicketRef }): Promise<Result<CheckinView>> {
+  checkIn(command: { ticket: TicketRef; scheduleId?: string }): Promise<Result<CheckinView>> {
     // Not keyed: a scanner's retry is told the ticket is already used, with the time of its first scan.
     return this.runner.run('', undefined, (change) => {
       const live = this.schedules.reservation(command.ticket.reservationId);
       const found: TicketReservation = live === undefined
         ? { live: false, endedStatus: this.schedules.retiringView(command.ticket.reservationId)?.status ?? this.store.archivedReservation(command.ticket.reservationId)?.status }
         : { live: true, schedule: live.actor.state, reservation: live.reservation };
-      return this.checkins.checkIn(command.ticket, found, this.clock.now(), change);
+      return this.checkins.checkIn(command.ticket, found, command.scheduleId, this.clock.now(), change);
     });
   }
 

@@ -56,6 +56,7 @@ const PublicKey = Type.Object({
 });
 const CheckinBody = Type.Object({
   code: Type.String({ minLength: 1, maxLength: MAX_TICKET_CODE_LENGTH, description: 'The ticket code as scanned' }),
+  scheduleId: Type.Optional({ ...OpaqueId, description: 'The show this door admits: a ticket for another is refused' }),
 }, { additionalProperties: false });
 
 /** Equal-time comparison of two secrets of any length (digests have equal length by construction). */
@@ -115,7 +116,8 @@ const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const ticket = signer.verify(request.body.code);
     if (ticket === null) raise('TICKET_INVALID', undefined, 'The ticket code is malformed, signed by another key, or forged.');
-    return unwrap(await app.engine.checkIn({ ticket }));
+    const { scheduleId } = request.body;
+    return unwrap(await app.engine.checkIn({ ticket, ...(scheduleId === undefined ? {} : { scheduleId }) }));
   });
 };
 

@@ -126,9 +126,10 @@ export interface BookingEngine {
   /**
    * Admits a ticket at the door, once: the first scan is committed, a later one is TICKET_ALREADY_USED with
    * the time of the first; a ticket of an ended booking or seat is TICKET_REVOKED, an unknown one
-   * TICKET_INVALID. The ticket's code must have been verified (its signature) before.
+   * TICKET_INVALID. The ticket's code must have been verified (its signature) before. `scheduleId`: the show
+   * the door admits, if it says (a ticket for another is TICKET_WRONG_SCHEDULE).
    */
-  checkIn(command: { ticket: TicketRef }): Promise<Result<CheckinView>>;
+  checkIn(command: { ticket: TicketRef; scheduleId?: string }): Promise<Result<CheckinView>>;
 
   // Operations
   stats(): AdminStatsView;

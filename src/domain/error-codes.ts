@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   IDEMPOTENCY_IN_PROGRESS: { statusCode: 409, message: 'A request with this Idempotency-Key is still being processed.' },
   RESERVATION_NOT_CONFIRMED: { statusCode: 409, message: 'Tickets exist only for a confirmed (paid) reservation.' },
   TICKET_ALREADY_USED: { statusCode: 409, message: 'The ticket was already used.' },
+  TICKET_WRONG_SCHEDULE: { statusCode: 409, message: 'The ticket is for another show than the one this door admits.' },
   RESERVATION_EXPIRED: { statusCode: 410, message: 'The reservation has expired or was cancelled.' },
   TICKET_REVOKED: { statusCode: 410, message: 'The ticket is void: its booking or seat was refunded or cancelled.' },
   IDEMPOTENCY_KEY_REUSED: { statusCode: 422, message: 'This Idempotency-Key was used with a different request.' },

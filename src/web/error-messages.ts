@@ -42,6 +42,7 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   IDEMPOTENCY_IN_PROGRESS: () => 'Your earlier request is still being processed. Please wait a moment before trying again.',
   RESERVATION_NOT_CONFIRMED: () => 'Tickets appear once the booking is paid.',
   TICKET_ALREADY_USED: () => 'This ticket was already used at the door.',
+  TICKET_WRONG_SCHEDULE: () => 'This ticket is for another date or show.',
   RESERVATION_EXPIRED: () =>
     'Your hold ran out of time or was released, so the seats went back on sale. Nothing was charged; please pick seats again.',
   TICKET_REVOKED: () => 'This ticket is no longer valid: its booking was refunded or cancelled.',

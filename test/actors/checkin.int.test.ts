@@ -82,6 +82,19 @@ describe('tickets and check-in in the engine', () => {
     expect([codeOf(unknown), codeOf(otherSchedule), codeOf(otherSeat)]).toEqual(['TICKET_INVALID', 'TICKET_INVALID', 'TICKET_REVOKED']);
   });
 
+  it('given a door that admits one show, when a ticket for another show is scanned there, then TICKET_WRONG_SCHEDULE and it stays unused', async () => {
+    h = await openHarness();
+    const { reservationId, scheduleId } = await paidBooking(h, 'fan', [7]);
+    const { scheduleId: tomorrow } = await createOpenSchedule(h.engine, h.clock.now());
+    const ticket: TicketRef = { reservationId, scheduleId, seatNumber: 7 };
+
+    const wrongDoor = await h.engine.checkIn({ ticket, scheduleId: tomorrow });
+    const rightDoor = await h.engine.checkIn({ ticket, scheduleId });
+
+    expect(!wrongDoor.ok && wrongDoor.error).toMatchObject({ code: 'TICKET_WRONG_SCHEDULE', details: { scheduleId } });
+    expect(rightDoor.ok).toBe(true);
+  });
+
   it('given a cancelled booking, then its ticket is revoked (its status said), before and after the archive', async () => {
     h = await openHarness();
     const { scheduleId } = await createOpenSchedule(h.engine, h.clock.now());

@@ -232,6 +232,17 @@ const cases: ErrorCase[] = [
     },
   },
   {
+    name: 'a ticket scanned at the door of another show', code: 'TICKET_WRONG_SCHEDULE', status: 409,
+    when: async () => {
+      const fan = await newFan();
+      await charge(api, fan, 1_000_000);
+      const held = await hold(api, fan, scheduleId(), [freeSeat()]);
+      await pay(api, fan, held.body.reservationId);
+      const tickets = await api.http.get(`/v1/reservations/${held.body.reservationId}/tickets`, { token: fan.token });
+      return api.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code: tickets.body.tickets[0].code, scheduleId: concert.schedules[1]!.scheduleId } });
+    },
+  },
+  {
     name: 'a check-in of a ticket whose booking ended', code: 'TICKET_REVOKED', status: 410,
     when: async () => {
       const fan = await newFan();

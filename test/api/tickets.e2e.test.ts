@@ -113,6 +113,20 @@ describe('check-in at the door', () => {
     expect(listed.body.tickets[0].checkedInAt).toBe(first.body.checkedInAt);
   });
 
+  it('given a door that names its show, when a ticket for another show is scanned, then 409 TICKET_WRONG_SCHEDULE naming the ticket\'s show', async () => {
+    const live = await start();
+    const { fan, reservationId, scheduleId } = await paidBooking(live, 'jack', [11]);
+    const { schedules } = await createConcert(live);
+    const code = (await live.http.get(`/v1/reservations/${reservationId}/tickets`, { token: fan.token })).body.tickets[0].code as string;
+
+    const wrongDoor = await live.http.post('/v1/checkins', { headers: { 'x-scanner-key': SCANNER_KEY }, body: { code, scheduleId: schedules[1]!.scheduleId } });
+    const rightDoor = await live.http.post('/v1/checkins', { headers: { 'x-scanner-key': SCANNER_KEY }, body: { code, scheduleId } });
+
+    expect(wrongDoor.status).toBe(409);
+    expect(wrongDoor.body).toMatchObject({ code: 'TICKET_WRONG_SCHEDULE', details: { scheduleId } });
+    expect(rightDoor.status).toBe(200);
+  });
+
   it('given a forged, altered, malformed or unknown-reservation code, then 400 TICKET_INVALID and nothing is admitted', async () => {
     const live = await start();
     const { fan, reservationId } = await paidBooking(live, 'erin', [8]);
