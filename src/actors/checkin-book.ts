@@ -30,9 +30,13 @@ export class CheckinBook {
     return this.used.size;
   }
 
-  /** The tickets of a CONFIRMED reservation, one per seat, with their first scan if any. */
+  /**
+   * The tickets of a CONFIRMED reservation, one per seat it still owns (a seat refunded alone is released),
+   * with their first scan if any.
+   */
   ticketsOf(schedule: ScheduleState, reservation: Reservation): TicketView[] {
-    return reservation.seatNumbers.map((seatNumber) => {
+    const owned = reservation.seatNumbers.filter((seatNumber) => seatAt(schedule, seatNumber)?.reservationId === reservation.reservationId);
+    return owned.map((seatNumber) => {
       const ticketId = ticketIdOf({ reservationId: reservation.reservationId, seatNumber });
       const usedAtMs = this.used.get(ticketId);
       return {
