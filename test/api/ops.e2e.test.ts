@@ -89,7 +89,7 @@ describe('operations endpoints', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth', 'queueToken', 'adminKey']);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth', 'queueToken', 'adminKey', 'scannerKey']);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/v1/concerts']));
     expect(doc.paths['/openapi.json']).toBeUndefined();
   });
