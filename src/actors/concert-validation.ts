@@ -4,12 +4,16 @@
  */
 import { DEMO_SEAT_MAP } from '../domain/demo-catalogue.js';
 import { fail, ok, type Result } from '../domain/error-codes.js';
+import { DEFAULT_REFUND_CUTOFF_MS } from '../machines/schedule.js';
 import type { CreateConcertInput, GradeInput } from '../domain/views.js';
 
 export const MAX_SEATS_PER_SCHEDULE = 500;
 export const MAX_SCHEDULES_PER_CONCERT = 100;
 
-export interface ValidSchedule { startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[] }
+export const MAX_REFUND_CUTOFF_HOURS = 8_760;
+const HOUR_MS = 3_600_000;
+
+export interface ValidSchedule { startsAtMs: number; bookingOpensAtMs: number; refundCutoffMs: number; seatCount: number; grades: GradeInput[] }
 
 function invalid<T>(field: string, problem: string): Result<T> {
   return fail('VALIDATION_ERROR', { field, problem });
@@ -59,10 +63,15 @@ export function validateConcert(input: CreateConcertInput, nowMs: number): Resul
     const bookingOpensAtMs = schedule.bookingOpensAt === undefined ? Math.min(nowMs, startsAtMs) : parseInstant(schedule.bookingOpensAt);
     if (bookingOpensAtMs === null) return invalid(`${field}.bookingOpensAt`, 'must be an ISO 8601 instant');
     if (bookingOpensAtMs > startsAtMs) return invalid(`${field}.bookingOpensAt`, 'must not be after startsAt');
+    const cutoffHours = schedule.refundCutoffHours;
+    if (cutoffHours !== undefined && (!Number.isInteger(cutoffHours) || cutoffHours < 0 || cutoffHours > MAX_REFUND_CUTOFF_HOURS)) {
+      return invalid(`${field}.refundCutoffHours`, `must be an integer from 0 to ${MAX_REFUND_CUTOFF_HOURS}`);
+    }
+    const refundCutoffMs = cutoffHours === undefined ? DEFAULT_REFUND_CUTOFF_MS : cutoffHours * HOUR_MS;
     const seatMap = schedule.seatMap ?? DEMO_SEAT_MAP;
     const grades = validateGrades(seatMap.seatCount, seatMap.grades ?? [], `${field}.seatMap`);
     if (!grades.ok) return grades;
-    schedules.push({ startsAtMs, bookingOpensAtMs, seatCount: seatMap.seatCount, grades: grades.value });
+    schedules.push({ startsAtMs, bookingOpensAtMs, refundCutoffMs, seatCount: seatMap.seatCount, grades: grades.value });
   }
   return ok(schedules);
 }

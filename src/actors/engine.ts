@@ -11,7 +11,8 @@ import type { BookingEngine, EngineLimits, EngineObserver, IdempotencyInput, Out
 import { fail, ok, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
-  PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
+  PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
+  SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
 import { createSchedule, decideHold, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
@@ -35,7 +36,8 @@ import { decidePayment } from './payment.js';
 import { QueueActor } from './queue-actor.js';
 import { RandomPool } from './random-pool.js';
 import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
-import { iso, paymentView, reservationView, scheduleView } from './views.js';
+import { decideCancellationStep, decideRefundStep, type RefundContext } from './refunds.js';
+import { cancellationView, iso, paymentView, reservationView, scheduleView } from './views.js';
 import { WalletBook } from './wallet-book.js';
 import { CheckinBook, type TicketReservation } from './checkin-book.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from '../domain/tickets.js';
@@ -268,7 +270,7 @@ class Engine implements ReplicaEngine {
     const nowMs = this.clock.now();
     const schedules = concert.scheduleIds
       .map((id) => this.schedules.get(id)?.state)
-      .filter((s): s is ScheduleState => s !== undefined && s.startsAtMs > nowMs && (options.includeSoldOut === true || s.availableCount > 0))
+      .filter((s): s is ScheduleState => s !== undefined && s.cancellation === null && s.startsAtMs > nowMs && (options.includeSoldOut === true || s.availableCount > 0))
       .sort((a, b) => a.startsAtMs - b.startsAtMs)
       .map(scheduleView);
     return ok({ concertId, schedules });
@@ -298,6 +300,7 @@ class Engine implements ReplicaEngine {
       const event: Extract<ScheduleEvent, { type: 'schedule.created' }> = {
         type: 'schedule.created', atMs: nowMs, scheduleId: this.newId('sch'), concertId,
         startsAtMs: schedule.startsAtMs, bookingOpensAtMs: schedule.bookingOpensAtMs, seatCount: schedule.seatCount, grades: schedule.grades,
+        refundCutoffMs: schedule.refundCutoffMs,
       };
       const actor = this.addSchedule(createSchedule(event));
       change.record(`schedule:${event.scheduleId}`, event);
@@ -377,7 +380,7 @@ class Engine implements ReplicaEngine {
     let upcoming = 0;
     let open = 0;
     for (const actor of this.schedules.actors.values()) {
-      if (actor.state.startsAtMs <= nowMs) continue;
+      if (actor.state.startsAtMs <= nowMs || actor.state.cancellation !== null) continue;
       upcoming++;
       open += actor.state.availableCount + actor.state.heldCount;
       if (open > 0) break;
@@ -433,7 +436,7 @@ class Engine implements ReplicaEngine {
     const live = this.schedules.liveReservationsOf(userId)
       .filter(({ reservation }) => status === undefined || reservation.status === status)
       .map(({ actor, reservation }) => reservationView(actor.state, reservation));
-    const archived = status === 'HELD' || status === 'CONFIRMED'
+    const archived = status === 'HELD' || status === 'CONFIRMED' || status === 'REFUNDED'
       ? []
       : [
         ...this.schedules.retiringViewsOf(userId).filter((view) => status === undefined || view.status === status),
@@ -567,6 +570,37 @@ class Engine implements ReplicaEngine {
     if (found === undefined || found.reservation.userId !== userId) return fail('PAYMENT_NOT_FOUND');
     const view = paymentView(found.actor.state, found.reservation);
     return view === null ? fail('PAYMENT_NOT_FOUND') : ok(view);
+  }
+
+  // ---------------------------------------------------------------- refunds and cancellations
+
+  private refundContext(): RefundContext {
+    return { schedules: this.schedules, wallets: this.wallets, nowMs: this.clock.now(), findReservation: (userId, reservationId) => this.getReservation(userId, reservationId) };
+  }
+
+  refund(command: { userId: string; reservationId: string; seatNumbers?: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<RefundView>> {
+    return this.runner.run(command.userId, command.idempotency, (change) => {
+      const refunded = decideRefundStep(this.refundContext(), command, change);
+      if (refunded.ok) this.afterSeatBatch(0);
+      return refunded;
+    });
+  }
+
+  cancelSchedule(command: { scheduleId: string; reason?: string }): Promise<Result<ScheduleCancellationView>> {
+    // Not keyed: asking again is harmless, it answers what the first did.
+    return this.runner.run('', undefined, (change) => {
+      const actor = this.schedules.get(command.scheduleId);
+      if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
+      const { view, releasedSeats } = decideCancellationStep(this.refundContext(), actor, command.reason ?? null, change);
+      this.afterSeatBatch(0);
+      if (releasedSeats > 0) change.then(() => this.observers.emit('holdCancelled', releasedSeats));
+      return ok(view);
+    });
+  }
+
+  getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView> {
+    const actor = this.schedules.get(scheduleId);
+    return actor === undefined ? fail('SCHEDULE_NOT_FOUND', { scheduleId }) : ok(cancellationView(actor.state));
   }
 
   // ---------------------------------------------------------------- tickets and check-in

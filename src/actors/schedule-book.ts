@@ -152,9 +152,11 @@ export class ScheduleBook {
     for (const event of events) {
       const made = evolveSchedule(state, event);
       changes = changes.length === 0 ? made : latestPerSeat(changes, made);
-      if (event.type === 'schedule.created') continue;
+      if (event.type === 'schedule.created' || event.type === 'schedule.cancelled') continue;
       const reservation = state.reservations.get(event.reservationId);
       if (reservation === undefined) continue;
+      // A refunded booking stays in its schedule (and its indexes): its payment and refunds are read from there.
+      if (event.type === 'reservation.refunded') continue;
       if (event.type === 'reservation.held') {
         this.index(reservation);
         effects.held.push(reservation);
@@ -194,7 +196,8 @@ export class ScheduleBook {
   private index(reservation: Reservation): void {
     this.reservationToSchedule.set(reservation.reservationId, reservation.scheduleId);
     if (reservation.status === 'HELD') this.heldByUser.set(reservation.userId, reservation.reservationId);
-    if (reservation.status === 'CONFIRMED') {
+    // A refunded booking was paid: it stays listed with its payment (a snapshot brings it back REFUNDED).
+    if (reservation.status === 'CONFIRMED' || reservation.status === 'REFUNDED') {
       if (this.heldByUser.get(reservation.userId) === reservation.reservationId) this.heldByUser.delete(reservation.userId);
       // Indexed once: recovery finds a confirmed reservation either in its schedule's snapshot or in a replayed confirmation, never both.
       appendId(this.confirmedByUser, reservation.userId, reservation.reservationId);
@@ -233,7 +236,7 @@ export class ScheduleBook {
   endedView(ended: EndedReservationRow | Reservation): ReservationView | undefined {
     const actor = this.actors.get(ended.scheduleId);
     if (actor === undefined) return undefined;
-    return reservationView(actor.state, { ...ended, concertId: actor.state.concertId, payment: null });
+    return reservationView(actor.state, { ...ended, concertId: actor.state.concertId, payment: null, refunds: [] });
   }
 
   /** At recovery: the archive's totals, which the ends replayed from the journal tail add to. */

@@ -5,18 +5,23 @@ import type { ScheduleBook } from './schedule-book.js';
 /** Admin statistics from memory: O(schedules + live reservations), no SQL (it feeds every /metrics scrape). */
 export function engineStats(schedules: ScheduleBook, room: WaitingRoom, concerts: number, soldOut: boolean, nowMs: number): AdminStatsView {
   const seats = { available: 0, held: 0, confirmed: 0 };
-  const reservations = { held: 0, confirmed: 0, expired: schedules.endedCounts.EXPIRED, cancelled: schedules.endedCounts.CANCELLED };
-  const sales = { payments: 0, total: 0 };
+  const reservations = { held: 0, confirmed: 0, refunded: 0, expired: schedules.endedCounts.EXPIRED, cancelled: schedules.endedCounts.CANCELLED };
+  const sales = { payments: 0, total: 0, refunds: 0, refundedTotal: 0 };
   for (const actor of schedules.actors.values()) {
     seats.available += actor.state.availableCount;
     seats.held += actor.state.heldCount;
     seats.confirmed += actor.state.reservedCount;
     for (const r of actor.state.reservations.values()) {
       if (r.status === 'HELD') reservations.held++;
+      if (r.status === 'CONFIRMED') reservations.confirmed++;
+      if (r.status === 'REFUNDED') reservations.refunded++;
       if (r.payment !== null) {
-        reservations.confirmed++;
         sales.payments++;
         sales.total += r.payment.amount;
+      }
+      for (const refund of r.refunds) {
+        sales.refunds++;
+        sales.refundedTotal += refund.amount;
       }
     }
   }

@@ -1,8 +1,10 @@
 /** Internal state -> the contract's bodies. */
-import type { Reservation, ScheduleState } from '../machines/schedule.js';
+import type { RefundRecord, Reservation, ScheduleState } from '../machines/schedule.js';
 import { seatAt } from '../machines/schedule.js';
 import type { QueueToken } from '../machines/waiting-room.js';
-import type { PaymentView, QueueStatusView, ReservationView, ReservedSeatView, ScheduleView, SeatView } from '../domain/views.js';
+import type {
+  PaymentView, QueueStatusView, RefundView, ReservationView, ReservedSeatView, ScheduleCancellationView, ScheduleView, SeatView,
+} from '../domain/views.js';
 
 const ISO_CACHE_LIMIT = 4_096;
 const isoCache = new Map<number, string>();
@@ -41,7 +43,43 @@ export function reservationView(schedule: ScheduleState, reservation: Reservatio
     holdExpiresAt: iso(reservation.holdExpiresAtMs),
   };
   if (reservation.payment !== null) view.paymentId = reservation.payment.paymentId;
+  if (reservation.refunds.length > 0) {
+    view.refunds = reservation.refunds.map((r) => ({ refundId: r.refundId, seatNumbers: [...r.seatNumbers], amount: r.amount, reason: r.reason, refundedAt: iso(r.refundedAtMs) }));
+  }
   return view;
+}
+
+export function refundView(schedule: ScheduleState, reservation: Reservation, refund: RefundRecord, balanceAfter: number): RefundView {
+  return {
+    refundId: refund.refundId,
+    reservationId: reservation.reservationId,
+    userId: reservation.userId,
+    scheduleId: reservation.scheduleId,
+    seats: reservedSeats(schedule, refund.seatNumbers),
+    amount: refund.amount,
+    reason: refund.reason,
+    refundedAt: iso(refund.refundedAtMs),
+    balanceAfter,
+    reservationStatus: reservation.status,
+  };
+}
+
+export function cancellationView(schedule: ScheduleState): ScheduleCancellationView {
+  const cancellation = schedule.cancellation;
+  const base = { scheduleId: schedule.scheduleId, concertId: schedule.concertId, startsAt: iso(schedule.startsAtMs) };
+  if (cancellation === null) {
+    return { ...base, status: 'NOT_CANCELLED', cancelledAt: null, reason: null, bookingsRefunded: 0, bookingsToRefund: 0, refundedAmount: 0, holdsReleased: 0 };
+  }
+  return {
+    ...base,
+    status: 'COMPLETED',
+    cancelledAt: iso(cancellation.cancelledAtMs),
+    reason: cancellation.reason,
+    bookingsRefunded: cancellation.bookingsRefunded,
+    bookingsToRefund: cancellation.bookingsRefunded,
+    refundedAmount: cancellation.refundedAmount,
+    holdsReleased: cancellation.holdsReleased,
+  };
 }
 
 export function paymentView(schedule: ScheduleState, reservation: Reservation): PaymentView | null {

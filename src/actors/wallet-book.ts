@@ -1,9 +1,10 @@
 /**
  * Users' wallets in memory, each mirrored by an account in the SQLite double-entry ledger. Charges move
- * money from the house funding account to the user; payments from the user to house revenue. The sum of
+ * money from the house funding account to the user; payments from the user to house revenue; refunds
+ * from house revenue back to the user. The sum of
  * all accounts is always zero, and a user account below zero fails the transaction (CHECK constraint).
  */
-import { decideCharge, decideDebit, emptyWallet, evolveWallet, type WalletEvent, type WalletLimits, type WalletState } from '../machines/wallet.js';
+import { decideCharge, decideDebit, decideRefundCredit, emptyWallet, evolveWallet, type WalletEvent, type WalletLimits, type WalletState } from '../machines/wallet.js';
 import type { Result } from '../domain/error-codes.js';
 import { FUNDING_ACCOUNT, REVENUE_ACCOUNT } from '../persistence/store.js';
 import type { PendingChange } from './pending-change.js';
@@ -46,13 +47,22 @@ export class WalletBook {
     return decideDebit(this.of(userId), amount, nowMs, paymentId, reservationId);
   }
 
+  /** Credits a refund (never refused: the money is owed) and returns the balance after it. */
+  refund(userId: string, amount: number, nowMs: number, refundId: string, reservationId: string, change: PendingChange): number {
+    const event = decideRefundCredit(this.of(userId), amount, nowMs, refundId, reservationId);
+    this.apply(event, change);
+    return event.balanceAfter;
+  }
+
   apply(event: WalletEvent, change: PendingChange): void {
     evolveWallet(this.of(event.userId), event);
     change.record(walletStream(event.userId), event);
     if (event.type === 'wallet.charged') {
       change.write((store) => store.transfer(event.chargeId, 'CHARGE', FUNDING_ACCOUNT, event.userId, event.amount, event.atMs, event.chargeId));
-    } else {
+    } else if (event.type === 'wallet.debited') {
       change.write((store) => store.transfer(event.paymentId, 'PAYMENT', event.userId, REVENUE_ACCOUNT, event.amount, event.atMs, event.paymentId));
+    } else {
+      change.write((store) => store.transfer(event.refundId, 'REFUND', REVENUE_ACCOUNT, event.userId, event.amount, event.atMs, event.refundId));
     }
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Admin: create concerts with schedules and seat maps, and read sales/queue statistics.
+ * Admin: create concerts with schedules and seat maps, cancel a schedule (every buyer refunded) and
+ * watch its cancellation, and read sales/queue statistics.
  * Every route needs X-Admin-Key, compared in constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -8,12 +9,15 @@ import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { SeatMapInput } from '../domain/views.js';
 import { raise, unwrap } from './errors.js';
-import { ADMIN_SECURITY, ALWAYS, AdminStats, ConcertCreated, IsoDateTime, errorResponses } from './schemas.js';
+import { ADMIN_SECURITY, ALWAYS, AdminStats, ConcertCreated, IsoDateTime, OpaqueId, OptionalBody, ScheduleCancellation, errorResponses } from './schemas.js';
 
 /** Limits the contract leaves open: a seat map is held in memory, so its size is bounded. */
 const MAX_SEATS_PER_SCHEDULE = 1_000;
 const MAX_SCHEDULES_PER_CONCERT = 100;
 const MAX_GRADES_PER_SEAT_MAP = 50;
+/** A year: a refund cutoff longer than that would close refunds before most shows go on sale. */
+const MAX_REFUND_CUTOFF_HOURS = 8_760;
+const MAX_CANCELLATION_REASON_LENGTH = 500;
 /** Seat lists in error details are cut here so a bad 1000-seat map does not produce a huge answer. */
 const MAX_SEATS_LISTED = 20;
 
@@ -32,6 +36,9 @@ const SeatMapBody = Type.Object({
 const ScheduleBody = Type.Object({
   startsAt: IsoDateTime,
   bookingOpensAt: Type.Optional({ ...IsoDateTime, description: 'Defaults to now: booking opens at once' }),
+  refundCutoffHours: Type.Optional(Type.Integer({
+    minimum: 0, maximum: MAX_REFUND_CUTOFF_HOURS, description: 'Fans may refund until this many hours before startsAt (default 24; 0: until the show starts)',
+  })),
   seatMap: Type.Optional({ ...SeatMapBody, description: 'Defaults to the 50-seat demo map' }),
 }, { additionalProperties: false });
 const CreateConcertBody = Type.Object({
@@ -118,6 +125,38 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.code(201);
     return created;
   });
+
+  const ScheduleParams = Type.Object({ scheduleId: OpaqueId });
+
+  app.post('/admin/schedules/:scheduleId/cancel', {
+    onRequest: [requireAdminKey],
+    schema: {
+      tags: ['admin'],
+      summary: 'Cancel a schedule: every buyer refunded in full, every hold released, no more sales (one atomic step)',
+      security: ADMIN_SECURITY,
+      headers: AdminHeaders,
+      params: ScheduleParams,
+      body: OptionalBody(Type.Object({
+        reason: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CANCELLATION_REASON_LENGTH, description: 'Kept with the cancellation' })),
+      }, { additionalProperties: false })),
+      response: { 200: ScheduleCancellation, ...errorResponses(400, 401, 404, ...ALWAYS) },
+    },
+  }, async (request) => {
+    const reason = request.body?.reason;
+    return unwrap(await app.engine.cancelSchedule({ scheduleId: request.params.scheduleId, ...(reason === undefined ? {} : { reason }) }));
+  });
+
+  app.get('/admin/schedules/:scheduleId/cancellation', {
+    onRequest: [requireAdminKey],
+    schema: {
+      tags: ['admin'],
+      summary: 'How a schedule\'s cancellation stands: buyers refunded, holds released',
+      security: ADMIN_SECURITY,
+      headers: AdminHeaders,
+      params: ScheduleParams,
+      response: { 200: ScheduleCancellation, ...errorResponses(400, 401, 404, ...ALWAYS) },
+    },
+  }, async (request) => unwrap(app.engine.getScheduleCancellation(request.params.scheduleId)));
 
   app.get('/admin/stats', {
     onRequest: [requireAdminKey],

@@ -1,6 +1,7 @@
 /**
- * Seat holds: create (queue-gated, idempotent), read, list, cancel. Another user's reservation is
- * RESERVATION_NOT_FOUND, never FORBIDDEN, so existence does not leak.
+ * Seat holds: create (queue-gated, idempotent), read, list, cancel; and the refund of a paid booking (all
+ * or some of its seats; idempotent, not queue-gated). Another user's reservation is RESERVATION_NOT_FOUND,
+ * never FORBIDDEN, so existence does not leak.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -8,7 +9,7 @@ import { unwrap } from './errors.js';
 import { idempotencyOf, unwrapOutcome } from './idempotency.js';
 import { queueTokenOf, requireQueueTokenHeader } from './queue-gate.js';
 import {
-  ALWAYS, IdempotentQueueGatedHeaders, OpaqueId, QUEUE_GATED_SECURITY, Reservation, ReservationList,
+  ALWAYS, IdempotentHeaders, IdempotentQueueGatedHeaders, OpaqueId, OptionalBody, QUEUE_GATED_SECURITY, Refund, Reservation, ReservationList,
   ReservationStatus, USER_SECURITY, errorResponses,
 } from './schemas.js';
 
@@ -76,6 +77,36 @@ const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Reservation, ...errorResponses(400, 401, 404, 409, ...ALWAYS) },
     },
   }, async (request) => unwrap(await app.engine.cancelReservation(request.userId, request.params.reservationId)));
+
+  // A booking has at most maxSeatsPerReservation seats; which of them is the engine's to say.
+  const RefundBody = OptionalBody(Type.Object({
+    seatNumbers: Type.Optional(Type.Array(Type.Integer(), {
+      minItems: 1, maxItems: app.config.limits.maxSeatsPerReservation, description: 'The seats to refund; omitted, every seat still booked',
+    })),
+  }, { additionalProperties: false }));
+
+  app.post('/reservations/:reservationId/refunds', {
+    onRequest: [app.authenticate],
+    schema: {
+      tags: ['reservations'],
+      summary: 'Refund a paid booking, or some of its seats, before the show\'s refund cutoff: seats AVAILABLE, money back to the balance',
+      security: USER_SECURITY,
+      headers: IdempotentHeaders,
+      params: ReservationParams,
+      body: RefundBody,
+      response: { 201: Refund, ...errorResponses(400, 401, 404, 409, 422, ...ALWAYS) },
+    },
+  }, async (request, reply) => {
+    const idempotency = idempotencyOf(request);
+    const seatNumbers = request.body?.seatNumbers;
+    const outcome = await app.engine.refund({
+      userId: request.userId, reservationId: request.params.reservationId,
+      ...(seatNumbers === undefined ? {} : { seatNumbers }), ...(idempotency === undefined ? {} : { idempotency }),
+    });
+    const refund = unwrapOutcome(reply, outcome);
+    reply.code(201);
+    return refund;
+  });
 };
 
 export default reservationRoutes;

@@ -15,6 +15,14 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
+/**
+ * A body that may be left out: Fastify validates a missing body as null, so `type: ['object', 'null']`
+ * accepts no body as well as the object (the handler reads `request.body?.field`).
+ */
+export function OptionalBody<T extends TSchema>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: ['object', 'null'] });
+}
+
 /** An ISO time or null, as one schema (`type: ['string', 'null']`), not an `anyOf` checked by Ajv per response. */
 export const NullableIsoDateTime = Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time', description: 'ISO 8601 UTC time, or null' });
 export const CalendarDate = Type.String({ format: 'date', description: 'YYYY-MM-DD (UTC)' });
@@ -30,7 +38,8 @@ export const MAX_ID_LENGTH = 128;
 export const OpaqueId = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 
 export const SeatStatus = StringEnum(['AVAILABLE', 'TEMP_RESERVED', 'RESERVED']);
-export const ReservationStatus = StringEnum(['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED']);
+export const ReservationStatus = StringEnum(['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']);
+export const RefundReason = StringEnum(['USER', 'SCHEDULE_CANCELLED'], { description: 'USER: the fan refunded; SCHEDULE_CANCELLED: the organiser cancelled the show' });
 
 // Headers. Both are optional in the schema so that a missing one gets the contract's own code
 // (QUEUE_TOKEN_INVALID) from the gate rather than a generic validation error; for the same reason the
@@ -114,6 +123,13 @@ export const Reservation = Type.Object({
   heldAt: IsoDateTime,
   holdExpiresAt: IsoDateTime,
   paymentId: Type.Optional(Type.String({ description: 'Set once CONFIRMED' })),
+  refunds: Type.Optional(Type.Array(Type.Object({
+    refundId: Type.String(),
+    seatNumbers: Type.Array(Type.Integer({ minimum: 1 })),
+    amount: Won,
+    reason: RefundReason,
+    refundedAt: IsoDateTime,
+  }), { description: 'Present once any seat was refunded, oldest first' })),
 });
 export const ReservationList = Type.Object({ reservations: Type.Array(Reservation) });
 
@@ -146,6 +162,32 @@ export const Payment = Type.Object({
   queueTokenExpired: Type.Boolean(),
 });
 
+// Refunds and cancellations
+export const Refund = Type.Object({
+  refundId: Type.String(),
+  reservationId: Type.String(),
+  userId: UserId,
+  scheduleId: Type.String(),
+  seats: Type.Array(ReservedSeat, { description: 'The seats refunded' }),
+  amount: Won,
+  reason: RefundReason,
+  refundedAt: IsoDateTime,
+  balanceAfter: Won,
+  reservationStatus: ReservationStatus,
+});
+export const ScheduleCancellation = Type.Object({
+  scheduleId: Type.String(),
+  concertId: Type.String(),
+  startsAt: IsoDateTime,
+  status: StringEnum(['NOT_CANCELLED', 'COMPLETED'], { description: 'COMPLETED: every buyer refunded and every hold released (one atomic step)' }),
+  cancelledAt: NullableIsoDateTime,
+  reason: Type.Unsafe<string | null>({ type: ['string', 'null'] }),
+  bookingsRefunded: Type.Integer({ minimum: 0 }),
+  bookingsToRefund: Type.Integer({ minimum: 0 }),
+  refundedAmount: Won,
+  holdsReleased: Type.Integer({ minimum: 0 }),
+});
+
 // Admin
 export const CreatedSchedule = Type.Omit(Schedule, ['availableSeatCount']);
 export const ConcertCreated = Type.Object({
@@ -160,9 +202,9 @@ export const AdminStats = Type.Object({
   }),
   seats: Type.Object({ available: Type.Integer(), held: Type.Integer(), confirmed: Type.Integer() }),
   reservations: Type.Object({
-    held: Type.Integer(), confirmed: Type.Integer(), expired: Type.Integer(), cancelled: Type.Integer(),
+    held: Type.Integer(), confirmed: Type.Integer(), refunded: Type.Integer(), expired: Type.Integer(), cancelled: Type.Integer(),
   }),
-  sales: Type.Object({ payments: Type.Integer(), total: Won }),
+  sales: Type.Object({ payments: Type.Integer(), total: Won, refunds: Type.Integer(), refundedTotal: Won }),
   schedules: Type.Integer(),
   concerts: Type.Integer(),
 });

@@ -17,7 +17,8 @@ import type { BookingEngine, EngineLimits, EngineObserver, Outcome, QueueEndReas
 import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
-  PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
+  PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
+  SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
 import type { CheckinView, ReservationTicketsView } from '../domain/tickets.js';
 import { CommandApplier } from './command-applier.js';
@@ -242,6 +243,14 @@ export class ClusterEngine implements BookingEngine {
     return this.submit({ kind: 'pay', args: command }) as Promise<Outcome<PaymentView>>;
   }
 
+  refund(command: Parameters<BookingEngine['refund']>[0]): Promise<Outcome<RefundView>> {
+    return this.submit({ kind: 'refund', args: command }) as Promise<Outcome<RefundView>>;
+  }
+
+  cancelSchedule(command: Parameters<BookingEngine['cancelSchedule']>[0]): Promise<Result<ScheduleCancellationView>> {
+    return this.submit({ kind: 'cancelSchedule', args: command }) as Promise<Result<ScheduleCancellationView>>;
+  }
+
   checkIn(command: Parameters<BookingEngine['checkIn']>[0]): Promise<Result<CheckinView>> {
     return this.submit({ kind: 'checkIn', args: command }) as Promise<Result<CheckinView>>;
   }
@@ -292,6 +301,10 @@ export class ClusterEngine implements BookingEngine {
 
   getPayment(userId: string, paymentId: string): Result<PaymentView> {
     return this.replica.getPayment(userId, paymentId);
+  }
+
+  getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView> {
+    return this.replica.getScheduleCancellation(scheduleId);
   }
 
   listTickets(userId: string, reservationId: string): Result<ReservationTicketsView> {

@@ -126,6 +126,8 @@ export class CommandApplier {
       case 'cancelReservation': return engine.cancelReservation(command.args.userId, command.args.reservationId);
       case 'charge': return engine.charge(command.args);
       case 'pay': return engine.pay(command.args);
+      case 'refund': return engine.refund(command.args);
+      case 'cancelSchedule': return engine.cancelSchedule(command.args);
       case 'issueQueueToken': return engine.issueQueueToken(command.args.userId);
       case 'leaveQueue': return engine.leaveQueue(command.args.userId, command.args.queueToken);
       case 'createConcert': return engine.createConcert(command.args);

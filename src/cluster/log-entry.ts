@@ -13,6 +13,9 @@ export type ClusterCommand =
   | { kind: 'cancelReservation'; args: { userId: string; reservationId: string } }
   | { kind: 'charge'; args: FirstArg<'charge'> }
   | { kind: 'pay'; args: FirstArg<'pay'> }
+  | { kind: 'refund'; args: FirstArg<'refund'> }
+  /** An organiser's cancellation: every booking of the schedule refunded in the one entry that applies it. */
+  | { kind: 'cancelSchedule'; args: FirstArg<'cancelSchedule'> }
   | { kind: 'issueQueueToken'; args: { userId: string } }
   | { kind: 'leaveQueue'; args: { userId: string; queueToken: string } }
   | { kind: 'createConcert'; args: FirstArg<'createConcert'> }

@@ -6,8 +6,8 @@
 import type { Result } from './error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
-  CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, ReservationStatus, ReservationView,
-  SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
+  CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView,
+  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 
@@ -119,6 +119,24 @@ export interface BookingEngine {
    */
   pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<PaymentView>>;
   getPayment(userId: string, paymentId: string): Result<PaymentView>;
+
+  // Refunds and cancellations
+  /**
+   * Gives back `seatNumbers` (omitted: every seat still booked) of your CONFIRMED reservation before its
+   * schedule's refund cutoff, in one atomic step: the seats become AVAILABLE (a seat-map delta) and their
+   * prices go back to your wallet as a REFUND ledger entry; the last seat makes the booking REFUNDED.
+   * Refusals: RESERVATION_NOT_FOUND (unknown or another user's), RESERVATION_NOT_CONFIRMED, ALREADY_REFUNDED,
+   * SEAT_NOT_IN_RESERVATION, REFUND_CUTOFF_PASSED. Keyed like pay.
+   */
+  refund(command: { userId: string; reservationId: string; seatNumbers?: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<RefundView>>;
+  /**
+   * The organiser cancels a schedule, in one atomic step: every HELD reservation CANCELLED, every booking
+   * refunded in full (whatever the cutoff), the schedule sells no more and leaves the listings. Asked
+   * again, it changes nothing and answers the same. SCHEDULE_NOT_FOUND.
+   */
+  cancelSchedule(command: { scheduleId: string; reason?: string }): Promise<Result<ScheduleCancellationView>>;
+  /** How a schedule's cancellation stands (NOT_CANCELLED, or COMPLETED with its totals). SCHEDULE_NOT_FOUND. */
+  getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView>;
 
   // Tickets and check-in
   /** The tickets of one of your reservations, one per seat (RESERVATION_NOT_FOUND, RESERVATION_NOT_CONFIRMED unless paid). */

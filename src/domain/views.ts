@@ -3,7 +3,7 @@
  * Times are ISO 8601 UTC strings, money is integer won. The API layer sends these as they are.
  */
 export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
-export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
+export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
 export type QueueTokenStatus = 'WAITING' | 'ACTIVE';
 
 export interface ConcertSummaryView { concertId: string; title: string; venue: string }
@@ -37,6 +37,44 @@ export interface ReservationView {
   heldAt: string;
   holdExpiresAt: string;
   paymentId?: string;
+  /** Present once any seat was refunded: each refund, oldest first. */
+  refunds?: RefundSummaryView[];
+}
+
+/** Why money went back: the fan cancelled (some of) the booking, or the organiser cancelled the show. */
+export type RefundReason = 'USER' | 'SCHEDULE_CANCELLED';
+export interface RefundSummaryView { refundId: string; seatNumbers: number[]; amount: number; reason: RefundReason; refundedAt: string }
+export interface RefundView {
+  refundId: string;
+  reservationId: string;
+  userId: string;
+  scheduleId: string;
+  seats: ReservedSeatView[];
+  amount: number;
+  reason: RefundReason;
+  refundedAt: string;
+  /** The wallet's balance right after this refund. */
+  balanceAfter: number;
+  /** CONFIRMED while seats of the booking remain, REFUNDED once none does. */
+  reservationStatus: ReservationStatus;
+}
+
+/**
+ * An organiser's cancellation of a schedule and how far it got. It is one atomic step (a schedule's
+ * bookings are bounded by its seats), so a cancelled schedule is always COMPLETED: every buyer refunded,
+ * every hold released, in the same commit.
+ */
+export interface ScheduleCancellationView {
+  scheduleId: string;
+  concertId: string;
+  startsAt: string;
+  status: 'NOT_CANCELLED' | 'COMPLETED';
+  cancelledAt: string | null;
+  reason: string | null;
+  bookingsRefunded: number;
+  bookingsToRefund: number;
+  refundedAmount: number;
+  holdsReleased: number;
 }
 
 export interface QueueStatusView {
@@ -72,7 +110,7 @@ export interface PaymentView {
 
 export interface GradeInput { grade: string; from: number; to: number; price: number }
 export interface SeatMapInput { seatCount: number; grades: GradeInput[] }
-export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; seatMap?: SeatMapInput }
+export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; refundCutoffHours?: number; seatMap?: SeatMapInput }
 export interface CreateConcertInput { title: string; venue: string; schedules: ScheduleInput[] }
 export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; totalSeatCount: number }
 export interface ConcertCreatedView { concertId: string; title: string; venue: string; schedules: CreatedScheduleView[] }
@@ -80,8 +118,10 @@ export interface ConcertCreatedView { concertId: string; title: string; venue: s
 export interface AdminStatsView {
   queue: { waiting: number; active: number; admissionRatePerSecond: number; soldOut: boolean };
   seats: { available: number; held: number; confirmed: number };
-  reservations: { held: number; confirmed: number; expired: number; cancelled: number };
-  sales: { payments: number; total: number };
+  /** `confirmed`: paid and not refunded in full; `refunded`: paid, then refunded in full. */
+  reservations: { held: number; confirmed: number; refunded: number; expired: number; cancelled: number };
+  /** `total`: every payment's amount; `refundedTotal`: what refunds gave back (of some seats or all). */
+  sales: { payments: number; total: number; refunds: number; refundedTotal: number };
   schedules: number;
   concerts: number;
 }

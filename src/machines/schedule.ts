@@ -4,7 +4,7 @@
  * reservation machine). One accepted command yields one batch of events; one batch raises `version` by 1.
  */
 import { fail, ok, type Result } from '../domain/error-codes.js';
-import type { GradeInput, ReservationStatus, SeatChange } from '../domain/views.js';
+import type { GradeInput, RefundReason, ReservationStatus, SeatChange } from '../domain/views.js';
 import { nextReservationStatus } from './reservation.machine.js';
 import { stepSeat, type SeatRecord } from './seat.machine.js';
 
@@ -17,6 +17,27 @@ export interface PaymentRecord {
   queueTokenExpired: boolean;
 }
 
+/** Seats of a CONFIRMED booking given back, and their money (the sum of their prices). */
+export interface RefundRecord {
+  refundId: string;
+  seatNumbers: number[];
+  amount: number;
+  refundedAtMs: number;
+  reason: RefundReason;
+}
+
+/** The organiser's cancellation, with what it did (decided and applied in one batch). */
+export interface ScheduleCancellation {
+  cancelledAtMs: number;
+  reason: string | null;
+  bookingsRefunded: number;
+  refundedAmount: number;
+  holdsReleased: number;
+}
+
+/** Until this many ms before the show a fan may refund a booking, unless the schedule says otherwise. */
+export const DEFAULT_REFUND_CUTOFF_MS = 24 * 3_600_000;
+
 export interface Reservation {
   readonly reservationId: string;
   readonly userId: string;
@@ -28,6 +49,8 @@ export interface Reservation {
   readonly holdExpiresAtMs: number;
   status: ReservationStatus;
   payment: PaymentRecord | null;
+  /** Refunds of this booking, oldest first: each seat at most once; all seats refunded makes it REFUNDED. */
+  refunds: RefundRecord[];
 }
 
 export interface ScheduleState {
@@ -35,8 +58,12 @@ export interface ScheduleState {
   readonly concertId: string;
   readonly startsAtMs: number;
   readonly bookingOpensAtMs: number;
+  /** A fan may refund until startsAtMs - refundCutoffMs (exclusive). */
+  readonly refundCutoffMs: number;
   readonly grades: readonly GradeInput[];
   readonly seats: SeatRecord[]; // index = seatNumber - 1
+  /** Set once the organiser cancelled the schedule: it sells no more and leaves the listings. */
+  cancellation: ScheduleCancellation | null;
   readonly reservations: Map<string, Reservation>;
   version: number;
   availableCount: number;
@@ -49,11 +76,13 @@ export interface ScheduleState {
  * so a restarted schedule continues the sequence its subscribers saw.
  */
 export type ScheduleEvent = (
-  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[] }
+  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number }
   | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number }
   | { type: 'reservation.confirmed'; scheduleId: string; reservationId: string; atMs: number; payment: PaymentRecord }
   | { type: 'reservation.cancelled'; scheduleId: string; reservationId: string; atMs: number }
   | { type: 'reservation.expired'; scheduleId: string; reservationId: string; atMs: number }
+  | { type: 'reservation.refunded'; scheduleId: string; reservationId: string; atMs: number; refund: RefundRecord }
+  | ({ type: 'schedule.cancelled'; scheduleId: string; atMs: number } & Omit<ScheduleCancellation, 'cancelledAtMs'>)
 ) & { version?: number };
 
 export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>): ScheduleState {
@@ -68,8 +97,11 @@ export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.c
     concertId: event.concertId,
     startsAtMs: event.startsAtMs,
     bookingOpensAtMs: event.bookingOpensAtMs,
+    // Schedules created before refunds existed have the default cutoff.
+    refundCutoffMs: event.refundCutoffMs ?? DEFAULT_REFUND_CUTOFF_MS,
     grades: event.grades,
     seats,
+    cancellation: null,
     reservations: new Map(),
     version: 0,
     availableCount: seats.length,
@@ -126,6 +158,7 @@ export interface HoldRequest {
  * available: their holds expire in the same batch (see dueHoldsAmong).
  */
 export function decideHold(state: ScheduleState, request: HoldRequest): Result<ScheduleEvent[]> {
+  if (state.cancellation !== null) return fail('SCHEDULE_CANCELLED', { scheduleId: state.scheduleId, cancelledAt: new Date(state.cancellation.cancelledAtMs).toISOString() });
   const invalid = invalidSeatNumbers(state, request.seatNumbers);
   if (invalid.length > 0) return fail('INVALID_SEAT', { seatNumbers: invalid });
   if (!isBookingOpen(state, request.nowMs)) {
@@ -156,6 +189,7 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
 /** Why a held reservation cannot be paid or cancelled, in the contract's terms. */
 export function refusalForSettled(reservation: Reservation, nowMs: number, action: 'pay' | 'cancel'): Result<null> {
   if (reservation.status === 'CONFIRMED') return action === 'pay' ? fail('ALREADY_PAID') : fail('RESERVATION_NOT_HELD', { status: 'CONFIRMED' });
+  if (reservation.status === 'REFUNDED') return action === 'pay' ? fail('ALREADY_PAID') : fail('RESERVATION_NOT_HELD', { status: 'REFUNDED' });
   const expired = reservation.status === 'EXPIRED' || reservation.status === 'CANCELLED' || nowMs >= reservation.holdExpiresAtMs;
   if (expired) {
     const status = reservation.status === 'HELD' ? 'EXPIRED' : reservation.status;
@@ -209,6 +243,26 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
   switch (event.type) {
     case 'schedule.created':
       throw new Error('schedule.created starts a schedule; use createSchedule');
+    case 'schedule.cancelled': {
+      if (state.cancellation !== null) throw new Error(`schedule ${state.scheduleId} cancelled twice`);
+      const { bookingsRefunded, refundedAmount, holdsReleased, reason } = event;
+      state.cancellation = { cancelledAtMs: event.atMs, reason, bookingsRefunded, refundedAmount, holdsReleased };
+      return changes;
+    }
+    case 'reservation.refunded': {
+      const reservation = mustReservation(state, event.reservationId);
+      if (reservation.status !== 'CONFIRMED') throw new Error(`refund of a ${reservation.status} reservation ${reservation.reservationId}`);
+      for (const n of event.refund.seatNumbers) {
+        if (!reservation.seatNumbers.includes(n) || reservation.refunds.some((r) => r.seatNumbers.includes(n))) {
+          throw new Error(`seat ${n} is not a booked seat of ${reservation.reservationId}`);
+        }
+        mustStep(state, n, { type: 'seat.refund', reservationId: event.reservationId }, changes);
+      }
+      reservation.refunds.push(event.refund);
+      const refundedSeats = reservation.refunds.reduce((count, r) => count + r.seatNumbers.length, 0);
+      if (refundedSeats === reservation.seatNumbers.length) moveReservation(reservation, { type: 'reservation.refund' });
+      return changes;
+    }
     case 'reservation.held': {
       for (const n of event.seatNumbers) {
         mustStep(state, n, { type: 'seat.hold', reservationId: event.reservationId, userId: event.userId, holdExpiresAtMs: event.holdExpiresAtMs }, changes);
@@ -224,6 +278,7 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
         holdExpiresAtMs: event.holdExpiresAtMs,
         status: 'HELD',
         payment: null,
+        refunds: [],
       });
       return changes;
     }

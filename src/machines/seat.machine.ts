@@ -4,7 +4,8 @@ import type { SeatStatus } from '../domain/views.js';
 
 /**
  * One seat: AVAILABLE -> TEMP_RESERVED (hold) -> RESERVED (confirm); TEMP_RESERVED -> AVAILABLE on
- * release (cancel) or expiry. The two-phase shape of a pending transfer: post, void or expire.
+ * release (cancel) or expiry; RESERVED -> AVAILABLE when its booking refunds it. The two-phase shape of a
+ * pending transfer: post, void or expire (and a refund, a reversing transfer of a posted one).
  */
 export interface SeatContext {
   reservationId: string | null;
@@ -16,7 +17,8 @@ export type SeatEvent =
   | { type: 'seat.hold'; reservationId: string; userId: string; holdExpiresAtMs: number }
   | { type: 'seat.confirm'; reservationId: string }
   | { type: 'seat.release'; reservationId: string }
-  | { type: 'seat.expire'; reservationId: string; nowMs: number };
+  | { type: 'seat.expire'; reservationId: string; nowMs: number }
+  | { type: 'seat.refund'; reservationId: string };
 
 const EMPTY: SeatContext = { reservationId: null, userId: null, holdExpiresAtMs: 0 };
 
@@ -48,7 +50,9 @@ export const seatMachine = setup({
         'seat.expire': { guard: and(['heldByThisReservation', 'holdDeadlinePassed']), target: 'AVAILABLE', actions: 'clearHold' },
       },
     },
-    RESERVED: { type: 'final' },
+    RESERVED: {
+      on: { 'seat.refund': { guard: 'heldByThisReservation', target: 'AVAILABLE', actions: 'clearHold' } },
+    },
   },
 });
 
@@ -87,6 +91,7 @@ function* seatCases(): Generator<TableCase<typeof seatMachine>> {
           { type: 'seat.confirm', reservationId },
           { type: 'seat.release', reservationId },
           { type: 'seat.expire', reservationId, nowMs },
+          { type: 'seat.refund', reservationId },
         ];
         for (const event of events) yield { key: tableKey(status, event.type, own, due), snapshot, event };
       }

@@ -17,7 +17,8 @@ export interface WalletState {
 
 export type WalletEvent =
   | { type: 'wallet.charged'; userId: string; chargeId: string; amount: number; atMs: number; balanceAfter: number }
-  | { type: 'wallet.debited'; userId: string; paymentId: string; reservationId: string; amount: number; atMs: number; balanceAfter: number };
+  | { type: 'wallet.debited'; userId: string; paymentId: string; reservationId: string; amount: number; atMs: number; balanceAfter: number }
+  | { type: 'wallet.refunded'; userId: string; refundId: string; reservationId: string; amount: number; atMs: number; balanceAfter: number };
 
 export function monthOf(atMs: number): string {
   return new Date(atMs).toISOString().slice(0, 7);
@@ -44,6 +45,14 @@ export function decideCharge(wallet: WalletState, amount: number, nowMs: number,
 export function decideDebit(wallet: WalletState, amount: number, nowMs: number, paymentId: string, reservationId: string): Result<WalletEvent> {
   if (wallet.balance < amount) return fail('INSUFFICIENT_BALANCE', { balance: wallet.balance, required: amount });
   return ok({ type: 'wallet.debited', userId: wallet.userId, paymentId, reservationId, amount, atMs: nowMs, balanceAfter: wallet.balance - amount });
+}
+
+/**
+ * Money owed back is never refused: a refund returns what a payment took, so it may take the balance past
+ * balanceMax (a limit on charges) and does not count as a charge of the month.
+ */
+export function decideRefundCredit(wallet: WalletState, amount: number, nowMs: number, refundId: string, reservationId: string): WalletEvent {
+  return { type: 'wallet.refunded', userId: wallet.userId, refundId, reservationId, amount, atMs: nowMs, balanceAfter: wallet.balance + amount };
 }
 
 export function evolveWallet(wallet: WalletState, event: WalletEvent): void {

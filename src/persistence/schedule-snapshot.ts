@@ -1,9 +1,13 @@
 /**
  * A schedule's state image. Seat statuses follow from the live reservations (HELD -> TEMP_RESERVED,
- * CONFIRMED -> RESERVED), so the image stores the reservations and the seats are rebuilt through the
- * same seat machine as any other step: a snapshot cannot hold a seat state the machine would refuse.
+ * CONFIRMED -> RESERVED, a refunded seat back to AVAILABLE), so the image stores the reservations and the
+ * seats are rebuilt through the same seat machine as any other step: a snapshot cannot hold a seat state
+ * the machine would refuse. Refunded bookings (in full or in part) stay in the image with their refunds;
+ * a cancelled schedule keeps its cancellation. Images written before refunds existed lack those fields.
  */
-import { createSchedule, evolveSchedule, type PaymentRecord, type ScheduleState } from '../machines/schedule.js';
+import {
+  createSchedule, DEFAULT_REFUND_CUTOFF_MS, evolveSchedule, type PaymentRecord, type RefundRecord, type ScheduleCancellation, type ScheduleState,
+} from '../machines/schedule.js';
 import type { GradeInput } from '../domain/views.js';
 
 interface ReservationImage {
@@ -13,6 +17,7 @@ interface ReservationImage {
   heldAt: number;
   expiresAt: number;
   payment: PaymentRecord | null;
+  refunds?: RefundRecord[];
 }
 
 interface ScheduleImage {
@@ -20,10 +25,12 @@ interface ScheduleImage {
   concertId: string;
   startsAtMs: number;
   bookingOpensAtMs: number;
+  refundCutoffMs?: number;
   seatCount: number;
   grades: GradeInput[];
   version: number;
   reservations: ReservationImage[];
+  cancellation?: ScheduleCancellation | null;
 }
 
 export function encodeSchedule(state: ScheduleState): string {
@@ -32,12 +39,17 @@ export function encodeSchedule(state: ScheduleState): string {
     concertId: state.concertId,
     startsAtMs: state.startsAtMs,
     bookingOpensAtMs: state.bookingOpensAtMs,
+    refundCutoffMs: state.refundCutoffMs,
     seatCount: state.seats.length,
     grades: [...state.grades],
     version: state.version,
     reservations: [...state.reservations.values()]
-      .filter((r) => r.status === 'HELD' || r.status === 'CONFIRMED')
-      .map((r) => ({ id: r.reservationId, user: r.userId, seats: [...r.seatNumbers], heldAt: r.heldAtMs, expiresAt: r.holdExpiresAtMs, payment: r.payment })),
+      .filter((r) => r.status === 'HELD' || r.status === 'CONFIRMED' || r.status === 'REFUNDED')
+      .map((r) => ({
+        id: r.reservationId, user: r.userId, seats: [...r.seatNumbers], heldAt: r.heldAtMs, expiresAt: r.holdExpiresAtMs, payment: r.payment,
+        ...(r.refunds.length === 0 ? {} : { refunds: r.refunds }),
+      })),
+    cancellation: state.cancellation,
   };
   return JSON.stringify(image);
 }
@@ -51,6 +63,7 @@ export function decodeSchedule(data: string): ScheduleState {
     concertId: image.concertId,
     startsAtMs: image.startsAtMs,
     bookingOpensAtMs: image.bookingOpensAtMs,
+    refundCutoffMs: image.refundCutoffMs ?? DEFAULT_REFUND_CUTOFF_MS,
     seatCount: image.seatCount,
     grades: image.grades,
   });
@@ -59,7 +72,11 @@ export function decodeSchedule(data: string): ScheduleState {
     if (r.payment !== null) {
       evolveSchedule(state, { type: 'reservation.confirmed', scheduleId: state.scheduleId, reservationId: r.id, atMs: r.payment.paidAtMs, payment: r.payment });
     }
+    for (const refund of r.refunds ?? []) {
+      evolveSchedule(state, { type: 'reservation.refunded', scheduleId: state.scheduleId, reservationId: r.id, atMs: refund.refundedAtMs, refund });
+    }
   }
+  state.cancellation = image.cancellation ?? null;
   state.version = image.version;
   return state;
 }

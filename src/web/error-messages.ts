@@ -14,6 +14,7 @@ type Details = Record<string, unknown> | undefined;
 const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   VALIDATION_ERROR: () => 'Something in that request was not accepted. Please check what you entered and try again.',
   INVALID_SEAT: () => 'One of the chosen seats is not on this seat map. Please pick your seats again.',
+  SEAT_NOT_IN_RESERVATION: () => 'One of those seats is not part of this booking.',
   INVALID_AMOUNT: () => 'Please enter a whole number of won, more than zero and within the per-charge limit.',
   CHARGE_LIMIT_EXCEEDED: () =>
     "That charge would take your balance, or this month's charges, over the limit. Try a smaller amount.",
@@ -41,10 +42,13 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   RESERVATION_NOT_HELD: () => 'This hold is no longer active (it was paid, expired or released), so there is nothing to release.',
   IDEMPOTENCY_IN_PROGRESS: () => 'Your earlier request is still being processed. Please wait a moment before trying again.',
   RESERVATION_NOT_CONFIRMED: () => 'Tickets appear once the booking is paid.',
+  ALREADY_REFUNDED: () => 'This booking, or one of those seats, was already refunded. Nothing was refunded twice.',
+  REFUND_CUTOFF_PASSED: () => 'Refunds for this show have closed: they end a set time before the show starts.',
   TICKET_ALREADY_USED: () => 'This ticket was already used at the door.',
   TICKET_WRONG_SCHEDULE: () => 'This ticket is for another date or show.',
   RESERVATION_EXPIRED: () =>
     'Your hold ran out of time or was released, so the seats went back on sale. Nothing was charged; please pick seats again.',
+  SCHEDULE_CANCELLED: () => 'The organiser cancelled this show. Every booking was refunded to its balance.',
   TICKET_REVOKED: () => 'This ticket is no longer valid: its booking was refunded or cancelled.',
   IDEMPOTENCY_KEY_REUSED: () => 'This request clashed with an earlier one. Please try again.',
   RATE_LIMITED: () => 'Too many requests just now. Please wait a few seconds and try again.',

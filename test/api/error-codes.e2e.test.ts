@@ -254,7 +254,50 @@ const cases: ErrorCase[] = [
       return api.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code } });
     },
   },
+  // Refunds and cancellations
+  {
+    name: 'a refund of a seat not in the booking', code: 'SEAT_NOT_IN_RESERVATION', status: 400,
+    when: async () => {
+      const { fan, reservationId } = await paidBooking(scheduleId());
+      return api.http.post(`/v1/reservations/${reservationId}/refunds`, { token: fan.token, body: { seatNumbers: [freeSeat()] } });
+    },
+  },
+  {
+    name: 'a second refund of a booking', code: 'ALREADY_REFUNDED', status: 409,
+    when: async () => {
+      const { fan, reservationId } = await paidBooking(scheduleId());
+      expect((await api.http.post(`/v1/reservations/${reservationId}/refunds`, { token: fan.token })).status).toBe(201);
+      return api.http.post(`/v1/reservations/${reservationId}/refunds`, { token: fan.token });
+    },
+  },
+  {
+    name: 'a refund 12 hours before the show (cutoff 24 hours)', code: 'REFUND_CUTOFF_PASSED', status: 409,
+    when: async () => {
+      const now = api.engine.now();
+      const soon = await createConcert(api, [{ startsAt: new Date(now + DAY_MS / 2).toISOString(), bookingOpensAt: new Date(now - DAY_MS).toISOString() }]);
+      const { fan, reservationId } = await paidBooking(soon.schedules[0]!.scheduleId);
+      return api.http.post(`/v1/reservations/${reservationId}/refunds`, { token: fan.token });
+    },
+  },
+  {
+    name: 'a hold on a schedule its organiser cancelled', code: 'SCHEDULE_CANCELLED', status: 410,
+    when: async () => {
+      const cancelled = (await createConcert(api)).schedules[0]!.scheduleId;
+      expect((await api.http.post(`/v1/admin/schedules/${cancelled}/cancel`, { adminKey: TEST_ADMIN_KEY })).status).toBe(200);
+      return hold(api, await newFan(), cancelled, [1]);
+    },
+  },
 ];
+
+/** A fresh fan who paid for a free seat of `schedule`. */
+async function paidBooking(schedule: string): Promise<{ fan: Fan; reservationId: string }> {
+  const fan = await newFan();
+  expect((await charge(api, fan, 1_000_000)).status).toBe(200);
+  const held = await hold(api, fan, schedule, [freeSeat()]);
+  expect(held.status, JSON.stringify(held.body)).toBe(201);
+  expect((await pay(api, fan, held.body.reservationId)).status).toBe(201);
+  return { fan, reservationId: held.body.reservationId as string };
+}
 
 describe('error codes of the contract over HTTP', () => {
   it.each(cases)('given $name, then $status $code', async ({ code, status, when }) => {

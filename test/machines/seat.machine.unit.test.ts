@@ -27,14 +27,17 @@ describe('seat machine', () => {
     expect(s).toMatchObject({ status: 'AVAILABLE', reservationId: null });
   });
 
-  it('given a reserved seat, then nothing moves it: not a release, not an expiry, not a hold', () => {
+  it('given a reserved seat, then nothing but its own booking\'s refund moves it: not a release, not an expiry, not a hold', () => {
     const s = seat({ status: 'TEMP_RESERVED', reservationId: 'r1', userId: 'alice', holdExpiresAtMs: 10 });
     expect(stepSeat(s, { type: 'seat.confirm', reservationId: 'r1' })).toBeNull();
     expect(s.status).toBe('RESERVED');
     expect(stepSeat(s, { type: 'seat.release', reservationId: 'r1' })).not.toBeNull();
     expect(stepSeat(s, { type: 'seat.expire', reservationId: 'r1', nowMs: 1e12 })).not.toBeNull();
     expect(stepSeat(s, { type: 'seat.hold', reservationId: 'r9', userId: 'x', holdExpiresAtMs: 1 })).not.toBeNull();
+    expect(stepSeat(s, { type: 'seat.refund', reservationId: 'r9' })).toBe('SEAT_NOT_HELD_BY_RESERVATION');
     expect(s.status).toBe('RESERVED');
+    expect(stepSeat(s, { type: 'seat.refund', reservationId: 'r1' })).toBeNull();
+    expect(s).toMatchObject({ status: 'AVAILABLE', reservationId: null, userId: null });
   });
 
   it('property: the compiled table steps exactly like XState transition() on the machine', () => {
@@ -44,6 +47,7 @@ describe('seat machine', () => {
       fc.record({ type: fc.constant('seat.confirm' as const), reservationId }),
       fc.record({ type: fc.constant('seat.release' as const), reservationId }),
       fc.record({ type: fc.constant('seat.expire' as const), reservationId, nowMs: fc.integer({ min: 0, max: 1_000 }) }),
+      fc.record({ type: fc.constant('seat.refund' as const), reservationId }),
     );
     fc.assert(fc.property(fc.array(event, { maxLength: 12 }), (events) => {
       const record = seat();

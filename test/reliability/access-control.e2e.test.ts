@@ -46,6 +46,7 @@ function aliceRequests(): Array<{ route: string; request: (headers: Record<strin
     { route: 'POST /v1/payments', request: (h) => ({ method: 'POST', url: '/v1/payments', headers: gated(h), payload: { reservationId: fx.aliceHeldId } }) },
     { route: 'GET /v1/payments/{paymentId}', request: (h) => ({ method: 'GET', url: `/v1/payments/${fx.bobPaymentId}`, headers: h }) },
     { route: 'GET /v1/reservations/{reservationId}/tickets', request: (h) => ({ method: 'GET', url: `/v1/reservations/${fx.bobPaidId}/tickets`, headers: h }) },
+    { route: 'POST /v1/reservations/{reservationId}/refunds', request: (h) => ({ method: 'POST', url: `/v1/reservations/${fx.aliceHeldId}/refunds`, headers: h, payload: {} }) },
   ];
 }
 
@@ -92,6 +93,7 @@ describe('access control', () => {
     const cases: Case[] = [
       { name: "read alice's reservation", request: () => ({ method: 'GET', url: `/v1/reservations/${fx.aliceHeldId}`, headers: bob }), status: 404, code: 'RESERVATION_NOT_FOUND' },
       { name: "cancel alice's reservation", request: () => ({ method: 'DELETE', url: `/v1/reservations/${fx.aliceHeldId}`, headers: bob }), status: 404, code: 'RESERVATION_NOT_FOUND' },
+      { name: "refund alice's reservation", request: () => ({ method: 'POST', url: `/v1/reservations/${fx.aliceHeldId}/refunds`, headers: bob, payload: {} }), status: 404, code: 'RESERVATION_NOT_FOUND' },
       { name: "pay alice's reservation", request: () => ({ method: 'POST', url: '/v1/payments', headers: bobGated, payload: { reservationId: fx.aliceHeldId } }), status: 404, code: 'RESERVATION_NOT_FOUND' },
       { name: "read alice's balance", request: () => ({ method: 'GET', url: '/v1/users/alice/balance', headers: bob }), status: 403, code: 'FORBIDDEN' },
       { name: "charge alice's balance", request: () => ({ method: 'POST', url: '/v1/users/alice/balance/charge', headers: bob, payload: { amount: 1_000 } }), status: 403, code: 'FORBIDDEN' },
@@ -136,6 +138,8 @@ describe('access control', () => {
     };
     for (const [name, headers] of Object.entries(keys)) {
       await expectRefused({ name: `GET /v1/admin/stats with ${name}`, request: () => ({ method: 'GET', url: '/v1/admin/stats', headers }), status: 401, code: 'UNAUTHENTICATED' });
+      await expectRefused({ name: `POST /v1/admin/schedules/{scheduleId}/cancel with ${name}`, request: () => ({ method: 'POST', url: `/v1/admin/schedules/${fx.scheduleId}/cancel`, headers }), status: 401, code: 'UNAUTHENTICATED' });
+      await expectRefused({ name: `GET /v1/admin/schedules/{scheduleId}/cancellation with ${name}`, request: () => ({ method: 'GET', url: `/v1/admin/schedules/${fx.scheduleId}/cancellation`, headers }), status: 401, code: 'UNAUTHENTICATED' });
       await expectRefused({ name: `POST /v1/checkins with ${name}`, request: () => ({ method: 'POST', url: '/v1/checkins', headers, payload: { code: 'T1.x' } }), status: 401, code: 'UNAUTHENTICATED' });
       await expectRefused({
         name: `POST /v1/admin/concerts with ${name}`, status: 401, code: 'UNAUTHENTICATED',

@@ -168,6 +168,25 @@ const ROUTES: RouteSpec[] = [
         .map(([version, keyId, id, seat]) => ({ code: `${version}.${keyId}.${id}.${id}.${seat}.${'A'.repeat(86)}` })),
     ))),
   },
+  {
+    // alice's own hold is not paid: whatever part is bad, nothing can be refunded.
+    method: 'POST', path: '/v1/reservations/{reservationId}/refunds', valid: (f) => ({ params: { reservationId: f.aliceHeldId }, query: {}, body: {} }),
+    params: { reservationId: fc.oneof(unknownId, otherIds((f) => [f.bobPaidId, f.bobHeldId, f.bobPaymentId])) },
+    body: fc.oneof(genericBadBodies, json(fc.oneof(
+      badSeatLists.map((seatNumbers) => ({ seatNumbers })),
+      fc.constantFrom<unknown>({ seatNumbers: [] }, { seatNumbers: null }, { seatNumbers: 'all' }, { seats: [1] }, { seatNumbers: [1], amount: 1 }),
+    ))),
+  },
+  {
+    // A valid cancellation would cancel the fixture's schedule: the request names an unknown one instead.
+    method: 'POST', path: '/v1/admin/schedules/{scheduleId}/cancel', valid: () => ({ params: { scheduleId: 'sch_not_in_the_fixture' }, query: {} }),
+    params: { scheduleId: unknownId },
+    body: fc.oneof(genericBadBodies, json(fc.constantFrom<unknown>({ reason: '' }, { reason: 'x'.repeat(501) }, { reason: 42 }, { reason: 'r', refund: false }, [], 'cancel'))),
+  },
+  {
+    method: 'GET', path: '/v1/admin/schedules/{scheduleId}/cancellation', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
+    params: { scheduleId: unknownId },
+  },
   // WebSocket routes: a plain GET (no Upgrade) is 426 whatever it carries; the upgrade itself is in access-control.
   {
     method: 'GET', path: '/v1/queue/ws', valid: (f) => ({ params: {}, query: { token: f.tokens.alice, queueToken: f.queueTokens.alice } }),
