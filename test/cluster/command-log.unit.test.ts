@@ -70,6 +70,7 @@ async function observable(r: Replica, scheduleId: string): Promise<unknown> {
   return {
     stats: r.engine.stats(),
     seats: r.engine.getSeatMap(scheduleId),
+    cancellation: r.engine.getScheduleCancellation(scheduleId),
     users: USERS.map((user) => ({
       balance: r.engine.getBalance(user),
       history: r.engine.balanceHistory(user),
@@ -107,12 +108,18 @@ describe('the command log', () => {
   });
 
   it('given any commands and gaps of time, then two replicas of the log reach the same state', async () => {
+    const user = fc.constantFrom(...USERS);
     const command = fc.oneof(
-      fc.record({ kind: fc.constant('charge' as const), user: fc.constantFrom(...USERS), amount: fc.integer({ min: 1, max: 6 }).map((n) => n * 50_000), key: fc.option(fc.constantFrom('k1', 'k2'), { nil: undefined }) }),
-      fc.record({ kind: fc.constant('hold' as const), user: fc.constantFrom(...USERS), seats: fc.uniqueArray(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 3 }) }),
-      fc.record({ kind: fc.constant('pay' as const), user: fc.constantFrom(...USERS), key: fc.option(fc.constantFrom('p1', 'p2'), { nil: undefined }) }),
-      fc.record({ kind: fc.constant('cancel' as const), user: fc.constantFrom(...USERS) }),
-      fc.record({ kind: fc.constant('join' as const), user: fc.constantFrom(...USERS) }),
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('charge' as const), user, amount: fc.integer({ min: 1, max: 6 }).map((n) => n * 50_000), key: fc.option(fc.constantFrom('k1', 'k2'), { nil: undefined }) }) },
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('hold' as const), user, seats: fc.uniqueArray(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 3 }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('pay' as const), user, key: fc.option(fc.constantFrom('p1', 'p2'), { nil: undefined }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), user }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('join' as const), user }) },
+      // A refund of the user's first paid booking: all of it, or one seat drawn from 1..10 (perhaps not its own).
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('refund' as const), user, seat: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined, freq: 2 }), key: fc.option(fc.constantFrom('r1', 'r2'), { nil: undefined }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelSchedule' as const), user }) },
+      // A purchase in two entries (charge and hold, then the payment), so that refunds find paid bookings.
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('buy' as const), user, seats: fc.uniqueArray(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 2 }) }) },
     );
     const step = fc.record({ advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 50_000, max: 70_000 })), commands: fc.array(command, { minLength: 1, maxLength: 4 }) });
     await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
@@ -123,23 +130,42 @@ describe('the command log', () => {
       const [created] = await log.replay(first, log.append([concert(START_MS + 30 * 86_400_000)]));
       const scheduleId = (created as Result<ConcertCreatedView>).ok ? (created as { value: ConcertCreatedView }).value.schedules[0]!.scheduleId : '';
       let applied = 1;
+      const applyLatest = async (ids: string[]): Promise<void> => {
+        const outcomes = ids.map((id) => first.applier.waitFor(id));
+        const latest = log.entries.at(-1)!;
+        first.applier.apply(latest.seq, latest.entry);
+        applied++;
+        await Promise.all(outcomes);
+      };
       for (const { advanceMs, commands } of steps) {
+        const buys = commands.flatMap((c) => (c.kind === 'buy' ? [c] : []));
+        if (buys.length > 0) {
+          await applyLatest(log.append(buys.flatMap((c): ClusterCommand[] => [
+            { kind: 'charge', args: { userId: c.user, amount: 200_000 } },
+            { kind: 'hold', args: { userId: c.user, scheduleId, seatNumbers: c.seats } },
+          ])));
+        }
         const built: ClusterCommand[] = commands.map((c) => {
           const held = first.engine.listReservations(c.user, 'HELD')[0]?.reservationId ?? 'res_none';
+          const bought = first.engine.listReservations(c.user, 'CONFIRMED')[0]?.reservationId ?? 'res_none';
           switch (c.kind) {
             case 'charge': return { kind: 'charge', args: { userId: c.user, amount: c.amount, ...(c.key === undefined ? {} : { idempotency: { key: c.key, requestHash: `h${c.amount}` } }) } };
             case 'hold': return { kind: 'hold', args: { userId: c.user, scheduleId, seatNumbers: c.seats } };
             case 'pay': return { kind: 'pay', args: { userId: c.user, reservationId: held, ...(c.key === undefined ? {} : { idempotency: { key: c.key, requestHash: held } }) } };
             case 'cancel': return { kind: 'cancelReservation', args: { userId: c.user, reservationId: held } };
             case 'join': return { kind: 'issueQueueToken', args: { userId: c.user } };
+            case 'refund': return {
+              kind: 'refund',
+              args: {
+                userId: c.user, reservationId: bought, ...(c.seat === undefined ? {} : { seatNumbers: [c.seat] }),
+                ...(c.key === undefined ? {} : { idempotency: { key: c.key, requestHash: `${bought}.${c.seat ?? 'all'}` } }),
+              },
+            };
+            case 'cancelSchedule': return { kind: 'cancelSchedule', args: { scheduleId } };
+            case 'buy': return { kind: 'pay', args: { userId: c.user, reservationId: held } };
           }
         });
-        const ids = log.append(built, advanceMs);
-        const outcomes = ids.map((id) => first.applier.waitFor(id));
-        const latest = log.entries.at(-1)!;
-        first.applier.apply(latest.seq, latest.entry);
-        applied++;
-        await Promise.all(outcomes);
+        await applyLatest(log.append(built, advanceMs));
       }
       expect(applied).toBe(log.entries.length);
       const second = await replica();
@@ -172,6 +198,38 @@ describe('the command log', () => {
     expect(paid[0]!.ok).toBe(true);
     expect(!paid[1]!.ok && paid[1]!.error.code).toBe('RESERVATION_EXPIRED');
     await r.engine.close();
+  });
+
+  it('given a schedule\'s cancellation appended twice (resent after its leader died) after a fan\'s refund in the same entry, then on two replicas each buyer is refunded once, the same way', async () => {
+    const log = new Log();
+    const a = await replica();
+    const [created] = await log.replay(a, log.append([concert(START_MS + 30 * 86_400_000)]));
+    const scheduleId = (created as { value: ConcertCreatedView }).value.schedules[0]!.scheduleId;
+    log.append(['u1', 'u2'].map((userId) => ({ kind: 'charge', args: { userId, amount: 300_000 } })));
+    const holdIds = log.append([
+      { kind: 'hold', args: { userId: 'u1', scheduleId, seatNumbers: [1, 2] } },
+      { kind: 'hold', args: { userId: 'u2', scheduleId, seatNumbers: [3] } },
+    ]);
+    const held = (await log.replay(a, holdIds)) as Array<{ value: ReservationView }>;
+    const [r1, r2] = held.map((h) => h.value.reservationId);
+    log.append([{ kind: 'pay', args: { userId: 'u1', reservationId: r1! } }, { kind: 'pay', args: { userId: 'u2', reservationId: r2! } }], 10);
+    log.append([
+      { kind: 'refund', args: { userId: 'u1', reservationId: r1!, seatNumbers: [2] } },
+      { kind: 'cancelSchedule', args: { scheduleId, reason: 'flood' } },
+    ], 10, ['n1.boot.7', 'n1.boot.8']);
+    log.append([{ kind: 'cancelSchedule', args: { scheduleId, reason: 'flood' } }], 10, ['n1.boot.8']);
+    const b = await replica();
+    await log.replay(a);
+    await log.replay(b, log.entries.flatMap(({ entry }) => entry.commands.map((c) => c.id)).filter((id, i, all) => all.indexOf(id) === i));
+
+    const seen = await Promise.all([a, b].map((r) => observable(r, scheduleId)));
+
+    expect(seen[1]).toEqual(seen[0]);
+    expect(a.engine.getScheduleCancellation(scheduleId)).toMatchObject({ ok: true, value: { status: 'COMPLETED', bookingsRefunded: 2, refundedAmount: 200_000, reason: 'flood' } });
+    expect(['u1', 'u2'].map((u) => a.engine.getBalance(u).balance)).toEqual([300_000, 300_000]);
+    expect(a.engine.balanceHistory('u1').entries.filter((e) => e.kind === 'REFUND')).toHaveLength(2);
+    await a.engine.close();
+    await b.engine.close();
   });
 
   it('given a command appended twice (resent after its leader died), then it applies once', async () => {
