@@ -62,6 +62,27 @@ describe('auditors find planted faults', () => {
     expect(found).toMatch(/confirmed nothing/);
   });
 
+  it('a refund of a seat twice or of a seat not booked, a release without a credit, a credit without a release', () => {
+    const db = database();
+    const refunded = (refundId: string, seatNumbers: number[], amount: number): Record<string, unknown> & { type: string } =>
+      ({ type: 'reservation.refunded', scheduleId: 's', reservationId: 'r1', atMs: 1, refund: { refundId, seatNumbers, amount, refundedAtMs: 1, reason: 'USER' } });
+    journal(db, [
+      created, held('r1', [1, 2]),
+      { type: 'wallet.charged', userId: 'u-r1', chargeId: 'c1', amount: 200, atMs: 0, balanceAfter: 200 },
+      { type: 'wallet.debited', userId: 'u-r1', paymentId: 'p1', reservationId: 'r1', amount: 200, atMs: 0, balanceAfter: 0 },
+      { type: 'reservation.confirmed', scheduleId: 's', reservationId: 'r1', atMs: 0, payment: { paymentId: 'p1', amount: 200 } },
+      refunded('f1', [1], 100),
+      { type: 'wallet.refunded', userId: 'u-r1', refundId: 'f1', reservationId: 'r1', amount: 100, atMs: 1, balanceAfter: 100 },
+      refunded('f2', [1, 3], 200),
+      { type: 'wallet.refunded', userId: 'u-r1', refundId: 'f9', reservationId: 'r1', amount: 100, atMs: 1, balanceAfter: 200 },
+    ]);
+    const found = audit(db).join('\n');
+    expect(found).toMatch(/refunds seat 1, not a booked seat of r1/);
+    expect(found).toMatch(/refunds seat 3, not a booked seat of r1/);
+    expect(found).toMatch(/refund f2 released seats of r1 without a credit/);
+    expect(found).toMatch(/credit f9 for r1 released no seat/);
+  });
+
   it('admission out of first-come order, and past the active limit', () => {
     const db = database();
     journal(db, [

@@ -26,7 +26,8 @@ describe('crash loop: kill -9 under load, restart, audit', () => {
     expect(report.acknowledged).toBeGreaterThan(CI_CRASH_LOOP.cycles * 10);
     expect(report.replays).toBeGreaterThan(0);
     expect(report.checkins).toBeGreaterThan(0);
+    expect(report.refunds).toBeGreaterThan(0);
     process.stdout.write(`crash loop (seed ${seed}): ${report.killCycles} kill -9 cycles + ${report.startupKills} during recovery, `
-      + `${report.acknowledged} acknowledged operations (${report.checkins} check-ins), ${report.checkedOperations} checks, ${report.replays} key replays, ${report.journalRows} journal rows\n`);
+      + `${report.acknowledged} acknowledged operations (${report.checkins} check-ins, ${report.refunds} refunds), ${report.checkedOperations} checks, ${report.replays} key replays, ${report.journalRows} journal rows\n`);
   }, 420_000);
 });

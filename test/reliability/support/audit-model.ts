@@ -9,7 +9,8 @@ export interface AckedCharge { user: string; chargeId: string; amount: number; a
 export interface AckedPayment { user: string; paymentId: string; reservationId: string; amount: number; paidAt: string; body: unknown }
 export interface AckedHold { user: string; reservationId: string; scheduleId: string; seatNumbers: number[]; holdExpiresAt: string; totalPrice: number; at: number }
 export interface AckedCheckin { user: string; ticketId: string; reservationId: string; checkedInAt: string }
-export interface KeyedAnswer { user: string; op: 'charge' | 'hold' | 'pay'; key: string; reqBody: unknown; status: number; body: unknown; at: number; queueToken?: string }
+export interface AckedRefund { user: string; refundId: string; reservationId: string; seatNumbers: number[]; amount: number; reservationStatus: string }
+export interface KeyedAnswer { user: string; op: 'charge' | 'hold' | 'pay' | 'refund'; key: string; reqBody: unknown; status: number; body: unknown; at: number; queueToken?: string; target?: string }
 export interface TokenRecord {
   user: string;
   token: string;
@@ -33,6 +34,9 @@ export class AuditModel {
   readonly cancelsSent = new Set<string>();
   readonly cancelsAcked = new Set<string>();
   readonly paysSent = new Set<string>();
+  /** Reservations a refund was asked of, and the refunds acknowledged (a 201), by refundId. */
+  readonly refundsSent = new Set<string>();
+  readonly refunds = new Map<string, AckedRefund>();
   /** Distinct charge attempts per user: one per key, one per unkeyed request. */
   readonly chargeAttempts = new Map<string, number>();
   readonly payAttempts = new Map<string, number>();
@@ -79,6 +83,7 @@ export class AuditModel {
       if (token !== undefined) token.paySent = true;
     }
     if (op === 'cancel' && target !== undefined) this.cancelsSent.add(target);
+    if (op === 'refund' && target !== undefined) this.refundsSent.add(target);
     if (op === 'queue.leave') {
       const token = this.token(target, user);
       if (token !== undefined) token.leaveSent = true;
@@ -90,7 +95,7 @@ export class AuditModel {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const body = line.body as any;
     if (line.op !== 'queue.status' && !(line.op === 'queue.join' && line.status === 200)) this.writeAckTimes.push(line.at);
-    if (line.key !== undefined && (line.op === 'charge' || line.op === 'hold' || line.op === 'pay')) this.addKeyed(line);
+    if (line.key !== undefined && (line.op === 'charge' || line.op === 'hold' || line.op === 'pay' || line.op === 'refund')) this.addKeyed(line);
     switch (line.op) {
       case 'charge':
         if (!this.charges.has(body.chargeId)) this.charges.set(body.chargeId, { user: line.user, chargeId: body.chargeId, amount: body.chargedAmount, at: line.at });
@@ -115,6 +120,14 @@ export class AuditModel {
         break;
       case 'cancel':
         this.cancelsAcked.add(body.reservationId);
+        break;
+      case 'refund':
+        if (!this.refunds.has(body.refundId)) {
+          this.refunds.set(body.refundId, {
+            user: line.user, refundId: body.refundId, reservationId: body.reservationId, amount: body.amount, reservationStatus: body.reservationStatus,
+            seatNumbers: (body.seats as Array<{ seatNumber: number }>).map((seat) => seat.seatNumber),
+          });
+        }
         break;
       case 'checkin': {
         // The first scan admits once, across crashes: a second admission of one ticket is a broken promise.
@@ -153,7 +166,7 @@ export class AuditModel {
     if (earlier === undefined) {
       this.keyed.set(slot, {
         user: line.user, op: line.op as KeyedAnswer['op'], key: line.key ?? '', reqBody: line.reqBody, status: line.status, body: line.body, at: line.at,
-        ...(line.queueToken === undefined ? {} : { queueToken: line.queueToken }),
+        ...(line.queueToken === undefined ? {} : { queueToken: line.queueToken }), ...(line.target === undefined ? {} : { target: line.target }),
       });
       return;
     }

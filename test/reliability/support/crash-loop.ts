@@ -61,6 +61,8 @@ export interface CrashLoopReport {
   journalRows: number;
   /** Tickets admitted at the door (acknowledged check-ins). */
   checkins: number;
+  /** Refunds acknowledged (a 201 of POST /v1/reservations/{id}/refunds). */
+  refunds: number;
   violations: string[];
 }
 
@@ -88,7 +90,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     },
   });
   const report: CrashLoopReport = {
-    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, violations: [],
+    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, violations: [],
   };
   const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
   const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
@@ -140,13 +142,14 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       model.add(readRecord(recordPath));
       report.acknowledged = model.acknowledged;
       report.checkins = model.checkins.size;
+      report.refunds = model.refunds.size;
       const online = await auditOverHttp(model, {
         http: server.http, authSecret: RELIABILITY_AUTH_SECRET, scheduleIds: schedules.map((s) => s.scheduleId),
         auditorUser: AUDITOR, auditorQueueToken, expiryGraceMs: 1_500, replayAllSince: cycleStartedAt, replaySample: 20, seed: random.int(1, 2 ** 31),
         settled, settledSample: 60,
       });
       const c = online.checked;
-      report.checkedOperations += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens + c.checkins;
+      report.checkedOperations += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens + c.checkins + c.refunds;
       report.replays += c.replays;
       const violations = [...offline.violations, ...online.violations].map((v) => `cycle ${cycle}: ${v}`);
       report.violations.push(...violations);
@@ -219,7 +222,15 @@ function auditDatabaseFile(dbPath: string, recordPath: string, journalAuditor: J
       const n = facts.countEntries(payment.user, 'PAYMENT', payment.paymentId);
       if (n !== 1) violations.push(`file: acknowledged payment ${payment.paymentId} of ${payment.user} has ${n} ledger entries`);
       const status = journal.reservationStatus.get(payment.reservationId);
-      if (status !== 'CONFIRMED') violations.push(`file: acknowledged payment ${payment.paymentId}: its reservation is ${status} in the journal`);
+      const refundAsked = model.refundsSent.has(payment.reservationId);
+      if (status !== 'CONFIRMED' && !(status === 'REFUNDED' && refundAsked)) violations.push(`file: acknowledged payment ${payment.paymentId}: its reservation is ${status} in the journal`);
+    }
+    for (const refund of model.refunds.values()) {
+      checked++;
+      const n = facts.countEntries(refund.user, 'REFUND', refund.refundId);
+      if (n !== 1) violations.push(`file: acknowledged refund ${refund.refundId} of ${refund.user} has ${n} ledger entries`);
+      const status = journal.reservationStatus.get(refund.reservationId);
+      if (refund.reservationStatus === 'REFUNDED' && status !== 'REFUNDED') violations.push(`file: acknowledged refund ${refund.refundId} ended its booking, which is ${status} in the journal`);
     }
     for (const hold of model.holds.values()) {
       checked++;

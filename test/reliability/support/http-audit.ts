@@ -1,6 +1,6 @@
 /**
  * Checks a restarted server against the record (audit-model.ts) over HTTP, as its clients would see it:
- * acknowledged money is there exactly once, balances add up, holds keep their absolute deadlines,
+ * acknowledged money is there exactly once (refunds too), balances add up, holds keep their absolute deadlines,
  * no seat has two owners, keys replay, and the waiting line keeps its order.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -32,14 +32,23 @@ export interface HttpAuditOptions {
 
 export interface HttpAuditReport {
   violations: string[];
-  checked: { charges: number; payments: number; holds: number; cancels: number; replays: number; tokens: number; seats: number; users: number; checkins: number };
+  checked: { charges: number; payments: number; holds: number; cancels: number; replays: number; tokens: number; seats: number; users: number; checkins: number; refunds: number };
 }
 
-interface ReservationBody { reservationId: string; scheduleId: string; userId: string; status: string; holdExpiresAt: string; seats: Array<{ seatNumber: number }>; paymentId?: string; totalPrice: number }
+interface ReservationBody {
+  reservationId: string; scheduleId: string; userId: string; status: string; holdExpiresAt: string; seats: Array<{ seatNumber: number }>; paymentId?: string; totalPrice: number;
+  refunds?: Array<{ refundId: string; seatNumbers: number[]; amount: number }>;
+}
+
+/** The seats a reservation still owns: a refunded seat is released. */
+function ownedSeats(r: ReservationBody): number[] {
+  const refunded = new Set((r.refunds ?? []).flatMap((refund) => refund.seatNumbers));
+  return r.seats.map((s) => s.seatNumber).filter((n) => !refunded.has(n));
+}
 
 export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions): Promise<HttpAuditReport> {
   const violations: string[] = [...model.recordViolations];
-  const checked = { charges: 0, payments: 0, holds: 0, cancels: 0, replays: 0, tokens: 0, seats: 0, users: 0, checkins: 0 };
+  const checked = { charges: 0, payments: 0, holds: 0, cancels: 0, replays: 0, tokens: 0, seats: 0, users: 0, checkins: 0, refunds: 0 };
   const { http } = options;
   const tokenOf = (user: string): string => userToken(user, options.authSecret);
   const get = async (path: string, user: string, queueToken?: string): Promise<Reply> =>
@@ -48,6 +57,7 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
   // ---- wallets: balance >= 0, every acknowledged charge and payment exactly once, nothing unasked for
   const chargesByUser = groupBy([...model.charges.values()], (c) => c.user);
   const paymentsByUser = groupBy([...model.payments.values()], (p) => p.user);
+  const refundsByUser = groupBy([...model.refunds.values()], (r) => r.user);
   for (const user of model.users) {
     checked.users++;
     const balance = await get('/v1/users/me/balance', user);
@@ -77,6 +87,22 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
       for (const payment of paymentsByUser.get(user) ?? []) {
         const found = entries.filter((e) => e.kind === 'PAYMENT' && e.reference === payment.paymentId);
         if (found.length !== 1 || found[0]?.amount !== payment.amount) violations.push(`${user}: acknowledged payment ${payment.paymentId} of ${payment.amount} appears ${found.length} times in the history`);
+      }
+      for (const refund of refundsByUser.get(user) ?? []) {
+        checked.refunds++;
+        const found = entries.filter((e) => e.kind === 'REFUND' && e.reference === refund.refundId);
+        if (found.length !== 1 || found[0]?.amount !== refund.amount) violations.push(`${user}: acknowledged refund ${refund.refundId} of ${refund.amount} appears ${found.length} times in the history`);
+      }
+      // Money never comes back unasked for: each refund names a booking a refund was asked of, at most its price in all.
+      const refundedByReservation = new Map<string, number>();
+      for (const entry of entries.filter((e) => e.kind === 'REFUND')) {
+        const reservationId = [...model.refundsSent].find((id) => entry.reference.endsWith(`_${id}`));
+        if (reservationId === undefined) violations.push(`${user}: refund ${entry.reference} of ${entry.amount}, but no refund was asked of its booking`);
+        else refundedByReservation.set(reservationId, (refundedByReservation.get(reservationId) ?? 0) + entry.amount);
+      }
+      for (const [reservationId, amount] of refundedByReservation) {
+        const price = model.holds.get(reservationId)?.totalPrice;
+        if (price !== undefined && amount > price) violations.push(`${user}: ${amount} refunded for booking ${reservationId} of ${price}`);
       }
     }
   }
@@ -125,7 +151,12 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
       checked.cancels++;
       if (r.status !== 'CANCELLED') violations.push(`hold ${hold.reservationId}: cancel acknowledged, status ${r.status}`);
     }
-    if (payment !== undefined && (r.status !== 'CONFIRMED' || r.paymentId !== payment.paymentId)) violations.push(`hold ${hold.reservationId}: payment ${payment.paymentId} acknowledged, status ${r.status} payment ${r.paymentId}`);
+    if (payment !== undefined && ((r.status !== 'CONFIRMED' && r.status !== 'REFUNDED') || r.paymentId !== payment.paymentId)) violations.push(`hold ${hold.reservationId}: payment ${payment.paymentId} acknowledged, status ${r.status} payment ${r.paymentId}`);
+    for (const refund of [...model.refunds.values()].filter((f) => f.reservationId === hold.reservationId)) {
+      const kept = (r.refunds ?? []).find((f) => f.refundId === refund.refundId);
+      if (kept === undefined || !isDeepStrictEqual(kept.seatNumbers, refund.seatNumbers) || kept.amount !== refund.amount) violations.push(`hold ${hold.reservationId}: refund ${refund.refundId} acknowledged, the booking shows ${JSON.stringify(r.refunds ?? [])}`);
+      if (refund.reservationStatus === 'REFUNDED' && r.status !== 'REFUNDED') violations.push(`hold ${hold.reservationId}: refunded in full (acknowledged), status ${r.status}`);
+    }
     if (r.status !== 'HELD') settled.add(`hold:${hold.reservationId}`);
     switch (r.status) {
       case 'HELD':
@@ -137,7 +168,10 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
       case 'CANCELLED':
         if (!model.cancelsSent.has(hold.reservationId)) violations.push(`hold ${hold.reservationId}: CANCELLED but nobody asked`);
         break;
+      case 'REFUNDED':
       case 'CONFIRMED': {
+        if (r.status === 'REFUNDED' && !model.refundsSent.has(hold.reservationId)) violations.push(`hold ${hold.reservationId}: REFUNDED but nobody asked`);
+        if ((r.refunds ?? []).length > 0 && !model.refundsSent.has(hold.reservationId)) violations.push(`hold ${hold.reservationId}: refunds ${JSON.stringify(r.refunds)} but nobody asked`);
         if (!model.paysSent.has(hold.reservationId)) violations.push(`hold ${hold.reservationId}: CONFIRMED but nobody paid`);
         const paid = r.paymentId === undefined ? null : await get(`/v1/payments/${encodeURIComponent(r.paymentId)}`, hold.user);
         if (paid?.status !== 200 || paid.body.amount !== hold.totalPrice) violations.push(`hold ${hold.reservationId}: CONFIRMED with payment ${r.paymentId} that reads ${paid?.status}`);
@@ -220,7 +254,7 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
       if (r.scheduleId !== scheduleId) continue;
       // A hold whose deadline passes while we read may be released between the two reads.
       if (r.status === 'HELD' && Date.parse(r.holdExpiresAt) <= Date.now() + 50) continue;
-      for (const { seatNumber } of r.seats) {
+      for (const seatNumber of ownedSeats(r)) {
         const other = owners.get(seatNumber);
         if (other !== undefined) violations.push(`seat ${seatNumber} of ${scheduleId}: ${other.reservationId} (${other.status}) and ${r.reservationId} (${r.status})`);
         owners.set(seatNumber, r);
@@ -248,7 +282,7 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
     // A hold replays only with the user's ACTIVE token (the gate answers first); a payment ended the
     // token it was made with, and its retry with that same token must still replay.
     const queueToken = answer.op === 'pay' ? answer.queueToken : activeTokens.get(answer.user)?.token;
-    if (answer.op !== 'charge' && queueToken === undefined) continue;
+    if (answer.op !== 'charge' && answer.op !== 'refund' && queueToken === undefined) continue;
     checked.replays++;
     const replay = await replayKeyed(http, answer, tokenOf(answer.user), queueToken);
     if (replay.status !== answer.status || !isDeepStrictEqual(replay.body, answer.body) || replay.headers.get('idempotent-replayed') !== 'true') {
@@ -260,7 +294,9 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
 }
 
 function replayKeyed(http: HttpClient, answer: KeyedAnswer, token: string, queueToken: string | undefined): Promise<Reply> {
-  const path = answer.op === 'charge' ? '/v1/users/me/balance/charge' : answer.op === 'hold' ? '/v1/reservations' : '/v1/payments';
+  const path = answer.op === 'charge' ? '/v1/users/me/balance/charge'
+    : answer.op === 'hold' ? '/v1/reservations'
+      : answer.op === 'refund' ? `/v1/reservations/${encodeURIComponent(answer.target ?? '')}/refunds` : '/v1/payments';
   return http.call('POST', path, { token, idempotencyKey: answer.key, body: answer.reqBody, ...(queueToken === undefined ? {} : { queueToken }) });
 }
 

@@ -37,6 +37,8 @@ interface ReservationReplay {
   holdExpiresAtMs: number;
   status: string;
   paymentId: string | null;
+  /** Seats given back by refunds (released), each once. */
+  refundedSeats: number[];
   /** Journal seqs of the hold, the confirmation and the end (EXPIRED/CANCELLED), to know the state at any seq. */
   heldSeq: number;
   confirmedSeq: number;
@@ -133,6 +135,9 @@ export class JournalAuditor {
   private readonly debitedReservations = new Map<string, string>();
   private readonly confirmedPayments = new Map<string, { reservationId: string; amount: number }>();
   private readonly debits = new Map<string, { reservationId: string; amount: number }>();
+  /** refundId -> the refund as the schedule's event and as the wallet's credit: they must agree, one for one. */
+  private readonly scheduleRefunds = new Map<string, { reservationId: string; amount: number }>();
+  private readonly walletRefunds = new Map<string, { reservationId: string; amount: number }>();
   private readonly waiting = new Map<string, number>(); // token -> seq
   private readonly active = new Set<string>();
   private lastJoinSeq = 0;
@@ -193,7 +198,7 @@ export class JournalAuditor {
         if (event.holdExpiresAtMs - event.atMs !== options.holdTtlMs) fail(`hold lasts ${event.holdExpiresAtMs - event.atMs} ms, not ${options.holdTtlMs}`);
         if (reservations.has(event.reservationId)) fail(`reservation ${event.reservationId} held twice`);
         reservations.set(event.reservationId, {
-          scheduleId: event.scheduleId, userId: event.userId, seats, heldAtMs: event.atMs, holdExpiresAtMs: event.holdExpiresAtMs, status: 'HELD', paymentId: null,
+          scheduleId: event.scheduleId, userId: event.userId, seats, heldAtMs: event.atMs, holdExpiresAtMs: event.holdExpiresAtMs, status: 'HELD', paymentId: null, refundedSeats: [],
           heldSeq: row.seq, confirmedSeq: Number.POSITIVE_INFINITY, endedSeq: Number.POSITIVE_INFINITY, endedAtMs: Number.NaN,
         });
         break;
@@ -234,12 +239,39 @@ export class JournalAuditor {
         }
         break;
       }
+      case 'reservation.refunded': {
+        const reservation = reservations.get(event.reservationId);
+        if (reservation === undefined || reservation.status !== 'CONFIRMED') {
+          fail(`refunds ${event.reservationId}, which is ${reservation?.status ?? 'unknown'}, not CONFIRMED`);
+          break;
+        }
+        const seats = event.refund.seatNumbers as number[];
+        const plan = plans.get(reservation.scheduleId);
+        const seatOwners = owners.get(reservation.scheduleId);
+        for (const seat of seats) {
+          if (!reservation.seats.includes(seat) || reservation.refundedSeats.includes(seat)) fail(`refunds seat ${seat}, not a booked seat of ${event.reservationId}`);
+          if (seatOwners !== undefined && seatOwners.get(seat) === event.reservationId) seatOwners.delete(seat);
+          else fail(`seat ${seat} refunded by ${event.reservationId} which did not own it`);
+          reservation.refundedSeats.push(seat);
+        }
+        const price = plan === undefined ? Number.NaN : seats.reduce((sum, seat) => sum + plan.priceOf(seat), 0);
+        if (event.refund.amount !== price) fail(`refunds ${event.refund.amount} for seats worth ${price}`);
+        if (this.scheduleRefunds.has(event.refund.refundId)) fail(`refund ${event.refund.refundId} twice`);
+        this.scheduleRefunds.set(event.refund.refundId, { reservationId: event.reservationId, amount: event.refund.amount });
+        if (reservation.refundedSeats.length === reservation.seats.length) reservation.status = 'REFUNDED';
+        break;
+      }
+      case 'wallet.refunded':
       case 'wallet.charged':
       case 'wallet.debited': {
         const before = wallets.get(event.userId) ?? 0;
-        const after = row.type === 'wallet.charged' ? before + event.amount : before - event.amount;
+        const after = row.type === 'wallet.debited' ? before - event.amount : before + event.amount;
+        if (row.type === 'wallet.refunded') {
+          if (this.walletRefunds.has(event.refundId)) fail(`refund ${event.refundId} credited twice`);
+          this.walletRefunds.set(event.refundId, { reservationId: event.reservationId, amount: event.amount });
+        }
         if (!(event.amount > 0) || !Number.isSafeInteger(event.amount)) fail(`amount ${event.amount}`);
-        if (after !== event.balanceAfter) fail(`${event.userId}: ${before} ${row.type === 'wallet.charged' ? '+' : '-'} ${event.amount} is ${after}, the event says ${event.balanceAfter}`);
+        if (after !== event.balanceAfter) fail(`${event.userId}: ${before} ${row.type === 'wallet.debited' ? '-' : '+'} ${event.amount} is ${after}, the event says ${event.balanceAfter}`);
         if (after < 0) fail(`${event.userId} goes negative (${after})`);
         wallets.set(event.userId, event.balanceAfter);
         if (row.type === 'wallet.debited') {
@@ -278,7 +310,7 @@ export class JournalAuditor {
         const reservation = reservations.get(event.reservationId);
         if (reservation === undefined) fail(`checks in a ticket of unknown reservation ${event.reservationId}`);
         else if (reservation.status !== 'CONFIRMED') fail(`checks in a ticket of ${event.reservationId}, which is ${reservation.status}`);
-        else if (!reservation.seats.includes(event.seatNumber)) fail(`checks in seat ${event.seatNumber}, not one of ${event.reservationId}`);
+        else if (!reservation.seats.includes(event.seatNumber) || reservation.refundedSeats.includes(event.seatNumber)) fail(`checks in seat ${event.seatNumber}, not one of ${event.reservationId} (or refunded)`);
         if (this.checkedIn.has(event.ticketId)) fail(`ticket ${event.ticketId} admitted twice (first at #${this.checkedIn.get(event.ticketId)})`);
         else this.checkedIn.set(event.ticketId, row.seq);
         break;
@@ -309,6 +341,14 @@ export class JournalAuditor {
     }
     for (const [paymentId, debit] of debits) {
       if (!confirmedPayments.has(paymentId)) violations.push(`journal: debit ${paymentId} for ${debit.reservationId} confirmed nothing (money taken, no seat)`);
+    }
+    for (const [refundId, refund] of this.scheduleRefunds) {
+      const credit = this.walletRefunds.get(refundId);
+      if (credit === undefined) violations.push(`journal: refund ${refundId} released seats of ${refund.reservationId} without a credit`);
+      else if (credit.reservationId !== refund.reservationId || credit.amount !== refund.amount) violations.push(`journal: refund ${refundId} credit and release disagree`);
+    }
+    for (const [refundId, credit] of this.walletRefunds) {
+      if (!this.scheduleRefunds.has(refundId)) violations.push(`journal: credit ${refundId} for ${credit.reservationId} released no seat (money given, seats kept)`);
     }
     const accounts = db.prepare('SELECT account_id, balance FROM accounts WHERE kind = \'USER\'').all() as Array<{ account_id: string; balance: number }>;
     for (const account of accounts) {

@@ -3,7 +3,7 @@
  * runs many users at once against the real server until SIGTERM. The orchestrator SIGSTOPs it while
  * it audits and SIGCONTs it after, so it lives through every kill cycle like a real client population. Booking users queue, hold, cancel,
  * charge (with and without Idempotency-Key, sometimes twice with the same key), pay or let holds
- * expire; waiting users join the line, wait, get in and leave. Every request is recorded before it is
+ * expire, and refund some paid bookings (all seats or one, keyed or not, sometimes twice); waiting users join the line, wait, get in and leave. Every request is recorded before it is
  * sent, every 2xx after it arrives (record.ts). On start it retries, with the same key and body, every
  * keyed charge of earlier runs that never got an answer: the crash-recovery retry a real client makes.
  *
@@ -276,6 +276,7 @@ class Driver {
       // A payment ends the queue token, so the gate refuses any later request with it: done.
       if (paid.status === 201) {
         if (this.random.chance(0.5)) await this.scanTickets(user, token, reservationId);
+        else if (this.random.chance(0.4)) await this.refund(user, token, reservationId, (paid.body.seats as Array<{ seatNumber: number }>).map((s) => s.seatNumber));
         return true;
       }
       if (paid.status === 402) {
@@ -285,6 +286,23 @@ class Driver {
       return false;
     }
     return false;
+  }
+
+  /**
+   * Gives back the booking, or one of its seats, sometimes keyed (retried with the same key until answered)
+   * and sometimes twice (the second is ALREADY_REFUNDED, or replays under its key).
+   */
+  async refund(user: string, token: string, reservationId: string, seatNumbers: number[]): Promise<void> {
+    const one = seatNumbers.length > 1 && this.random.chance(0.5);
+    const body = one ? { seatNumbers: [this.random.pick(seatNumbers)] } : {};
+    const key = this.random.chance(0.5) ? this.newKey(user) : undefined;
+    const path = `/v1/reservations/${reservationId}/refunds`;
+    let first = await this.send(user, 'refund', 'POST', path, { token, body, target: reservationId, ...(key === undefined ? {} : { key }) });
+    while (key !== undefined && first === null && !this.stopping) {
+      await this.pause(200);
+      first = await this.send(user, 'refund', 'POST', path, { token, body, target: reservationId, key });
+    }
+    if (first !== null && this.random.chance(0.3)) await this.send(user, 'refund', 'POST', path, { token, body, target: reservationId, ...(key === undefined ? {} : { key }) });
   }
 
   /** At the door: each ticket of the paid reservation scanned, some twice (the second must say already used). */
