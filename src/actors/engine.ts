@@ -575,7 +575,11 @@ class Engine implements ReplicaEngine {
   // ---------------------------------------------------------------- refunds and cancellations
 
   private refundContext(): RefundContext {
-    return { schedules: this.schedules, wallets: this.wallets, nowMs: this.clock.now(), findReservation: (userId, reservationId) => this.getReservation(userId, reservationId) };
+    return {
+      schedules: this.schedules, wallets: this.wallets, nowMs: this.clock.now(),
+      findReservation: (userId, reservationId) => this.getReservation(userId, reservationId),
+      usedSeats: (schedule, reservation) => this.checkins.ticketsOf(schedule, reservation).filter((t) => t.checkedInAt !== null).map((t) => t.seatNumber),
+    };
   }
 
   refund(command: { userId: string; reservationId: string; seatNumbers?: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<RefundView>> {

@@ -7,7 +7,7 @@
 import { fail, ok, type Result } from '../domain/error-codes.js';
 import type { RefundView, ReservationView, ScheduleCancellationView } from '../domain/views.js';
 import { decideRefund, decideScheduleCancellation } from '../machines/refund.js';
-import type { ScheduleEvent } from '../machines/schedule.js';
+import type { Reservation, ScheduleEvent, ScheduleState } from '../machines/schedule.js';
 import type { PendingChange } from './pending-change.js';
 import type { ScheduleActor, ScheduleBook } from './schedule-book.js';
 import { cancellationView, refundView } from './views.js';
@@ -19,6 +19,8 @@ export interface RefundContext {
   nowMs: number;
   /** The reservation as the user may see it, wherever it lives (memory, retiring, archive). */
   findReservation: (userId: string, reservationId: string) => Result<ReservationView>;
+  /** Seats of the booking whose ticket was admitted at the door (a cancelled show refunds them all the same). */
+  usedSeats: (schedule: ScheduleState, reservation: Reservation) => number[];
 }
 
 export interface RefundCommand { userId: string; reservationId: string; seatNumbers?: readonly number[] }
@@ -48,7 +50,9 @@ export function decideRefundStep(ctx: RefundContext, command: RefundCommand, cha
     return ended.ok ? fail('RESERVATION_NOT_CONFIRMED', { status: ended.value.status }) : fail('RESERVATION_NOT_FOUND');
   }
   const { actor, reservation } = live;
-  const decision = decideRefund(actor.state, reservation, { nowMs: ctx.nowMs, ...(command.seatNumbers === undefined ? {} : { seatNumbers: command.seatNumbers }) });
+  const decision = decideRefund(actor.state, reservation, {
+    nowMs: ctx.nowMs, usedSeats: ctx.usedSeats(actor.state, reservation), ...(command.seatNumbers === undefined ? {} : { seatNumbers: command.seatNumbers }),
+  });
   if (!decision.ok) return decision;
   const balances = creditRefunds(ctx, actor, [decision.value], change);
   ctx.schedules.applyBatch(actor, [decision.value], change);

@@ -126,7 +126,7 @@ export interface BookingEngine {
    * schedule's refund cutoff, in one atomic step: the seats become AVAILABLE (a seat-map delta) and their
    * prices go back to your wallet as a REFUND ledger entry; the last seat makes the booking REFUNDED.
    * Refusals: RESERVATION_NOT_FOUND (unknown or another user's), RESERVATION_NOT_CONFIRMED, ALREADY_REFUNDED,
-   * SEAT_NOT_IN_RESERVATION, REFUND_CUTOFF_PASSED. Keyed like pay.
+   * SEAT_NOT_IN_RESERVATION, TICKET_ALREADY_USED (a seat admitted at the door), REFUND_CUTOFF_PASSED. Keyed like pay.
    */
   refund(command: { userId: string; reservationId: string; seatNumbers?: number[]; idempotency?: IdempotencyInput }): Promise<Outcome<RefundView>>;
   /**

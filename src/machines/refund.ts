@@ -12,6 +12,8 @@ import { seatAt, type RefundRecord, type Reservation, type ScheduleEvent, type S
 export interface RefundRequest {
   /** The seats to refund; omitted, every seat still booked. */
   seatNumbers?: readonly number[];
+  /** Seats of the booking whose ticket was admitted at the door: those are not refunded. */
+  usedSeats?: readonly number[];
   nowMs: number;
 }
 
@@ -45,7 +47,8 @@ function refundEvent(state: ScheduleState, reservation: Reservation, seatNumbers
  * A fan's refund of their booking (the caller checked it is theirs). Refusals in precedence order: the
  * booking is not paid (RESERVATION_NOT_CONFIRMED), it was refunded in full (ALREADY_REFUNDED), a seat named
  * is not the booking's or is named twice (SEAT_NOT_IN_RESERVATION), a seat named was refunded already
- * (ALREADY_REFUNDED), the schedule's refund cutoff has passed (REFUND_CUTOFF_PASSED).
+ * (ALREADY_REFUNDED), a seat's ticket was used at the door (TICKET_ALREADY_USED), the schedule's refund
+ * cutoff has passed (REFUND_CUTOFF_PASSED).
  */
 export function decideRefund(state: ScheduleState, reservation: Reservation, request: RefundRequest): Result<Extract<ScheduleEvent, { type: 'reservation.refunded' }>> {
   if (reservation.status === 'REFUNDED') {
@@ -58,6 +61,8 @@ export function decideRefund(state: ScheduleState, reservation: Reservation, req
   if (foreign.length > 0) return fail('SEAT_NOT_IN_RESERVATION', { seatNumbers: foreign, reservationSeatNumbers: [...reservation.seatNumbers] });
   const refunded = asked.filter((n) => !booked.includes(n));
   if (refunded.length > 0) return fail('ALREADY_REFUNDED', { seatNumbers: refunded });
+  const used = asked.filter((n) => request.usedSeats?.includes(n) === true);
+  if (used.length > 0) return fail('TICKET_ALREADY_USED', { seatNumbers: used }, 'A seat to refund was already admitted at the door.');
   const cutoffMs = refundCutoffAtMs(state);
   if (request.nowMs >= cutoffMs) {
     return fail('REFUND_CUTOFF_PASSED', { refundCutoffAt: new Date(cutoffMs).toISOString(), startsAt: new Date(state.startsAtMs).toISOString() });

@@ -106,6 +106,24 @@ describe('a fan cancels a paid booking', () => {
   });
 });
 
+describe('a ticket used at the door', () => {
+  it('given seat 1 of a booking of seats 1 and 12 admitted at the door, when the fan refunds the booking, then 409 TICKET_ALREADY_USED naming seat 1; seat 12 alone refunds', async () => {
+    const live = await start();
+    const { schedules } = await createConcert(live);
+    const { fan, reservationId } = await buyer(live, 'kate', schedules[0]!.scheduleId, [1, 12]);
+    const tickets = (await live.http.get(`/v1/reservations/${reservationId}/tickets`, { token: fan.token })).body.tickets as Json[];
+    expect((await live.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code: tickets[0].code } })).status).toBe(200);
+
+    const all = await refund(live, fan, reservationId);
+    const other = await refund(live, fan, reservationId, { seatNumbers: [12] });
+
+    expect(all.status).toBe(409);
+    expect(all.body).toMatchObject({ code: 'TICKET_ALREADY_USED', details: { seatNumbers: [1] } });
+    expect(other.status).toBe(201);
+    expect(other.body).toMatchObject({ amount: 150_000, reservationStatus: 'CONFIRMED' });
+  });
+});
+
 describe('a refund of some seats', () => {
   it('given a paid booking of seats 1 and 12, when seat 12 is refunded, then only its price comes back, only it is AVAILABLE, the booking stays CONFIRMED with one ticket; refunding seat 1 later ends it REFUNDED', async () => {
     const live = await start();
