@@ -8,6 +8,7 @@ import { Booking } from './booking.js';
 import { Catalogue, type ShowChoice } from './catalogue.js';
 import { renderConfirmation } from './confirmation.js';
 import { renderTickets } from './tickets.js';
+import { RefundAction } from './refund.js';
 import type { PageContext } from './context.js';
 import { byId, setText } from './dom.js';
 import { spokenWon } from './format.js';
@@ -74,6 +75,8 @@ const catalogue = new Catalogue(context, (show) => {
   void booking.open(show);
 });
 
+const refundAction = new RefundAction(context);
+
 const booking = new Booking(context, {
   paid(payment) {
     booking.close();
@@ -81,6 +84,7 @@ const booking = new Booking(context, {
     context.updateSession({ queueToken: null });
     renderConfirmation(payment, currentShow);
     void renderTickets(context, payment.reservationId);
+    refundAction.offer(payment.reservationId);
     showStage('done');
     announcer.say(`Payment complete. You paid ${spokenWon(payment.amount)}.`);
   },

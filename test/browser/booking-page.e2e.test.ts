@@ -8,6 +8,7 @@
  *   B sees seat 12 turn RESERVED; A's payment ends A's turn, so C is admitted and D moves up to
  *   position 1, all pushed live.
  *   C books on a 375 px wide screen.
+ * Then a fan cancels a paid booking from the confirmation: refunded, and a watcher sees the seat free again.
  * Screenshots go to test-artifacts/booking-page/.
  *
  * Needs Chromium (`apt-get install -y chromium`; .ci/run installs it). Outside CI the test is skipped
@@ -268,6 +269,50 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking p
       expect(pageErrors).toEqual([]);
     } finally {
       await shortHolds.close();
+    }
+  });
+
+  it('lets a fan cancel a paid booking: the money is back on the balance, the tickets go, and the seat is on sale again, live', { timeout: 60_000 }, async () => {
+    // Given a fan who paid for seat 20 and another fan watching the same date.
+    const refunds = await buildTestApp<SystemClock>({ clock: 'system', seedDemo: true });
+    try {
+      await refunds.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = refunds.app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
+      const url = `http://127.0.0.1:${address.port}`;
+      const buyer = await openFan(DESKTOP, url);
+      const watcher = await openFan(PHONE, url);
+      await signIn(buyer, 'changed-plans');
+      await signIn(watcher, 'refund-watcher');
+      await waitForStage(buyer, 'concerts');
+      await waitForStage(watcher, 'concerts');
+      await openFirstOpenDate(buyer);
+      await openFirstOpenDate(watcher);
+      await seat(buyer, 20).click();
+      await buyer.getByRole('button', { name: /^Hold 1 seat/ }).click();
+      await buyer.locator('#checkout-panel').waitFor();
+      await buyer.locator('#charge-amount').fill('150000');
+      await buyer.getByRole('button', { name: 'Add', exact: true }).click();
+      await expect.poll(() => buyer.locator('#balance').textContent()).toBe('₩150,000');
+      await buyer.getByRole('button', { name: 'Pay ₩150,000' }).click();
+      await waitForStage(buyer, 'done');
+      await buyer.locator('#tickets figure.ticket img').waitFor();
+      await expectSeatStatus(watcher, 20, 'RESERVED');
+
+      // When the buyer cancels the booking from the confirmation.
+      await buyer.getByRole('button', { name: 'Cancel booking and refund' }).click();
+
+      // Then the money is back, the tickets are gone, and the watcher sees the seat available without a reload.
+      await expect.poll(() => buyer.locator('#refund-result').textContent()).toContain('₩150,000 is back on your balance (now ₩150,000)');
+      expect(await buyer.locator('#cancel-booking').isVisible()).toBe(false);
+      expect(await buyer.locator('#tickets figure.ticket').count()).toBe(0);
+      await expectSeatStatus(watcher, 20, 'AVAILABLE');
+      expect(refunds.engine.balanceHistory('changed-plans').entries.map((entry) => entry.kind)).toEqual(['REFUND', 'PAYMENT', 'CHARGE']);
+      expect(refunds.engine.listReservations('changed-plans')[0]?.status).toBe('REFUNDED');
+      await screenshot(buyer, '16-booking-cancelled-and-refunded');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await refunds.close();
     }
   });
 
