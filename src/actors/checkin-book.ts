@@ -78,9 +78,11 @@ export class CheckinBook {
     const event = { type: 'ticket.checked_in', atMs: nowMs, ticketId, ...row };
     change.record(CHECKIN_STREAM, event);
     change.write(() => this.store.insert(row));
-    return ok({
+    const checkin: CheckinView = {
       ticketId, reservationId: ticket.reservationId, scheduleId: ticket.scheduleId, seatNumber: ticket.seatNumber,
       concertId: schedule.concertId, startsAt: iso(schedule.startsAtMs), grade: seat.grade, checkedInAt: iso(nowMs),
-    });
+    };
+    change.publish('checkin.accepted', nowMs, { checkin });
+    return ok(checkin);
   }
 }

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { IdempotencyInput, Outcome } from '../domain/engine.js';
 import { fail, type Result } from '../domain/error-codes.js';
 import type { GroupCommitter } from '../persistence/group-commit.js';
+import type { OutboxStore } from '../persistence/outbox-store.js';
 import type { Store } from '../persistence/store.js';
 import type { Clock } from './clock.js';
 import { PendingChange } from './pending-change.js';
@@ -14,6 +15,8 @@ import { PendingChange } from './pending-change.js';
 export class CommandRunner {
   /** Sequence number of the last journal row written (in the current transaction or before). */
   journalSeq = 0;
+  /** Sequence of the last outbox event written: an event's id, in commit order. */
+  outboxSeq = 0;
   /** Journal rows since the last checkpoint: the checkpoint policy reads and resets it. */
   rowsSinceCheckpoint = 0;
   /** Keyed commands between decide and commit: a repeat now is IDEMPOTENCY_IN_PROGRESS. */
@@ -22,9 +25,12 @@ export class CommandRunner {
   constructor(
     private readonly committer: GroupCommitter,
     private readonly store: Store,
+    private readonly outbox: OutboxStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly isReady: () => boolean,
+    /** Events up to this sequence are committed (the dispatcher may deliver them). */
+    private readonly onEventsCommitted: (throughSeq: number) => void = () => undefined,
   ) {}
 
   /** Hands a change to the group commit; resolves once it is durable and its effects are published. */
@@ -40,9 +46,11 @@ export class CommandRunner {
           }
           this.rowsSinceCheckpoint += change.journal.length;
           for (const write of change.writes) write(store);
+          for (const event of change.events) this.outbox.append(++this.outboxSeq, event.type, event.atMs, JSON.stringify(event.data));
         },
         committed: () => {
           resolve(answer);
+          if (change.events.length > 0) this.onEventsCommitted(this.outboxSeq);
           for (const action of change.afterCommit) {
             try {
               action();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EngineLimits } from '../domain/engine.js';
+import type { WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Durability } from '../persistence/durability.js';
 import type { Clock } from './clock.js';
 
@@ -25,6 +26,8 @@ export interface EngineOptions {
    * applies the logged presence. Default false (the embedded engine counts presence directly).
    */
   replicatedPresence?: boolean;
+  /** When a failed webhook delivery is tried again, and when it is parked (default DEFAULT_WEBHOOK_RETRY). In a cluster, the same on every node. */
+  webhookRetry?: WebhookRetryPolicy;
   /** Called when a commit fails: the default exits the process (fail-stop). */
   onFatal?: (error: unknown) => void;
 }

@@ -42,12 +42,27 @@ import { WalletBook } from './wallet-book.js';
 import { CheckinBook, type TicketReservation } from './checkin-book.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from '../domain/tickets.js';
 import { CheckinStore } from '../persistence/checkin-store.js';
+import { OutboxStore } from '../persistence/outbox-store.js';
+import { Retention } from '../persistence/retention.js';
+import { WebhookBook, deliveryView } from './webhook-book.js';
+import {
+  DEFAULT_WEBHOOK_RETRY, eventId, type DeliveryStatus, type EventFeedView, type EventType, type EventView, type WebhookAttempt,
+  type WebhookDeliveryView, type WebhookEndpointCreatedView, type WebhookEndpointInput, type WebhookEndpointPatch, type WebhookEndpointView,
+  type WebhookTarget,
+} from '../domain/webhooks.js';
+import type { OutboxRow } from '../persistence/outbox-store.js';
 
 const DEFAULT_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 const HISTORY_LIMIT = 1_000;
 const ARCHIVE_LIST_LIMIT = 1_000;
+const EVENT_PAGE_LIMIT = 1_000;
+const DELIVERY_LIST_LIMIT = 1_000;
 
 interface Concert { concertId: string; title: string; venue: string; scheduleIds: string[] }
+
+function eventView(row: OutboxRow): EventView {
+  return { id: eventId(row.seq), sequence: row.seq, type: row.type as EventType, createdAt: iso(row.at_ms), data: JSON.parse(row.data) as unknown };
+}
 
 export function createEngine(options: EngineOptions): BookingEngine {
   return new Engine(options);
@@ -83,6 +98,8 @@ class Engine implements ReplicaEngine {
   private readonly holdTimers: HoldTimers;
   private readonly observers = new Observers();
   private readonly checkins: CheckinBook;
+  private readonly outbox: OutboxStore;
+  private readonly webhooks: WebhookBook;
   /** The waiting room being read for recovery since construction (in a worker when it is big). */
   private readonly queueLoad: QueueLoad;
   private soldOutNow = false;
@@ -104,6 +121,8 @@ class Engine implements ReplicaEngine {
     this.walSync = durability === 'FULL' && options.dbPath !== ':memory:' ? syncWalOffLoop(this.db, options.dbPath) : null;
     this.store = new Store(this.db);
     this.checkins = new CheckinBook(new CheckinStore(this.db));
+    this.outbox = new OutboxStore(this.db);
+    this.webhooks = new WebhookBook(this.outbox, options.webhookRetry ?? DEFAULT_WEBHOOK_RETRY);
     const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
     this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0
       ? null
@@ -124,7 +143,10 @@ class Engine implements ReplicaEngine {
         onFatal(error);
       },
     }, this.walSync);
-    this.runner = new CommandRunner(this.committer, this.store, this.clock, this.logger, () => this.ready);
+    this.runner = new CommandRunner(
+      this.committer, this.store, this.outbox, this.clock, this.logger, () => this.ready,
+      (throughSeq) => this.observers.emit('eventsCommitted', throughSeq),
+    );
     this.wallets = new WalletBook(this.limits);
     this.holdTimers = new HoldTimers(this.clock, (due) => this.expireDue(due));
     this.queue = new QueueActor({
@@ -137,7 +159,7 @@ class Engine implements ReplicaEngine {
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
       trackPresence: !this.replicatedPresence,
     });
-    this.checkpoints = new Checkpoints(this.clock, this.runner, this.schedules, this.queue.room);
+    this.checkpoints = new Checkpoints(this.clock, this.runner, this.schedules, this.queue.room, new Retention(this.outbox));
     // Started now so that reading a big waiting room overlaps whatever the caller does before start().
     this.queueLoad = startQueueLoad(this.store, options.dbPath, options.queueLoadOffThreadMinTokens);
   }
@@ -171,6 +193,8 @@ class Engine implements ReplicaEngine {
     this.queue.restoreAdmissionRate(this.store);
     this.schedules.restoreArchivedCounts(this.store);
     this.checkins.restore();
+    this.runner.outboxSeq = this.outbox.maxSeq();
+    this.webhooks.restore();
     this.started = true;
     this.refreshSoldOut();
     // Holds whose deadline passed while the server was down expire now, through the journal.
@@ -626,6 +650,88 @@ class Engine implements ReplicaEngine {
         ? { live: false, endedStatus: this.schedules.retiringView(command.ticket.reservationId)?.status ?? this.store.archivedReservation(command.ticket.reservationId)?.status }
         : { live: true, schedule: live.actor.state, reservation: live.reservation };
       return this.checkins.checkIn(command.ticket, found, command.scheduleId, this.clock.now(), change);
+    });
+  }
+
+  // ---------------------------------------------------------------- events and webhooks
+
+  listEvents(query: { after: number; limit: number; types?: readonly EventType[] }): EventFeedView {
+    const limit = Math.max(1, Math.min(EVENT_PAGE_LIMIT, query.limit));
+    const types = query.types === undefined || query.types.length === 0 ? null : new Set<string>(query.types);
+    const events: EventView[] = [];
+    let nextAfter = query.after;
+    // A filtered page reads on until it is full or the outbox ends, a bounded number of rows at a time.
+    while (events.length < limit) {
+      const rows = this.outbox.after(nextAfter, EVENT_PAGE_LIMIT);
+      for (const row of rows) {
+        nextAfter = row.seq;
+        if (types === null || types.has(row.type)) events.push(eventView(row));
+        if (events.length === limit) break;
+      }
+      if (rows.length < EVENT_PAGE_LIMIT) break;
+    }
+    return { events, nextAfter };
+  }
+
+  eventAt(sequence: number): EventView | undefined {
+    const row = this.outbox.at(sequence);
+    return row === undefined ? undefined : eventView(row);
+  }
+
+  async createWebhookEndpoint(input: WebhookEndpointInput): Promise<Result<WebhookEndpointCreatedView>> {
+    const created = await this.runner.run('', undefined, (change) =>
+      this.webhooks.create(input, this.clock.now(), this.newId('whe'), this.random, () => this.runner.outboxSeq, change));
+    if (!created.ok) return fail(created.error.code, created.error.details);
+    // Where it starts in the outbox is known once its creation is written: answer with that.
+    const now = this.webhooks.get(created.value.endpointId);
+    return now.ok ? ok({ ...now.value, secret: created.value.secret }) : ok(created.value);
+  }
+
+  listWebhookEndpoints(): WebhookEndpointView[] {
+    return this.webhooks.list();
+  }
+
+  getWebhookEndpoint(endpointId: string): Result<WebhookEndpointView> {
+    return this.webhooks.get(endpointId);
+  }
+
+  updateWebhookEndpoint(command: { endpointId: string; patch: WebhookEndpointPatch }): Promise<Result<WebhookEndpointView>> {
+    return this.runner.run('', undefined, (change) => this.webhooks.update(command.endpointId, command.patch, this.clock.now(), change));
+  }
+
+  deleteWebhookEndpoint(command: { endpointId: string }): Promise<Result<null>> {
+    return this.runner.run('', undefined, (change) => this.webhooks.delete(command.endpointId, this.clock.now(), change));
+  }
+
+  listWebhookDeliveries(query: { endpointId: string; status?: DeliveryStatus; limit: number }): Result<WebhookDeliveryView[]> {
+    const endpoint = this.webhooks.get(query.endpointId);
+    if (!endpoint.ok) return endpoint;
+    const rows = this.outbox.deliveries(query.endpointId, query.status ?? null, Math.max(1, Math.min(DELIVERY_LIST_LIMIT, query.limit)));
+    return ok(rows.map((row) => deliveryView(row, (this.outbox.at(row.eventSeq)?.type ?? 'payment.completed') as EventType)));
+  }
+
+  retryWebhookDelivery(command: { endpointId: string; eventSequence: number }): Promise<Result<WebhookDeliveryView>> {
+    return this.runner.run('', undefined, (change) => this.webhooks.retryParked(command.endpointId, command.eventSequence, this.clock.now(), change));
+  }
+
+  webhookTargets(): WebhookTarget[] {
+    return this.webhooks.targets();
+  }
+
+  recordWebhookAttempts(command: { attempts: WebhookAttempt[] }): Promise<Result<null>> {
+    return this.runner.run('', undefined, (change) => {
+      const nowMs = this.clock.now();
+      for (const attempt of command.attempts) this.webhooks.recordAttempt(attempt, nowMs, change);
+      return ok(null);
+    });
+  }
+
+  advanceWebhookCursor(command: { endpointId: string; cursor: number }): Promise<Result<null>> {
+    return this.runner.run('', undefined, (change) => {
+      // The dispatcher proposes only sequences it read from the committed outbox. (Not clamped to the runner's
+      // sequence: on a replica that depends on how far the group commit got, and replicas must decide alike.)
+      this.webhooks.advanceCursor(command.endpointId, command.cursor, change);
+      return ok(null);
     });
   }
 

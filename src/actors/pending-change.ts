@@ -3,17 +3,26 @@
  * The engine evolves memory at decide time (so the next command sees it) and hands the change to
  * the group commit; callers are answered and subscribers told only in `afterCommit`.
  */
+import type { EventData, EventType } from '../domain/webhooks.js';
 import type { Store } from '../persistence/store.js';
 
 export interface JournalEntry { stream: string; type: string; atMs: number; data: unknown }
+/** An event for the outbox: its data is built at decide time (state moves on) and serialized in the commit. */
+export interface OutboxEntry { type: EventType; atMs: number; data: unknown }
 
 export class PendingChange {
   readonly journal: JournalEntry[] = [];
   readonly writes: Array<(store: Store) => void> = [];
   readonly afterCommit: Array<() => void> = [];
+  readonly events: OutboxEntry[] = [];
 
   record(stream: string, event: { type: string; atMs: number }): void {
     this.journal.push({ stream, type: event.type, atMs: event.atMs, data: event });
+  }
+
+  /** What the platform will hear about this change, written to the outbox in its commit. */
+  publish<T extends EventType>(type: T, atMs: number, data: EventData[T]): void {
+    this.events.push({ type, atMs, data });
   }
 
   write(write: (store: Store) => void): void {
@@ -25,6 +34,6 @@ export class PendingChange {
   }
 
   get isEmpty(): boolean {
-    return this.journal.length === 0 && this.writes.length === 0;
+    return this.journal.length === 0 && this.writes.length === 0 && this.events.length === 0;
   }
 }

@@ -8,7 +8,7 @@ import type { ReservationView, SeatChange, SeatMapDelta, SeatView } from '../dom
 import { evolveSchedule, type Reservation, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { ENDED_CANCELLED_KEY, ENDED_EXPIRED_KEY, type EndedReservationRow, type Store } from '../persistence/store.js';
 import type { PendingChange } from './pending-change.js';
-import { reservationView, seatViews } from './views.js';
+import { cancellationView, iso, paymentView, reservationView, seatViews } from './views.js';
 
 /** The seat changes of two events of one batch, each seat once with its latest status, in first-change order. */
 function latestPerSeat(earlier: SeatChange[], later: SeatChange[]): SeatChange[] {
@@ -44,6 +44,39 @@ function appendId(map: IdsByUser, userId: string, id: string): void {
 
 export function scheduleStream(scheduleId: string): string {
   return `schedule:${scheduleId}`;
+}
+
+/** The outbox event of a schedule event that a platform hears about (holds and creations it does not). */
+function publishEvent(state: ScheduleState, event: ScheduleEvent, change: PendingChange): void {
+  if (event.type === 'schedule.cancelled') {
+    change.publish('schedule.cancelled', event.atMs, { cancellation: cancellationView(state) });
+    return;
+  }
+  if (event.type === 'schedule.created' || event.type === 'reservation.held') return;
+  const reservation = state.reservations.get(event.reservationId);
+  if (reservation === undefined) return;
+  switch (event.type) {
+    case 'reservation.confirmed': {
+      const payment = paymentView(state, reservation);
+      if (payment !== null) change.publish('payment.completed', event.atMs, { payment, reservation: reservationView(state, reservation) });
+      return;
+    }
+    case 'reservation.expired':
+    case 'reservation.cancelled':
+      change.publish(event.type, event.atMs, { reservation: reservationView(state, reservation) });
+      return;
+    case 'reservation.refunded': {
+      const { refund } = event;
+      change.publish('refund.created', event.atMs, {
+        refund: {
+          refundId: refund.refundId, reservationId: reservation.reservationId, userId: reservation.userId, scheduleId: state.scheduleId,
+          seatNumbers: [...refund.seatNumbers], amount: refund.amount, reason: refund.reason, refundedAt: iso(refund.refundedAtMs),
+          reservationStatus: reservation.status,
+        },
+      });
+      return;
+    }
+  }
 }
 
 export interface ScheduleActor {
@@ -152,6 +185,7 @@ export class ScheduleBook {
     for (const event of events) {
       const made = evolveSchedule(state, event);
       changes = changes.length === 0 ? made : latestPerSeat(changes, made);
+      if (change !== null) publishEvent(state, event, change);
       if (event.type === 'schedule.created' || event.type === 'schedule.cancelled') continue;
       const reservation = state.reservations.get(event.reservationId);
       if (reservation === undefined) continue;

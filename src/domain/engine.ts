@@ -10,6 +10,10 @@ import type {
   ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
+import type {
+  DeliveryStatus, EventFeedView, EventType, EventView, WebhookAttempt, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput,
+  WebhookEndpointPatch, WebhookEndpointView, WebhookTarget,
+} from './webhooks.js';
 
 export interface EngineLimits {
   holdTtlMs: number;
@@ -53,6 +57,8 @@ export interface EngineObserver {
   paymentCompleted(amount: number): void;
   queueAdmitted(count: number): void;
   chargeCompleted(amount: number): void;
+  /** Outbox events up to this sequence are committed: deliverable. */
+  eventsCommitted(throughSeq: number): void;
 }
 
 /** Where a cluster node stands in the replicated command log. */
@@ -148,6 +154,32 @@ export interface BookingEngine {
    * the door admits, if it says (a ticket for another is TICKET_WRONG_SCHEDULE).
    */
   checkIn(command: { ticket: TicketRef; scheduleId?: string }): Promise<Result<CheckinView>>;
+
+  // Events and webhooks (admin)
+  /**
+   * The outbox as a pull feed: events after sequence `after`, oldest first, at most `limit` (1..1000),
+   * optionally only some types. Every event was committed with the change it describes.
+   */
+  listEvents(query: { after: number; limit: number; types?: readonly EventType[] }): EventFeedView;
+  createWebhookEndpoint(input: WebhookEndpointInput): Promise<Result<WebhookEndpointCreatedView>>;
+  listWebhookEndpoints(): WebhookEndpointView[];
+  getWebhookEndpoint(endpointId: string): Result<WebhookEndpointView>;
+  updateWebhookEndpoint(command: { endpointId: string; patch: WebhookEndpointPatch }): Promise<Result<WebhookEndpointView>>;
+  deleteWebhookEndpoint(command: { endpointId: string }): Promise<Result<null>>;
+  /** An endpoint's deliveries, the newest event first (WEBHOOK_ENDPOINT_NOT_FOUND). */
+  listWebhookDeliveries(query: { endpointId: string; status?: DeliveryStatus; limit: number }): Result<WebhookDeliveryView[]>;
+  /** Sends a PARKED delivery again with a fresh round of attempts (WEBHOOK_DELIVERY_NOT_FOUND, WEBHOOK_DELIVERY_NOT_PARKED). */
+  retryWebhookDelivery(command: { endpointId: string; eventSequence: number }): Promise<Result<WebhookDeliveryView>>;
+
+  // Webhook dispatch (the dispatcher's side: src/webhooks)
+  /** Every endpoint with its secret and open deliveries (internal: never rendered). */
+  webhookTargets(): WebhookTarget[];
+  /** One event of the outbox, if still kept. */
+  eventAt(sequence: number): EventView | undefined;
+  /** The outcomes of HTTP attempts: each settles, reschedules or parks its delivery. */
+  recordWebhookAttempts(command: { attempts: WebhookAttempt[] }): Promise<Result<null>>;
+  /** Every event of the endpoint up to `cursor` was attempted at least once (or is not one it takes). */
+  advanceWebhookCursor(command: { endpointId: string; cursor: number }): Promise<Result<null>>;
 
   // Operations
   stats(): AdminStatsView;

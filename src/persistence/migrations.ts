@@ -150,4 +150,41 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (reservation_id, seat_number)
   ) WITHOUT ROWID;
   `,
+  `
+  -- v6: the outbox. Every change a platform hears about (payment.completed, refund.created, ...) is a row
+  -- here, written in the commit of the change itself: none is lost, none invented by a crash. seq is the
+  -- event's id and order; webhook deliveries and the pull feed read from it.
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  -- Endpoints the organiser registered. cursor: every event up to it was attempted (or not subscribed).
+  CREATE TABLE webhook_endpoints (
+    endpoint_id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    description TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    cursor INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  -- One row per (event, endpoint) once attempted: its retries, and PARKED once they ran out. Keyed by the
+  -- event first, so retention deletes the oldest rows as a range.
+  CREATE TABLE webhook_deliveries (
+    endpoint_id TEXT NOT NULL,
+    event_seq INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'DELIVERED', 'PARKED')),
+    attempts INTEGER NOT NULL,
+    next_attempt_at_ms INTEGER NOT NULL,
+    last_attempt_at_ms INTEGER NOT NULL,
+    last_status_code INTEGER,
+    last_error TEXT,
+    PRIMARY KEY (event_seq, endpoint_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, event_seq);
+  CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (status) WHERE status = 'PENDING';
+  `,
 ];

@@ -9,10 +9,13 @@
  * - idempotency records: `idempotencyRetentionMs` (the contract asks for at least 24 hours).
  * - ended reservations (expired, cancelled): `archiveRetentionMs` after they ended; then a lookup is 404,
  *   and the all-time counts stay in meta.
+ * - outbox events: `eventRetentionMs` (the pull feed and webhook retries reach that far back), then the
+ *   settled deliveries of the events gone; a retry still waiting stays.
  * Every deletion runs inside the group commit's transaction, a bounded step per commit, so trimming keeps
  * pace with the writes without ever making one commit long; SQLite reuses the freed pages, so the file stops
  * growing instead of shrinking (see README, "Disk and retention").
  */
+import type { OutboxStore } from './outbox-store.js';
 import type { Store } from './store.js';
 
 export interface RetentionLimits {
@@ -22,6 +25,7 @@ export interface RetentionLimits {
   purgeRowsPerCommit: number;
   idempotencyRetentionMs: number;
   archiveRetentionMs: number;
+  eventRetentionMs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -31,6 +35,7 @@ export const DEFAULT_RETENTION: RetentionLimits = {
   purgeRowsPerCommit: 500,
   idempotencyRetentionMs: 48 * HOUR_MS,
   archiveRetentionMs: 30 * 24 * HOUR_MS,
+  eventRetentionMs: 30 * 24 * HOUR_MS,
 };
 
 export class Retention {
@@ -40,8 +45,9 @@ export class Retention {
   private trimLimitSeq = 0;
   private idempotencyDue = false;
   private archiveDue = false;
+  private outboxDue = false;
 
-  constructor(private readonly limits: RetentionLimits = DEFAULT_RETENTION) {}
+  constructor(private readonly outbox: OutboxStore | null = null, private readonly limits: RetentionLimits = DEFAULT_RETENTION) {}
 
   /** After recovery: where the kept journal begins. The next checkpoint makes the recovered checkpoint's rows trimmable. */
   restored(store: Store, checkpointSeq: number): void {
@@ -50,6 +56,7 @@ export class Retention {
     this.trimLimitSeq = this.trimmedThroughSeq;
     this.idempotencyDue = true;
     this.archiveDue = true;
+    this.outboxDue = true;
   }
 
   /** A checkpoint moved past `previousCheckpointSeq`: the rows up to it are no longer anyone's margin. */
@@ -57,6 +64,7 @@ export class Retention {
     this.trimLimitSeq = Math.max(this.trimLimitSeq, previousCheckpointSeq);
     this.idempotencyDue = true;
     this.archiveDue = true;
+    this.outboxDue = true;
   }
 
   /** Inside every commit's transaction: one bounded step of whatever is due. */
@@ -70,5 +78,11 @@ export class Retention {
     // A full batch may leave more behind; a short one means caught up until the next checkpoint.
     if (this.idempotencyDue) this.idempotencyDue = store.purgeIdempotency(nowMs - this.limits.idempotencyRetentionMs, limit) === limit;
     if (this.archiveDue) this.archiveDue = store.purgeArchive(nowMs - this.limits.archiveRetentionMs, limit) === limit;
+    if (this.outboxDue && this.outbox !== null) {
+      const events = this.outbox.purge(nowMs - this.limits.eventRetentionMs, limit);
+      const firstKeptSeq = this.outbox.minSeq();
+      const deliveries = this.outbox.purgeDeliveries(firstKeptSeq === 0 ? Number.MAX_SAFE_INTEGER : firstKeptSeq, limit);
+      this.outboxDue = events === limit || deliveries === limit;
+    }
   }
 }

@@ -19,6 +19,11 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   CHARGE_LIMIT_EXCEEDED: () =>
     "That charge would take your balance, or this month's charges, over the limit. Try a smaller amount.",
   TICKET_INVALID: () => 'This is not a valid ticket of this box office.',
+  WEBHOOK_URL_INVALID: () => 'That webhook address is not an http or https URL.',
+  WEBHOOK_ENDPOINT_NOT_FOUND: () => 'That webhook endpoint does not exist (any more).',
+  WEBHOOK_DELIVERY_NOT_FOUND: () => 'No delivery of that event to that endpoint exists.',
+  WEBHOOK_ENDPOINT_LIMIT: () => 'No more webhook endpoints can be added; remove one first.',
+  WEBHOOK_DELIVERY_NOT_PARKED: () => 'Only a delivery that ran out of attempts can be sent again.',
   UNAUTHENTICATED: () => 'Your sign-in is missing or has expired. Please sign in again.',
   QUEUE_TOKEN_INVALID: () =>
     'Your turn in the waiting room has ended (it expired, you left, or you already paid). Join the line again to continue.',

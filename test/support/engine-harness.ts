@@ -35,7 +35,7 @@ export function settle(): Promise<void> {
 }
 
 /** Engine options a test may set beyond the harness's own. */
-export type HarnessEngineOptions = Pick<EngineOptions, 'queueLoadOffThreadMinTokens'>;
+export type HarnessEngineOptions = Pick<EngineOptions, 'queueLoadOffThreadMinTokens' | 'webhookRetry'>;
 
 export async function openHarness(limits: Partial<EngineLimits> = {}, startMs = T0, engineOptions: HarnessEngineOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'booking-test-'));
