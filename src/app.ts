@@ -11,6 +11,7 @@ import ops from './api/ops.js';
 import routes from './api/routes.js';
 import web from './api/web.js';
 import ws from './api/ws.js';
+import webhookDelivery from './webhooks/plugin.js';
 import { registerValidation } from './api/validation.js';
 import { registerErrorHandling, sendError } from './api/errors.js';
 import type { Config } from './config.js';
@@ -59,6 +60,7 @@ const OPENAPI_DOCUMENT = {
     { name: 'payments', description: 'Payments' },
     { name: 'admin', description: 'Catalogue management and statistics' },
     { name: 'tickets', description: 'Signed tickets, their public key, and check-in at the door' },
+    { name: 'webhooks', description: 'Events for the platform: the pull feed, webhook endpoints and their deliveries' },
     { name: 'ops', description: 'Health, readiness and metrics' },
   ],
   components: {
@@ -140,6 +142,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(routes, { prefix: '/v1' });
   await app.register(ws, { prefix: '/v1' });
   await app.register(web);
+  await app.register(webhookDelivery);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs' });

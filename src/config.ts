@@ -33,6 +33,8 @@ export interface Config {
   rateLimit: { tokenIssuePerMinute: number; demoTokenPerMinute: number };
   demoTokenTtlSeconds: number;
   ws: { maxSubscribersPerSchedule: number; maxBufferedBytes: number; heartbeatMs: number };
+  /** Webhook deliveries: how long a receiver may take, and attempts before a delivery is parked (the same on every node). */
+  webhooks: { timeoutMs: number; maxAttempts: number; concurrencyPerEndpoint: number };
   /** Cluster mode, when NATS_URL is set; null runs the embedded default (one process, one SQLite file). */
   cluster: ClusterConfig | null;
 }
@@ -206,6 +208,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, provideSecrets:
       maxSubscribersPerSchedule: integer(env, 'WS_MAX_SUBSCRIBERS_PER_SCHEDULE', 10_000, 1, 1_000_000),
       maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1_024, 1_073_741_824),
       heartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 1_000, 600_000),
+    },
+    webhooks: {
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_SECONDS', 10, 1, 60) * 1000,
+      maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 10, 1, 50),
+      concurrencyPerEndpoint: integer(env, 'WEBHOOK_CONCURRENCY_PER_ENDPOINT', 8, 1, 100),
     },
   };
   const cluster = clusterConfig(env, settings.port, dbPath, { authSecret, adminKey, ticketSigningKey: ticketKey });

@@ -7,6 +7,7 @@ import { createEngine } from './actors/engine.js';
 import type { Config } from './config.js';
 import { seedDemoCatalogue } from './domain/demo-catalogue.js';
 import type { BookingEngine } from './domain/engine.js';
+import { DEFAULT_WEBHOOK_RETRY, type WebhookRetryPolicy } from './domain/webhooks.js';
 
 export interface NodeEngine {
   engine: BookingEngine;
@@ -18,13 +19,14 @@ export interface NodeEngine {
 
 export async function createNodeEngine(config: Config, logger: Logger): Promise<NodeEngine> {
   const cluster = config.cluster;
+  const webhookRetry: WebhookRetryPolicy = { ...DEFAULT_WEBHOOK_RETRY, maxAttempts: config.webhooks.maxAttempts };
   if (cluster === null) {
-    const engine = createEngine({ dbPath: config.dbPath, limits: config.limits, durability: config.durability, logger: logger.child({ component: 'engine' }) });
+    const engine = createEngine({ dbPath: config.dbPath, limits: config.limits, durability: config.durability, webhookRetry, logger: logger.child({ component: 'engine' }) });
     return { engine, seedDemo: () => seedDemoCatalogue(engine), describe: { mode: 'embedded', dbPath: config.dbPath, durability: config.durability } };
   }
   // Loaded only in cluster mode: the embedded default never loads the NATS client.
   const { createClusterEngine } = await import('./cluster/cluster-engine.js');
-  const engine = createClusterEngine({ ...cluster, limits: config.limits, logger: logger.child({ component: 'cluster', nodeId: cluster.nodeId }) });
+  const engine = createClusterEngine({ ...cluster, limits: config.limits, webhookRetry, logger: logger.child({ component: 'cluster', nodeId: cluster.nodeId }) });
   return {
     engine,
     seedDemo: () => engine.seedDemo(),

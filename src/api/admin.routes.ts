@@ -3,11 +3,10 @@
  * watch its cancellation, and read sales/queue statistics.
  * Every route needs X-Admin-Key, compared in constant time.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { SeatMapInput } from '../domain/views.js';
+import { AdminHeaders, adminKeyGuard } from './admin-key.js';
 import { raise, unwrap } from './errors.js';
 import { ADMIN_SECURITY, ALWAYS, AdminStats, ConcertCreated, IsoDateTime, OpaqueId, OptionalBody, ScheduleCancellation, errorResponses } from './schemas.js';
 
@@ -21,7 +20,6 @@ const MAX_CANCELLATION_REASON_LENGTH = 500;
 /** Seat lists in error details are cut here so a bad 1000-seat map does not produce a huge answer. */
 const MAX_SEATS_LISTED = 20;
 
-const AdminHeaders = Type.Object({ 'x-admin-key': Type.Optional(Type.String({ description: 'ADMIN_KEY' })) });
 
 const Grade = Type.Object({
   grade: Type.String({ minLength: 1, maxLength: 32 }),
@@ -47,12 +45,6 @@ const CreateConcertBody = Type.Object({
   schedules: Type.Array(ScheduleBody, { minItems: 1, maxItems: MAX_SCHEDULES_PER_CONCERT }),
 }, { additionalProperties: false });
 type CreateConcertBody = Static<typeof CreateConcertBody>;
-
-/** Equal-time comparison of two secrets of any length (digests have equal length by construction). */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 /** Seats not covered by any grade, covered twice, and grades outside 1..seatCount or reversed. */
 export function seatMapProblems(seatMap: SeatMapInput): Record<string, unknown> | null {
@@ -101,12 +93,7 @@ function concertProblems(body: CreateConcertBody): Record<string, unknown> | nul
 }
 
 const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const requireAdminKey = async (request: FastifyRequest): Promise<void> => {
-    const given = request.headers['x-admin-key'];
-    if (typeof given !== 'string' || !sameSecret(given, app.config.adminKey)) {
-      raise('UNAUTHENTICATED', undefined, 'A valid X-Admin-Key header is required.');
-    }
-  };
+  const requireAdminKey = adminKeyGuard(app);
 
   app.post('/admin/concerts', {
     onRequest: [requireAdminKey],

@@ -20,6 +20,9 @@ import type {
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
   SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
+import type {
+  EventFeedView, EventView, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
+} from '../domain/webhooks.js';
 import type { CheckinView, ReservationTicketsView } from '../domain/tickets.js';
 import { CommandApplier } from './command-applier.js';
 import { CommandForwarder } from './command-forwarder.js';
@@ -42,6 +45,7 @@ export interface ClusterEngineOptions {
   /** This node's replica database: deleted and rebuilt from the log at every start. */
   replicaDbPath: string;
   limits: EngineLimits;
+  webhookRetry?: WebhookRetryPolicy;
   clock?: Clock;
   logger?: Logger;
   presenceReportMs?: number;
@@ -86,6 +90,7 @@ export class ClusterEngine implements BookingEngine {
     this.replica = createReplicaEngine({
       dbPath: options.replicaDbPath,
       limits: options.limits,
+      ...(options.webhookRetry === undefined ? {} : { webhookRetry: options.webhookRetry }),
       // The log is the durable source; the replica's file is rebuilt from it at every start.
       durability: 'NORMAL',
       clock: this.replicaClock,
@@ -255,7 +260,55 @@ export class ClusterEngine implements BookingEngine {
     return this.submit({ kind: 'checkIn', args: command }) as Promise<Result<CheckinView>>;
   }
 
+  createWebhookEndpoint(input: WebhookEndpointInput): Promise<Result<WebhookEndpointCreatedView>> {
+    return this.submit({ kind: 'createWebhookEndpoint', args: input }) as Promise<Result<WebhookEndpointCreatedView>>;
+  }
+
+  updateWebhookEndpoint(command: Parameters<BookingEngine['updateWebhookEndpoint']>[0]): Promise<Result<WebhookEndpointView>> {
+    return this.submit({ kind: 'updateWebhookEndpoint', args: command }) as Promise<Result<WebhookEndpointView>>;
+  }
+
+  deleteWebhookEndpoint(command: { endpointId: string }): Promise<Result<null>> {
+    return this.submit({ kind: 'deleteWebhookEndpoint', args: command }) as Promise<Result<null>>;
+  }
+
+  retryWebhookDelivery(command: { endpointId: string; eventSequence: number }): Promise<Result<WebhookDeliveryView>> {
+    return this.submit({ kind: 'retryWebhookDelivery', args: command }) as Promise<Result<WebhookDeliveryView>>;
+  }
+
+  recordWebhookAttempts(command: { attempts: WebhookAttempt[] }): Promise<Result<null>> {
+    return this.submit({ kind: 'recordWebhookAttempts', args: command }) as Promise<Result<null>>;
+  }
+
+  advanceWebhookCursor(command: { endpointId: string; cursor: number }): Promise<Result<null>> {
+    return this.submit({ kind: 'advanceWebhookCursor', args: command }) as Promise<Result<null>>;
+  }
+
   // ---------------------------------------------------------------- queries: the local replica
+
+  listEvents(query: Parameters<BookingEngine['listEvents']>[0]): EventFeedView {
+    return this.replica.listEvents(query);
+  }
+
+  eventAt(sequence: number): EventView | undefined {
+    return this.replica.eventAt(sequence);
+  }
+
+  listWebhookEndpoints(): WebhookEndpointView[] {
+    return this.replica.listWebhookEndpoints();
+  }
+
+  getWebhookEndpoint(endpointId: string): Result<WebhookEndpointView> {
+    return this.replica.getWebhookEndpoint(endpointId);
+  }
+
+  listWebhookDeliveries(query: Parameters<BookingEngine['listWebhookDeliveries']>[0]): Result<WebhookDeliveryView[]> {
+    return this.replica.listWebhookDeliveries(query);
+  }
+
+  webhookTargets(): WebhookTarget[] {
+    return this.replica.webhookTargets();
+  }
 
   listConcerts(): ConcertSummaryView[] {
     return this.replica.listConcerts();

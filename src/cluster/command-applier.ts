@@ -132,6 +132,12 @@ export class CommandApplier {
       case 'leaveQueue': return engine.leaveQueue(command.args.userId, command.args.queueToken);
       case 'createConcert': return engine.createConcert(command.args);
       case 'checkIn': return engine.checkIn(command.args);
+      case 'createWebhookEndpoint': return engine.createWebhookEndpoint(command.args);
+      case 'updateWebhookEndpoint': return engine.updateWebhookEndpoint(command.args);
+      case 'deleteWebhookEndpoint': return engine.deleteWebhookEndpoint(command.args);
+      case 'retryWebhookDelivery': return engine.retryWebhookDelivery(command.args);
+      case 'recordWebhookAttempts': return engine.recordWebhookAttempts(command.args);
+      case 'advanceWebhookCursor': return engine.advanceWebhookCursor(command.args);
       case 'seedDemo': {
         if (!engine.isEmpty()) return Promise.resolve(0);
         // Every concert is decided now, in this entry, before anything else can interleave.

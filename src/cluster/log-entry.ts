@@ -21,6 +21,13 @@ export type ClusterCommand =
   | { kind: 'createConcert'; args: FirstArg<'createConcert'> }
   /** A ticket scanned at the door; its code's signature was verified by the node that took it. */
   | { kind: 'checkIn'; args: FirstArg<'checkIn'> }
+  /** Webhooks: the organiser's endpoints, and the leader's dispatcher reporting its attempts. */
+  | { kind: 'createWebhookEndpoint'; args: FirstArg<'createWebhookEndpoint'> }
+  | { kind: 'updateWebhookEndpoint'; args: FirstArg<'updateWebhookEndpoint'> }
+  | { kind: 'deleteWebhookEndpoint'; args: FirstArg<'deleteWebhookEndpoint'> }
+  | { kind: 'retryWebhookDelivery'; args: FirstArg<'retryWebhookDelivery'> }
+  | { kind: 'recordWebhookAttempts'; args: FirstArg<'recordWebhookAttempts'> }
+  | { kind: 'advanceWebhookCursor'; args: FirstArg<'advanceWebhookCursor'> }
   /** Seeds the demo catalogue if the engine is empty when it applies: any number of nodes may ask. */
   | { kind: 'seedDemo'; args: Record<string, never> }
   /** Presence gathered by one node (polls, open queue sockets): each token counts as seen at the entry's time. */
