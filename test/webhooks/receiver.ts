@@ -20,20 +20,20 @@ export class Receiver {
   }
 
   static async start(): Promise<Receiver> {
-    let receiver: Receiver | undefined;
+    const self: { receiver?: Receiver } = {};
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const delivery: Delivery = { path: request.url ?? '/', headers: request.headers, body, event: JSON.parse(body) as Delivery['event'] };
-        receiver!.deliveries.push(delivery);
-        const answer = receiver!.answer(delivery.path, delivery);
+        self.receiver!.deliveries.push(delivery);
+        const answer = self.receiver!.answer(delivery.path, delivery);
         if (answer === 'hang') {
           const release = (): void => {
             response.destroy();
           };
-          receiver!.hanging.add(release);
+          self.receiver!.hanging.add(release);
           return;
         }
         setTimeout(() => response.writeHead(answer.status).end('ok'), answer.delayMs ?? 0);
@@ -41,7 +41,8 @@ export class Receiver {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new Receiver(server, `http://127.0.0.1:${port}`);
+    const receiver = new Receiver(server, `http://127.0.0.1:${port}`);
+    self.receiver = receiver;
     return receiver;
   }
 
