@@ -287,6 +287,41 @@ const cases: ErrorCase[] = [
       return hold(api, await newFan(), cancelled, [1]);
     },
   },
+  {
+    name: 'a webhook endpoint with an ftp URL', code: 'WEBHOOK_URL_INVALID', status: 400,
+    when: async () => api.http.post('/v1/admin/webhooks', { adminKey: TEST_ADMIN_KEY, body: { url: 'ftp://platform.example/hooks', events: ['payment.completed'] } }),
+  },
+  {
+    name: 'an unknown webhook endpoint', code: 'WEBHOOK_ENDPOINT_NOT_FOUND', status: 404,
+    when: async () => api.http.get('/v1/admin/webhooks/whe_unknown', { adminKey: TEST_ADMIN_KEY }),
+  },
+  {
+    name: 'a retry of a delivery never attempted', code: 'WEBHOOK_DELIVERY_NOT_FOUND', status: 404,
+    when: async () => {
+      const created = await api.http.post('/v1/admin/webhooks', { adminKey: TEST_ADMIN_KEY, body: { url: 'https://platform.example/a', events: ['checkin.accepted'] } });
+      return api.http.post(`/v1/admin/webhooks/${created.body.endpointId}/deliveries/evt_1/retry`, { adminKey: TEST_ADMIN_KEY });
+    },
+  },
+  {
+    name: 'a retry of a delivery that is not parked', code: 'WEBHOOK_DELIVERY_NOT_PARKED', status: 409,
+    when: async () => {
+      const created = await api.http.post('/v1/admin/webhooks', { adminKey: TEST_ADMIN_KEY, body: { url: 'https://platform.example/b', events: ['payment.completed'] } });
+      const endpointId = created.body.endpointId as string;
+      await paidBooking(scheduleId());
+      const seq = api.engine.listEvents({ after: 0, limit: 1_000, types: ['payment.completed'] }).nextAfter;
+      await api.engine.recordWebhookAttempts({ attempts: [{ endpointId, eventSequence: seq, delivered: true, statusCode: 200, error: null }] });
+      return api.http.post(`/v1/admin/webhooks/${endpointId}/deliveries/evt_${seq}/retry`, { adminKey: TEST_ADMIN_KEY });
+    },
+  },
+  {
+    name: 'a 51st webhook endpoint', code: 'WEBHOOK_ENDPOINT_LIMIT', status: 409,
+    when: async () => {
+      for (let i = api.engine.listWebhookEndpoints().length; i < 50; i++) {
+        expect((await api.http.post('/v1/admin/webhooks', { adminKey: TEST_ADMIN_KEY, body: { url: `https://platform.example/${i}`, events: ['checkin.accepted'] } })).status).toBe(201);
+      }
+      return api.http.post('/v1/admin/webhooks', { adminKey: TEST_ADMIN_KEY, body: { url: 'https://platform.example/one-too-many', events: ['checkin.accepted'] } });
+    },
+  },
 ];
 
 /** A fresh fan who paid for a free seat of `schedule`. */
