@@ -77,7 +77,8 @@ const report = await runCrashLoop({
 const seconds = Math.round((Date.now() - startedAt) / 1000);
 process.stdout.write(`\nsoak: seed ${report.seed}, ${report.killCycles} kill -9 cycles (${report.startupKills} more during recovery) in ${seconds} s; `
   + `${report.acknowledged} acknowledged operations, ${report.checkedOperations} checks of them, ${report.replays} key replays, `
-  + `${report.journalRows} journal rows; ${report.violations.length} violations\n`);
+  + `${report.journalRows} journal rows, ${report.events} events, ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent); `
+  + `${report.violations.length} violations\n`);
 if (report.violations.length > 0) {
   process.stdout.write(`work directory kept: ${report.workDir}\nreplay the choices with --seed=${report.seed}\n`);
   process.exit(1);

@@ -11,6 +11,8 @@ import { AuditModel } from './audit-model.js';
 import { createSchedule, type CreatedSchedule } from './catalogue.js';
 import { sleep, type HttpClient } from './http-client.js';
 import { auditOverHttp } from './http-audit.js';
+import { auditOutbox, type ReceivedEvent } from './outbox-audit.js';
+import { Receiver } from '../../webhooks/receiver.js';
 import { auditLedger, JournalAuditor, LedgerFacts, openReadOnly, tailJournal } from './journal-audit.js';
 import { startDriverProcess, type DriverProcess } from './driver-process.js';
 import { SeededRandom } from './random.js';
@@ -63,6 +65,10 @@ export interface CrashLoopReport {
   checkins: number;
   /** Refunds acknowledged (a 201 of POST /v1/reservations/{id}/refunds). */
   refunds: number;
+  /** Events in the outbox at the last audit; webhook deliveries received, and how many were resends after a kill. */
+  events: number;
+  webhookDeliveries: number;
+  webhookResent: number;
   violations: string[];
 }
 
@@ -90,16 +96,20 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     },
   });
   const report: CrashLoopReport = {
-    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, violations: [],
+    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, events: 0, webhookDeliveries: 0, webhookResent: 0, violations: [],
   };
   const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
   const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
   let driver: DriverProcess | undefined;
+  const receiver = await Receiver.start();
+  const received = (): ReceivedEvent[] => receiver.deliveries.map((d) => ({ id: d.event.id, body: d.event as unknown as ReceivedEvent['body'] }));
   // The journal is trimmed behind the checkpoints: the audit replays it as it is written, across every kill.
   const journalAuditor = new JournalAuditor({ queueMaxActive, holdTtlMs: options.holdTtlSeconds * 1000 });
   const tail = setInterval(() => tailJournal(journalAuditor, dbPath), JOURNAL_TAIL_INTERVAL_MS);
   try {
     await server.start();
+    // Before any event: the endpoint hears every one of the run, delivered across every kill.
+    const endpointId = await registerWebhook(server.http, `${receiver.url}/all`);
     const auditorQueueToken = await admitAuditor(server.http);
     const schedules: CreatedSchedule[] = [
       await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'hot', '1'),
@@ -151,11 +161,19 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       const c = online.checked;
       report.checkedOperations += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens + c.checkins + c.refunds;
       report.replays += c.replays;
-      const violations = [...offline.violations, ...online.violations].map((v) => `cycle ${cycle}: ${v}`);
+      const outbox = await auditOutbox(model, {
+        http: server.http, adminKey: RELIABILITY_ADMIN_KEY, authSecret: RELIABILITY_AUTH_SECRET,
+        webhook: { endpointId, received, settleTimeoutMs: 20_000 },
+      });
+      report.events = outbox.events;
+      report.webhookDeliveries = outbox.deliveries;
+      report.webhookResent = outbox.resent;
+      report.checkedOperations += outbox.events;
+      const violations = [...offline.violations, ...online.violations, ...outbox.violations].map((v) => `cycle ${cycle}: ${v}`);
       report.violations.push(...violations);
       options.log(`cycle ${cycle}/${options.cycles}: killed after load; ${model.acknowledged} acknowledged so far, `
         + `${c.charges} charges, ${c.payments} payments, ${c.holds} holds, ${c.tokens} queue tokens, ${c.replays} replays checked; `
-        + `${offline.journalRows} journal rows; ${violations.length} violations `
+        + `${offline.journalRows} journal rows; ${outbox.events} events, ${outbox.deliveries} webhook deliveries (${outbox.resent} resent); ${violations.length} violations `
         + `(restart ${readyAt - restartAt} ms, audit ${Date.now() - readyAt} ms)`);
       for (const violation of violations.slice(0, 20)) options.log(`  ${violation}`);
       if (violations.length > 0 && options.stopOnViolation) break;
@@ -165,9 +183,17 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     clearInterval(tail);
     await driver?.stop();
     await server.kill();
+    await receiver.close();
     if (!options.keepWorkDir && report.violations.length === 0) rmSync(workDir, { recursive: true, force: true });
   }
   return report;
+}
+
+async function registerWebhook(http: HttpClient, url: string): Promise<string> {
+  const events = ['payment.completed', 'reservation.expired', 'reservation.cancelled', 'refund.created', 'schedule.cancelled', 'checkin.accepted'];
+  const created = await http.call('POST', '/v1/admin/webhooks', { adminKey: RELIABILITY_ADMIN_KEY, body: { url, events } });
+  if (created.status !== 201) throw new Error(`webhook endpoint: ${created.status}`);
+  return created.body.endpointId as string;
 }
 
 /** The auditor joins first (an empty line) and stays ACTIVE for the whole run, to read seat maps. */
