@@ -15,7 +15,11 @@ import { PendingChange } from './pending-change.js';
 export class CommandRunner {
   /** Sequence number of the last journal row written (in the current transaction or before). */
   journalSeq = 0;
-  /** Sequence of the last outbox event written: an event's id, in commit order. */
+  /**
+   * Sequence of the last outbox event submitted: an event's id. Given at submission, which follows each
+   * decision synchronously, so it is the decide order, the commit order, and the same on every replica of a
+   * cluster whatever its group commit is doing (a decision may read it: see WebhookBook.create).
+   */
   outboxSeq = 0;
   /** Journal rows since the last checkpoint: the checkpoint policy reads and resets it. */
   rowsSinceCheckpoint = 0;
@@ -38,6 +42,8 @@ export class CommandRunner {
   /** The same, resolving with `answer`. */
   submit<A>(change: PendingChange, answer: A): Promise<A>;
   submit<A>(change: PendingChange, answer?: A): Promise<A | undefined> {
+    for (const event of change.events) event.seq = ++this.outboxSeq;
+    const lastEventSeq = this.outboxSeq;
     return new Promise<A | undefined>((resolve, reject) => {
       this.committer.submit({
         write: (store) => {
@@ -46,11 +52,11 @@ export class CommandRunner {
           }
           this.rowsSinceCheckpoint += change.journal.length;
           for (const write of change.writes) write(store);
-          for (const event of change.events) this.outbox.append(++this.outboxSeq, event.type, event.atMs, JSON.stringify(event.data));
+          for (const event of change.events) this.outbox.append(event.seq, event.type, event.atMs, JSON.stringify(event.data));
         },
         committed: () => {
           resolve(answer);
-          if (change.events.length > 0) this.onEventsCommitted(this.outboxSeq);
+          if (change.events.length > 0) this.onEventsCommitted(lastEventSeq);
           for (const action of change.afterCommit) {
             try {
               action();

@@ -678,13 +678,9 @@ class Engine implements ReplicaEngine {
     return row === undefined ? undefined : eventView(row);
   }
 
-  async createWebhookEndpoint(input: WebhookEndpointInput): Promise<Result<WebhookEndpointCreatedView>> {
-    const created = await this.runner.run('', undefined, (change) =>
+  createWebhookEndpoint(input: WebhookEndpointInput): Promise<Result<WebhookEndpointCreatedView>> {
+    return this.runner.run('', undefined, (change) =>
       this.webhooks.create(input, this.clock.now(), this.newId('whe'), this.random, () => this.runner.outboxSeq, change));
-    if (!created.ok) return fail(created.error.code, created.error.details);
-    // Where it starts in the outbox is known once its creation is written: answer with that.
-    const now = this.webhooks.get(created.value.endpointId);
-    return now.ok ? ok({ ...now.value, secret: created.value.secret }) : ok(created.value);
   }
 
   listWebhookEndpoints(): WebhookEndpointView[] {

@@ -7,8 +7,11 @@ import type { EventData, EventType } from '../domain/webhooks.js';
 import type { Store } from '../persistence/store.js';
 
 export interface JournalEntry { stream: string; type: string; atMs: number; data: unknown }
-/** An event for the outbox: its data is built at decide time (state moves on) and serialized in the commit. */
-export interface OutboxEntry { type: EventType; atMs: number; data: unknown }
+/**
+ * An event for the outbox: its data is built at decide time (state moves on) and serialized in the commit.
+ * Its sequence is given when the change is submitted, in decide order (see CommandRunner.submit).
+ */
+export interface OutboxEntry { type: EventType; atMs: number; data: unknown; seq: number }
 
 export class PendingChange {
   readonly journal: JournalEntry[] = [];
@@ -22,7 +25,7 @@ export class PendingChange {
 
   /** What the platform will hear about this change, written to the outbox in its commit. */
   publish<T extends EventType>(type: T, atMs: number, data: EventData[T]): void {
-    this.events.push({ type, atMs, data });
+    this.events.push({ type, atMs, data, seq: 0 });
   }
 
   write(write: (store: Store) => void): void {

@@ -32,7 +32,6 @@ interface Endpoint {
   secret: string;
   enabled: boolean;
   createdAtMs: number;
-  /** -1 until its creation is written (the outbox sequence it starts after is known only then). */
   cursor: number;
   open: Map<number, OpenDelivery>;
   pendingCount: number;
@@ -84,7 +83,6 @@ export class WebhookBook {
   targets(): WebhookTarget[] {
     const targets: WebhookTarget[] = [];
     for (const e of this.endpoints.values()) {
-      if (e.cursor < 0) continue;
       targets.push({ endpointId: e.endpointId, url: e.url, events: e.events, secret: e.secret, enabled: e.enabled, cursor: e.cursor, open: e.open, pendingCount: e.pendingCount });
     }
     return targets;
@@ -100,8 +98,8 @@ export class WebhookBook {
   }
 
   /**
-   * A new endpoint hears the events committed after its own creation. `outboxSeq` is read when the creation is
-   * written: every event decided before it is written before it, so every replica starts it at the same place.
+   * A new endpoint hears the events decided after its own creation: `outboxSeq` is the last sequence given,
+   * which every replica reaches at the same command.
    */
   create(
     input: WebhookEndpointInput, nowMs: number, endpointId: string, random: RandomBytes, outboxSeq: () => number, change: PendingChange,
@@ -111,14 +109,12 @@ export class WebhookBook {
     if (this.endpoints.size >= MAX_WEBHOOK_ENDPOINTS) return fail('WEBHOOK_ENDPOINT_LIMIT', { limit: MAX_WEBHOOK_ENDPOINTS });
     const endpoint: Endpoint = {
       endpointId, url: input.url, events: new Set(sortedEvents(input.events)), description: input.description ?? '',
-      secret: `whsec_${random(24).toString('base64')}`, enabled: true, createdAtMs: nowMs, cursor: -1, open: new Map(), pendingCount: 0, parkedCount: 0,
+      secret: `whsec_${random(24).toString('base64')}`, enabled: true, createdAtMs: nowMs, cursor: outboxSeq(), open: new Map(), pendingCount: 0, parkedCount: 0,
     };
     this.endpoints.set(endpointId, endpoint);
     change.record('webhooks', { type: 'webhook.endpoint_created', atMs: nowMs, endpointId, url: endpoint.url } as { type: string; atMs: number });
-    change.write(() => {
-      endpoint.cursor = outboxSeq();
-      this.store.insertEndpoint(row(endpoint));
-    });
+    const image = row(endpoint);
+    change.write(() => this.store.insertEndpoint(image));
     return ok({ ...view(endpoint), secret: endpoint.secret });
   }
 
@@ -153,7 +149,7 @@ export class WebhookBook {
    */
   recordAttempt(attempt: WebhookAttempt, nowMs: number, change: PendingChange): void {
     const endpoint = this.endpoints.get(attempt.endpointId);
-    if (endpoint === undefined || endpoint.cursor < 0) return;
+    if (endpoint === undefined) return;
     const seq = attempt.eventSequence;
     let open = endpoint.open.get(seq);
     if (open === undefined) {
@@ -185,7 +181,7 @@ export class WebhookBook {
   /** The dispatcher attempted (or skipped, not subscribed) every event up to `cursor`. */
   advanceCursor(endpointId: string, cursor: number, change: PendingChange): void {
     const endpoint = this.endpoints.get(endpointId);
-    if (endpoint === undefined || endpoint.cursor < 0 || cursor <= endpoint.cursor) return;
+    if (endpoint === undefined || cursor <= endpoint.cursor) return;
     endpoint.cursor = cursor;
     change.write(() => this.store.setCursor(endpointId, cursor));
     for (const seq of endpoint.open.keys()) this.forgetSettled(endpoint, seq, change);

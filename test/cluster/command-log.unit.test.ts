@@ -71,6 +71,8 @@ async function observable(r: Replica, scheduleId: string): Promise<unknown> {
     stats: r.engine.stats(),
     seats: r.engine.getSeatMap(scheduleId),
     cancellation: r.engine.getScheduleCancellation(scheduleId),
+    events: r.engine.listEvents({ after: 0, limit: 1_000 }),
+    endpoints: r.engine.listWebhookEndpoints().map((endpoint) => ({ endpoint, deliveries: r.engine.listWebhookDeliveries({ endpointId: endpoint.endpointId, limit: 1_000 }) })),
     users: USERS.map((user) => ({
       balance: r.engine.getBalance(user),
       history: r.engine.balanceHistory(user),
@@ -120,6 +122,10 @@ describe('the command log', () => {
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelSchedule' as const), user }) },
       // A purchase in two entries (charge and hold, then the payment), so that refunds find paid bookings.
       { weight: 6, arbitrary: fc.record({ kind: fc.constant('buy' as const), user, seats: fc.uniqueArray(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 2 }) }) },
+      // Webhooks: an endpoint, the dispatcher's reports of attempts on some event, and its cursor moves.
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('hook' as const), user }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('attempt' as const), user, delivered: fc.boolean(), nth: fc.nat(20) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), user }) },
     );
     const step = fc.record({ advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 50_000, max: 70_000 })), commands: fc.array(command, { minLength: 1, maxLength: 4 }) });
     await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
@@ -163,6 +169,17 @@ describe('the command log', () => {
             };
             case 'cancelSchedule': return { kind: 'cancelSchedule', args: { scheduleId } };
             case 'buy': return { kind: 'pay', args: { userId: c.user, reservationId: held } };
+            case 'hook': return { kind: 'createWebhookEndpoint', args: { url: `https://platform.example/${c.user}`, events: ['payment.completed', 'refund.created', 'reservation.expired'] } };
+            case 'attempt': {
+              const endpointId = first.engine.listWebhookEndpoints()[0]?.endpointId ?? 'whe_none';
+              const events = first.engine.listEvents({ after: 0, limit: 1_000 }).events;
+              const eventSequence = events[c.nth % Math.max(1, events.length)]?.sequence ?? 1;
+              return { kind: 'recordWebhookAttempts', args: { attempts: [{ endpointId, eventSequence, delivered: c.delivered, statusCode: c.delivered ? 200 : 500, error: c.delivered ? null : 'HTTP 500' }] } };
+            }
+            case 'advance': return {
+              kind: 'advanceWebhookCursor',
+              args: { endpointId: first.engine.listWebhookEndpoints()[0]?.endpointId ?? 'whe_none', cursor: first.engine.listEvents({ after: 0, limit: 1_000 }).nextAfter },
+            };
           }
         });
         await applyLatest(log.append(built, advanceMs));
