@@ -80,6 +80,35 @@ function registerReplicationGauges(engine: BookingEngine, registry: Registry): v
   gauge('cluster_fenced_appends', 'Appends the log refused because another leader had moved it on', (s) => s.fencedAppends);
 }
 
+/** The outbox and webhook deliveries: how far events go, what waits for a retry, what ran out of attempts. */
+function registerWebhookMetrics(app: FastifyInstance, registry: Registry): void {
+  const engine = app.engine;
+  let lastEventSequence = 0;
+  engine.observe({ eventsCommitted: (throughSeq) => { lastEventSequence = Math.max(lastEventSequence, throughSeq); } });
+  new Gauge({ name: 'outbox_last_event_sequence', help: 'Sequence of the newest event this process committed (0 until one is)', registers: [registry], collect() { this.set(lastEventSequence); } });
+  const sum = (read: (endpoint: { pendingDeliveries: number; parkedDeliveries: number }) => number): number => engine.listWebhookEndpoints().reduce((total, e) => total + read(e), 0);
+  new Gauge({ name: 'webhook_endpoints', help: 'Webhook endpoints registered', registers: [registry], collect() { if (engine.ready) this.set(engine.listWebhookEndpoints().length); } });
+  new Gauge({ name: 'webhook_deliveries_pending', help: 'Deliveries waiting for a retry, all endpoints', registers: [registry], collect() { if (engine.ready) this.set(sum((e) => e.pendingDeliveries)); } });
+  new Gauge({ name: 'webhook_deliveries_parked', help: 'Deliveries out of attempts, all endpoints', registers: [registry], collect() { if (engine.ready) this.set(sum((e) => e.parkedDeliveries)); } });
+  const reported = { delivered: 0, failed: 0 };
+  new Counter({
+    name: 'webhook_attempts_total', help: 'HTTP attempts this process made, by outcome (delivered: a 2xx)', labelNames: ['outcome'], registers: [registry],
+    collect() {
+      // The dispatcher is registered after this plugin, and its counts are plain numbers: the counter catches up per scrape.
+      if (!app.hasDecorator('webhookDispatcher')) return;
+      const { counts } = app.webhookDispatcher;
+      this.inc({ outcome: 'delivered' }, counts.delivered - reported.delivered);
+      this.inc({ outcome: 'failed' }, counts.failed - reported.failed);
+      reported.delivered = counts.delivered;
+      reported.failed = counts.failed;
+    },
+  });
+  new Gauge({
+    name: 'webhook_dispatcher_active', help: '1 while this process delivers webhooks (always embedded; the leader in a cluster)', registers: [registry],
+    collect() { this.set(engine.ready && (engine.replication?.().leader ?? true) ? 1 : 0); },
+  });
+}
+
 /** One registry per app, so tests can build many apps without "metric already registered". */
 function createAppMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
@@ -102,6 +131,7 @@ function createAppMetrics(app: FastifyInstance): Registry {
   });
 
   registerReplicationGauges(engine, registry);
+  registerWebhookMetrics(app, registry);
 
   const admissions = counter('queue_admissions_total', 'Tokens admitted from the waiting line');
   const holds = counter('holds_total', 'Reservations held');

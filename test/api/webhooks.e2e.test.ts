@@ -61,6 +61,12 @@ describe('webhooks and the event feed over HTTP', () => {
     expect(listed.body).toEqual({ deliveries: [expect.objectContaining({ eventId: delivery.event.id, status: 'DELIVERED', attempts: 1 })] });
     const endpoints = await api.http.get('/v1/admin/webhooks', admin);
     expect(JSON.stringify(endpoints.body)).not.toContain(secret);
+
+    const metrics = await fetch(`${api.http.baseUrl}/metrics`).then((response) => response.text());
+    expect(metrics).toMatch(/^webhook_attempts_total\{outcome="delivered"\} [1-9]/m);
+    expect(metrics).toMatch(/^outbox_last_event_sequence [1-9]/m);
+    expect(metrics).toMatch(/^webhook_deliveries_parked 0$/m);
+    expect(metrics).toMatch(/^webhook_dispatcher_active 1$/m);
   });
 
   it('given a paused endpoint, then its events wait, and flow once it is enabled again', async () => {
