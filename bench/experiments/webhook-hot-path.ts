@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createEngine } from '../../src/actors/engine.js';
 import { DEFAULT_LIMITS, type BookingEngine } from '../../src/domain/engine.js';
 import { EVENT_TYPES } from '../../src/domain/webhooks.js';
@@ -44,7 +45,9 @@ async function receiver(mode: 'ok' | 'hang'): Promise<{ url: string; child: Chil
 
 type Setup = 'none' | 'healthy' | 'broken';
 
-async function run(setup: Setup, urls: Record<'ok' | 'hang', string>, dir: string, round: number): Promise<{ commandsPerSecond: number; lagEvents: number }> {
+interface RunResult { commandsPerSecond: number; lagEvents: number; cpuMicrosPerCommand: number; mainThreadBusy: number }
+
+async function run(setup: Setup, urls: Record<'ok' | 'hang', string>, dir: string, round: number): Promise<RunResult> {
   const engine: BookingEngine = createEngine({
     dbPath: join(dir, `${setup}-${round}.db`), durability: 'FULL',
     limits: { ...DEFAULT_LIMITS, queueMaxActive: 1_000_000, queueActiveTtlMs: DAY_MS, queueWaitingIdleMs: DAY_MS },
@@ -65,6 +68,10 @@ async function run(setup: Setup, urls: Record<'ok' | 'hang', string>, dir: strin
   let next = 0;
   const deadline = performance.now() + SECONDS * 1000;
   const startedAt = performance.now();
+  // The receiver is another process on the same two cores: throughput alone would charge its work to the
+  // engine. This process's CPU (both threads) per command, and how busy the engine's thread was, do not.
+  const cpuAtStart = process.cpuUsage();
+  const loopAtStart = performance.eventLoopUtilization();
   await Promise.all(Array.from({ length: CALLERS }, async () => {
     while (performance.now() < deadline) {
       const i = next++;
@@ -81,13 +88,13 @@ async function run(setup: Setup, urls: Record<'ok' | 'hang', string>, dir: strin
     }
   }));
   const seconds = (performance.now() - startedAt) / 1000;
-  const last = engine.listEvents({ after: 0, limit: 1 }).nextAfter;
-  const endpoints = engine.listWebhookEndpoints();
-  const lastSeq = engine.listEvents({ after: Math.max(0, last), limit: 1_000 }).nextAfter;
-  const lagEvents = setup === 'healthy' ? lastSeq - (endpoints[0]?.deliveredThrough ?? 0) : 0;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const mainThreadBusy = performance.eventLoopUtilization(loopAtStart).utilization;
+  // Events committed and not yet attempted (at most 1,000 counted).
+  const lagEvents = setup === 'healthy' ? engine.eventRefsAfter(engine.listWebhookEndpoints()[0]?.deliveredThrough ?? 0, 1_000).length : 0;
   await dispatcher.stop();
   await engine.close();
-  return { commandsPerSecond: commands / seconds, lagEvents };
+  return { commandsPerSecond: commands / seconds, lagEvents, cpuMicrosPerCommand: (cpu.user + cpu.system) / commands, mainThreadBusy };
 }
 
 function median(values: number[]): number {
@@ -100,14 +107,18 @@ async function main(): Promise<void> {
   const ok = await receiver('ok');
   const hang = await receiver('hang');
   const results: Record<Setup, number[]> = { none: [], healthy: [], broken: [] };
+  const cpuPerCommand: Record<Setup, number[]> = { none: [], healthy: [], broken: [] };
+  const busy: Record<Setup, number[]> = { none: [], healthy: [], broken: [] };
   const lags: number[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const setup of ['none', 'healthy', 'broken'] as const) {
-        const { commandsPerSecond, lagEvents } = await run(setup, { ok: ok.url, hang: hang.url }, dir, round);
+        const { commandsPerSecond, lagEvents, cpuMicrosPerCommand, mainThreadBusy } = await run(setup, { ok: ok.url, hang: hang.url }, dir, round);
         results[setup].push(commandsPerSecond);
+        cpuPerCommand[setup].push(cpuMicrosPerCommand);
+        busy[setup].push(mainThreadBusy);
         if (setup === 'healthy') lags.push(lagEvents);
-        process.stderr.write(`round ${round} ${setup}: ${Math.round(commandsPerSecond)} commands/s${setup === 'healthy' ? `, delivery ${lagEvents} events behind at the end` : ''}\n`);
+        process.stderr.write(`round ${round} ${setup}: ${Math.round(commandsPerSecond)} commands/s, ${cpuMicrosPerCommand.toFixed(1)} µs CPU a command, engine thread ${(mainThreadBusy * 100).toFixed(0)}% busy${setup === 'healthy' ? `, delivery ${lagEvents} events behind at the end` : ''}\n`);
       }
     }
   } finally {
@@ -118,7 +129,8 @@ async function main(): Promise<void> {
   const base = median(results.none);
   for (const setup of ['none', 'healthy', 'broken'] as const) {
     const ratios = results[setup].map((value, i) => value / (results.none[i] ?? value));
-    process.stdout.write(`${setup}: median ${Math.round(median(results[setup]))} commands/s; per-round ratio to none ${ratios.map((r) => r.toFixed(2)).join(' · ')}; median ratio ${median(ratios).toFixed(2)}\n`);
+    process.stdout.write(`${setup}: median ${Math.round(median(results[setup]))} commands/s; per-round ratio to none ${ratios.map((r) => r.toFixed(2)).join(' · ')}; median ratio ${median(ratios).toFixed(2)}; `
+      + `process CPU ${median(cpuPerCommand[setup]).toFixed(1)} µs a command; engine thread ${(median(busy[setup]) * 100).toFixed(0)}% busy\n`);
   }
   process.stdout.write(`healthy: delivery lag at the end of each round (events): ${lags.join(' · ')}; none: ${Math.round(base)} commands/s\n`);
 }

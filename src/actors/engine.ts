@@ -46,7 +46,7 @@ import { OutboxStore } from '../persistence/outbox-store.js';
 import { Retention } from '../persistence/retention.js';
 import { WebhookBook, deliveryView } from './webhook-book.js';
 import {
-  DEFAULT_WEBHOOK_RETRY, eventId, type DeliveryStatus, type EventFeedView, type EventType, type EventView, type WebhookAttempt,
+  DEFAULT_WEBHOOK_RETRY, eventId, type DeliveryStatus, type EventFeedView, type EventJson, type EventType, type EventView, type WebhookAttempt,
   type WebhookDeliveryView, type WebhookEndpointCreatedView, type WebhookEndpointInput, type WebhookEndpointPatch, type WebhookEndpointView,
   type WebhookTarget,
 } from '../domain/webhooks.js';
@@ -673,9 +673,17 @@ class Engine implements ReplicaEngine {
     return { events, nextAfter };
   }
 
-  eventAt(sequence: number): EventView | undefined {
+  eventRefsAfter(after: number, limit: number): Array<{ sequence: number; type: EventType }> {
+    return this.outbox.refsAfter(after, Math.max(1, Math.min(EVENT_PAGE_LIMIT, limit))).map(([sequence, type]) => ({ sequence, type: type as EventType }));
+  }
+
+  eventJsonAt(sequence: number): EventJson | undefined {
     const row = this.outbox.at(sequence);
-    return row === undefined ? undefined : eventView(row);
+    if (row === undefined) return undefined;
+    const id = eventId(row.seq);
+    // Byte for byte JSON.stringify(eventView(row)): the same keys in the same order, the data as it was stored.
+    const body = `{"id":${JSON.stringify(id)},"sequence":${row.seq},"type":${JSON.stringify(row.type)},"createdAt":"${iso(row.at_ms)}","data":${row.data}}`;
+    return { id, body };
   }
 
   createWebhookEndpoint(input: WebhookEndpointInput): Promise<Result<WebhookEndpointCreatedView>> {

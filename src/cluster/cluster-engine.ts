@@ -21,7 +21,7 @@ import type {
   SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
 import type {
-  EventFeedView, EventView, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
+  EventFeedView, EventJson, EventType, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
 } from '../domain/webhooks.js';
 import type { CheckinView, ReservationTicketsView } from '../domain/tickets.js';
 import { CommandApplier } from './command-applier.js';
@@ -290,8 +290,12 @@ export class ClusterEngine implements BookingEngine {
     return this.replica.listEvents(query);
   }
 
-  eventAt(sequence: number): EventView | undefined {
-    return this.replica.eventAt(sequence);
+  eventJsonAt(sequence: number): EventJson | undefined {
+    return this.replica.eventJsonAt(sequence);
+  }
+
+  eventRefsAfter(after: number, limit: number): Array<{ sequence: number; type: EventType }> {
+    return this.replica.eventRefsAfter(after, limit);
   }
 
   listWebhookEndpoints(): WebhookEndpointView[] {

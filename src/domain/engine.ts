@@ -11,7 +11,7 @@ import type {
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 import type {
-  DeliveryStatus, EventFeedView, EventType, EventView, WebhookAttempt, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput,
+  DeliveryStatus, EventFeedView, EventJson, EventType, WebhookAttempt, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput,
   WebhookEndpointPatch, WebhookEndpointView, WebhookTarget,
 } from './webhooks.js';
 
@@ -174,8 +174,10 @@ export interface BookingEngine {
   // Webhook dispatch (the dispatcher's side: src/webhooks)
   /** Every endpoint with its secret and open deliveries (internal: never rendered). */
   webhookTargets(): WebhookTarget[];
-  /** One event of the outbox, if still kept. */
-  eventAt(sequence: number): EventView | undefined;
+  /** One event of the outbox as its JSON (what a delivery sends), if still kept. */
+  eventJsonAt(sequence: number): EventJson | undefined;
+  /** Sequence and type of the events after `after`, oldest first, at most `limit`: the dispatcher's scan, without the data. */
+  eventRefsAfter(after: number, limit: number): Array<{ sequence: number; type: EventType }>;
   /** The outcomes of HTTP attempts: each settles, reschedules or parks its delivery. */
   recordWebhookAttempts(command: { attempts: WebhookAttempt[] }): Promise<Result<null>>;
   /** Every event of the endpoint up to `cursor` was attempted at least once (or is not one it takes). */

@@ -52,6 +52,9 @@ export interface EventView {
   data: unknown;
 }
 
+/** An event as a delivery's body: the JSON of its EventView, made from the stored row without parsing it. */
+export interface EventJson { id: string; body: string }
+
 export interface EventFeedView {
   events: EventView[];
   /** Pass as `after` for the next page; equal to the request's `after` when nothing new was there. */

@@ -44,6 +44,7 @@ function deliveryRow(row: DeliveryTuple): DeliveryRow {
 export class OutboxStore {
   private readonly appendStmt: Statement;
   private readonly afterStmt: Statement;
+  private readonly refsAfterStmt: Statement;
   private readonly atStmt: Statement;
   private readonly purgeStmt: Statement;
   private readonly insertEndpointStmt: Statement;
@@ -59,6 +60,7 @@ export class OutboxStore {
   constructor(private readonly db: SqliteDatabase) {
     this.appendStmt = db.prepare('INSERT INTO outbox (seq, type, at_ms, data) VALUES (?, ?, ?, ?)');
     this.afterStmt = db.prepare('SELECT seq, type, at_ms, data FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.refsAfterStmt = db.prepare('SELECT seq, type FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw();
     this.atStmt = db.prepare('SELECT seq, type, at_ms, data FROM outbox WHERE seq = ?');
     // The oldest first (seq is the rowid), a bounded step per commit like every purge (see retention.ts). The
     // newest event always stays: the next sequence follows it after a restart, so an id is never reused.
@@ -128,6 +130,11 @@ export class OutboxStore {
 
   after(seq: number, limit: number): OutboxRow[] {
     return this.afterStmt.all(seq, limit) as OutboxRow[];
+  }
+
+  /** Sequences and types only: what the dispatcher scans (the data is read for the events it sends). */
+  refsAfter(seq: number, limit: number): Array<[number, string]> {
+    return this.refsAfterStmt.all(seq, limit) as Array<[number, string]>;
   }
 
   at(seq: number): OutboxRow | undefined {

@@ -55,6 +55,9 @@ describe('the outbox', () => {
     expect(events.slice(6).map((e) => e.type).sort()).toEqual(['refund.created', 'refund.created', 'schedule.cancelled']);
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     expect(events.map((e) => e.id)).toEqual(events.map((e) => `evt_${e.sequence}`));
+    // What a delivery sends is the feed's event, byte for byte, made without parsing the stored row.
+    for (const event of events) expect(h.engine.eventJsonAt(event.sequence)).toEqual({ id: event.id, body: JSON.stringify(event) });
+    expect(h.engine.eventJsonAt(events.length + 1)).toBeUndefined();
     const payment = events[0]!.data as { payment: { reservationId: string; amount: number }; reservation: { status: string; userId: string } };
     expect(payment.payment.reservationId).toBe(first);
     expect(payment.reservation).toMatchObject({ status: 'CONFIRMED', userId: 'ann' });

@@ -85,7 +85,13 @@ describe('webhook delivery', () => {
     receiver.answer = () => ({ status: failing ? 503 : 200 });
     const { endpointId } = await endpoint(h.engine, `${receiver.url}/flaky`, ['payment.completed']);
     await buy(h.engine, 'ann', scheduleId, 1);
+    const attemptsRecorded = (n: number) => (): boolean => {
+      const listed = h.engine.listWebhookDeliveries({ endpointId, limit: 10 });
+      return listed.ok && listed.value[0]?.attempts === n;
+    };
     await eventually(() => receiver.deliveries.length === 1, 5_000, 'first attempt');
+    // The clock moves only once the attempt's outcome is recorded (its next attempt counts from then).
+    await eventually(attemptsRecorded(1), 5_000, 'first attempt recorded');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(receiver.deliveries).toHaveLength(1);
     await h.advance(9_000);
@@ -93,6 +99,7 @@ describe('webhook delivery', () => {
     expect(receiver.deliveries).toHaveLength(1);
     await h.advance(1_000);
     await eventually(() => receiver.deliveries.length === 2, 5_000, 'second attempt after 10 s');
+    await eventually(attemptsRecorded(2), 5_000, 'second attempt recorded');
     await h.advance(60_000);
     await eventually(() => receiver.deliveries.length === 3, 5_000, 'third attempt after 60 s more');
     await eventually(() => h.engine.listWebhookDeliveries({ endpointId, status: 'PARKED', limit: 10 }).ok
