@@ -725,7 +725,10 @@ class Engine implements ReplicaEngine {
   recordWebhookAttempts(command: { attempts: WebhookAttempt[] }): Promise<Result<null>> {
     return this.runner.run('', undefined, (change) => {
       const nowMs = this.clock.now();
-      for (const attempt of command.attempts) this.webhooks.recordAttempt(attempt, nowMs, change);
+      // An attempt names an event the dispatcher read from the outbox: a sequence never given is no attempt.
+      for (const attempt of command.attempts) {
+        if (attempt.eventSequence >= 1 && attempt.eventSequence <= this.runner.outboxSeq) this.webhooks.recordAttempt(attempt, nowMs, change);
+      }
       return ok(null);
     });
   }

@@ -21,7 +21,7 @@ type Slot = 'auth' | 'queueToken' | 'adminKey' | 'idempotencyKey' | 'body' | `pa
 interface ValidRequest { params: Record<string, string>; query: Record<string, string>; body?: unknown }
 
 interface RouteSpec {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   valid(fx: Fixture): ValidRequest;
   params?: Record<string, fc.Arbitrary<string>>;
@@ -186,6 +186,52 @@ const ROUTES: RouteSpec[] = [
   {
     method: 'GET', path: '/v1/admin/schedules/{scheduleId}/cancellation', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
     params: { scheduleId: unknownId },
+  },
+  // Events and webhooks (admin). A valid creation, change or removal would change the fixture: every case
+  // corrupts at least one part, so none goes through.
+  {
+    method: 'GET', path: '/v1/admin/events', valid: () => ({ params: {}, query: {} }),
+    query: {
+      after: fc.constantFrom('-1', 'x', '1.5', '', '1e400'),
+      limit: fc.constantFrom('0', '1001', '-5', 'many', '2.5'),
+      type: fc.oneof(fc.constantFrom('payment.refunded', 'PAYMENT.COMPLETED', '', '*'), anyText.filter((s) => !s.includes('.'))),
+    },
+  },
+  {
+    method: 'POST', path: '/v1/admin/webhooks', valid: () => ({ params: {}, query: {}, body: { url: 'https://platform.example/new', events: ['refund.created'] } }),
+    body: fc.oneof(genericBadBodies, json(fc.oneof(
+      fc.constantFrom<unknown>({}, { url: 'https://platform.example/x' }, { events: ['refund.created'] }, { url: 'https://platform.example/x', events: [] },
+        { url: 'https://platform.example/x', events: ['refund.created', 'refund.created'] }, { url: 'https://platform.example/x', events: ['payment.refunded'] },
+        { url: 'https://platform.example/x', events: ['refund.created'], secret: 'mine' }, { url: 42, events: ['refund.created'] },
+        { url: 'https://platform.example/x', events: ['refund.created'], description: 'x'.repeat(501) }),
+      fc.oneof(anyText, longText, fc.constantFrom('ftp://platform.example/x', '/relative', 'https://user:pw@platform.example/', 'javascript:alert(1)'))
+        .map((url) => ({ url, events: ['refund.created'] })),
+    ))),
+  },
+  { method: 'GET', path: '/v1/admin/webhooks', valid: () => ({ params: {}, query: {} }) },
+  {
+    method: 'GET', path: '/v1/admin/webhooks/{endpointId}', valid: (f) => ({ params: { endpointId: f.webhookEndpointId }, query: {} }),
+    params: { endpointId: unknownId },
+  },
+  {
+    method: 'PATCH', path: '/v1/admin/webhooks/{endpointId}', valid: (f) => ({ params: { endpointId: f.webhookEndpointId }, query: {}, body: { enabled: false } }),
+    params: { endpointId: unknownId },
+    body: fc.oneof(genericBadBodies, json(fc.constantFrom<unknown>(
+      {}, { enabled: 'no' }, { events: [] }, { url: 'ftp://platform.example/x' }, { url: '' }, { secret: 'mine' }, { enabled: false, cursor: 0 }, { description: 'x'.repeat(501) },
+    ))),
+  },
+  {
+    method: 'DELETE', path: '/v1/admin/webhooks/{endpointId}', valid: (f) => ({ params: { endpointId: f.webhookEndpointId }, query: {} }),
+    params: { endpointId: unknownId },
+  },
+  {
+    method: 'GET', path: '/v1/admin/webhooks/{endpointId}/deliveries', valid: (f) => ({ params: { endpointId: f.webhookEndpointId }, query: {} }),
+    params: { endpointId: unknownId },
+    query: { status: fc.constantFrom('DONE', 'pending', '', 'PARKED,PENDING'), limit: fc.constantFrom('0', '1001', 'x') },
+  },
+  {
+    method: 'POST', path: '/v1/admin/webhooks/{endpointId}/deliveries/{eventId}/retry', valid: (f) => ({ params: { endpointId: f.webhookEndpointId, eventId: 'evt_1' }, query: {} }),
+    params: { endpointId: unknownId, eventId: fc.oneof(unknownId, fc.constantFrom('evt_0', 'evt_-1', 'evt_99999999', '1e3')) },
   },
   // WebSocket routes: a plain GET (no Upgrade) is 426 whatever it carries; the upgrade itself is in access-control.
   {

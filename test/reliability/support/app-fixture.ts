@@ -23,6 +23,8 @@ export interface Fixture {
   bobHeldId: string;
   bobPaidId: string;
   bobPaymentId: string;
+  /** A webhook endpoint (taking payment.completed), registered after every payment of the fixture. */
+  webhookEndpointId: string;
   inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   digest(): string;
   close(): Promise<void>;
@@ -112,8 +114,12 @@ export async function buildFixture(): Promise<Fixture> {
       wallets: CAST.map((user) => [engine.getBalance(user), engine.balanceHistory(user)]),
       reservations: CAST.map((user) => engine.listReservations(user)),
       queue: CAST.map((user) => status(user)),
+      lastEvent: engine.listEvents({ after: 0, limit: 1_000 }).nextAfter,
+      webhooks: engine.listWebhookEndpoints(),
     });
   };
+  const endpoint = await t.engine.createWebhookEndpoint({ url: 'https://platform.example/hooks', events: ['payment.completed'] });
+  if (!endpoint.ok) throw new Error(`fixture: webhook endpoint ${endpoint.error.code}`);
 
   return {
     t, concertId, scheduleId, tokens, queueTokens,
@@ -121,6 +127,7 @@ export async function buildFixture(): Promise<Fixture> {
     bobHeldId: bobHeld.json().reservationId as string,
     bobPaidId: bobFirst.json().reservationId as string,
     bobPaymentId: paid.json().paymentId as string,
+    webhookEndpointId: endpoint.value.endpointId,
     inject, digest,
     async close() {
       db.close();
