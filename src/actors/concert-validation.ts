@@ -13,7 +13,7 @@ export const MAX_SCHEDULES_PER_CONCERT = 100;
 export const MAX_REFUND_CUTOFF_HOURS = 8_760;
 const HOUR_MS = 3_600_000;
 
-export interface ValidSchedule { startsAtMs: number; bookingOpensAtMs: number; refundCutoffMs: number; seatCount: number; grades: GradeInput[] }
+export interface ValidSchedule { startsAtMs: number; bookingOpensAtMs: number; refundCutoffMs: number; maxSeatsPerFan: number | null; seatCount: number; grades: GradeInput[] }
 
 function invalid<T>(field: string, problem: string): Result<T> {
   return fail('VALIDATION_ERROR', { field, problem });
@@ -68,10 +68,14 @@ export function validateConcert(input: CreateConcertInput, nowMs: number): Resul
       return invalid(`${field}.refundCutoffHours`, `must be an integer from 0 to ${MAX_REFUND_CUTOFF_HOURS}`);
     }
     const refundCutoffMs = cutoffHours === undefined ? DEFAULT_REFUND_CUTOFF_MS : cutoffHours * HOUR_MS;
+    const cap = schedule.maxSeatsPerFan;
+    if (cap !== undefined && (!Number.isInteger(cap) || cap < 1 || cap > MAX_SEATS_PER_SCHEDULE)) {
+      return invalid(`${field}.maxSeatsPerFan`, `must be an integer from 1 to ${MAX_SEATS_PER_SCHEDULE}`);
+    }
     const seatMap = schedule.seatMap ?? DEMO_SEAT_MAP;
     const grades = validateGrades(seatMap.seatCount, seatMap.grades ?? [], `${field}.seatMap`);
     if (!grades.ok) return grades;
-    schedules.push({ startsAtMs, bookingOpensAtMs, refundCutoffMs, seatCount: seatMap.seatCount, grades: grades.value });
+    schedules.push({ startsAtMs, bookingOpensAtMs, refundCutoffMs, maxSeatsPerFan: cap ?? null, seatCount: seatMap.seatCount, grades: grades.value });
   }
   return ok(schedules);
 }

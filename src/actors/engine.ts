@@ -14,7 +14,7 @@ import type {
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
   SeatMapDelta, SeatMapView, SeatStatus,
 } from '../domain/views.js';
-import { createSchedule, decideHold, refusalForSettled, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
+import { createSchedule, decideHold, refusalForSettled, seatAt, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
 import type { DurableSync } from '../persistence/wal-sync.js';
@@ -324,7 +324,7 @@ class Engine implements ReplicaEngine {
       const event: Extract<ScheduleEvent, { type: 'schedule.created' }> = {
         type: 'schedule.created', atMs: nowMs, scheduleId: this.newId('sch'), concertId,
         startsAtMs: schedule.startsAtMs, bookingOpensAtMs: schedule.bookingOpensAtMs, seatCount: schedule.seatCount, grades: schedule.grades,
-        refundCutoffMs: schedule.refundCutoffMs,
+        refundCutoffMs: schedule.refundCutoffMs, maxSeatsPerFan: schedule.maxSeatsPerFan,
       };
       const actor = this.addSchedule(createSchedule(event));
       change.record(`schedule:${event.scheduleId}`, event);
@@ -431,7 +431,9 @@ class Engine implements ReplicaEngine {
         else this.expireReservation(existing.actor, existing.reservation.reservationId, nowMs);
       }
       const reservationId = this.newId('res');
-      const decision = decideHold(actor.state, { reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs, heldElsewhere });
+      // Counted only where the organiser set a cap: a hold elsewhere pays nothing for it.
+      const seatsOwned = actor.state.maxSeatsPerFan === null ? 0 : this.seatsOwnedIn(actor, command.userId);
+      const decision = decideHold(actor.state, { reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs, heldElsewhere, seatsOwned });
       if (!decision.ok) return decision;
       const effects = this.schedules.applyBatch(actor, decision.value, change);
       this.afterSeatBatch(effects.ended.reduce((n, r) => n + r.seatNumbers.length, 0));
@@ -442,6 +444,16 @@ class Engine implements ReplicaEngine {
       change.then(() => this.observers.emit('holdCreated', seats));
       return ok(reservationView(actor.state, reservation));
     }, this.queueGate(command));
+  }
+
+  /** Seats of `userId`'s paid bookings in this schedule that are still theirs (a refunded seat is not). */
+  private seatsOwnedIn(actor: ScheduleActor, userId: string): number {
+    let owned = 0;
+    for (const { actor: of, reservation } of this.schedules.liveReservationsOf(userId)) {
+      if (of !== actor || reservation.status !== 'CONFIRMED') continue;
+      for (const seatNumber of reservation.seatNumbers) if (seatAt(actor.state, seatNumber)?.reservationId === reservation.reservationId) owned++;
+    }
+    return owned;
   }
 
   getReservation(userId: string, reservationId: string): Result<ReservationView> {

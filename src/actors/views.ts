@@ -112,6 +112,7 @@ export function scheduleView(schedule: ScheduleState): ScheduleView {
     bookingOpensAt: iso(schedule.bookingOpensAtMs),
     availableSeatCount: schedule.availableCount,
     totalSeatCount: schedule.seats.length,
+    maxSeatsPerFan: schedule.maxSeatsPerFan,
   };
 }
 

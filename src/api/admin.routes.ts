@@ -37,6 +37,7 @@ const ScheduleBody = Type.Object({
   refundCutoffHours: Type.Optional(Type.Integer({
     minimum: 0, maximum: MAX_REFUND_CUTOFF_HOURS, description: 'Fans may refund until this many hours before startsAt (default 24; 0: until the show starts)',
   })),
+  maxSeatsPerFan: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'Purchase cap: seats one fan may own in this schedule across all their bookings (default: none)' })),
   seatMap: Type.Optional({ ...SeatMapBody, description: 'Defaults to the 50-seat demo map' }),
 }, { additionalProperties: false });
 const CreateConcertBody = Type.Object({

@@ -99,6 +99,7 @@ export const Schedule = Type.Object({
   bookingOpensAt: IsoDateTime,
   availableSeatCount: Type.Integer({ minimum: 0 }),
   totalSeatCount: Type.Integer({ minimum: 0 }),
+  maxSeatsPerFan: Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 1, description: 'Seats one fan may own in this schedule across all bookings; null: no cap' }),
 });
 export const ScheduleList = Type.Object({ concertId: Type.String(), schedules: Type.Array(Schedule) });
 export const Seat = Type.Object({ seatNumber: Type.Integer({ minimum: 1 }), grade: Type.String(), price: Won, status: SeatStatus });

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { statusCode: 404, message: 'Not found.' },
   SEAT_UNAVAILABLE: { statusCode: 409, message: 'One or more seats are not available.' },
   HOLD_LIMIT_REACHED: { statusCode: 409, message: 'You already hold a reservation.' },
+  PURCHASE_LIMIT_REACHED: { statusCode: 409, message: 'These seats would take you past the most one fan may buy for this show.' },
   ALREADY_PAID: { statusCode: 409, message: 'The reservation is already paid.' },
   RESERVATION_NOT_HELD: { statusCode: 409, message: 'The reservation is not held.' },
   IDEMPOTENCY_IN_PROGRESS: { statusCode: 409, message: 'A request with this Idempotency-Key is still being processed.' },

@@ -15,6 +15,8 @@ export interface ScheduleView {
   bookingOpensAt: string;
   availableSeatCount: number;
   totalSeatCount: number;
+  /** Seats one fan may own in this schedule across all their bookings; null: no cap. */
+  maxSeatsPerFan: number | null;
 }
 export interface SchedulesView { concertId: string; schedules: ScheduleView[] }
 
@@ -110,9 +112,9 @@ export interface PaymentView {
 
 export interface GradeInput { grade: string; from: number; to: number; price: number }
 export interface SeatMapInput { seatCount: number; grades: GradeInput[] }
-export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; refundCutoffHours?: number; seatMap?: SeatMapInput }
+export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; refundCutoffHours?: number; maxSeatsPerFan?: number; seatMap?: SeatMapInput }
 export interface CreateConcertInput { title: string; venue: string; schedules: ScheduleInput[] }
-export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; totalSeatCount: number }
+export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; totalSeatCount: number; maxSeatsPerFan: number | null }
 export interface ConcertCreatedView { concertId: string; title: string; venue: string; schedules: CreatedScheduleView[] }
 
 export interface AdminStatsView {

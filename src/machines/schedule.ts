@@ -60,6 +60,8 @@ export interface ScheduleState {
   readonly bookingOpensAtMs: number;
   /** A fan may refund until startsAtMs - refundCutoffMs (exclusive). */
   readonly refundCutoffMs: number;
+  /** The organiser's purchase cap: seats one fan may own in this schedule across all their bookings (null: none). */
+  readonly maxSeatsPerFan: number | null;
   readonly grades: readonly GradeInput[];
   readonly seats: SeatRecord[]; // index = seatNumber - 1
   /** Set once the organiser cancelled the schedule: it sells no more and leaves the listings. */
@@ -76,7 +78,7 @@ export interface ScheduleState {
  * so a restarted schedule continues the sequence its subscribers saw.
  */
 export type ScheduleEvent = (
-  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number }
+  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number; maxSeatsPerFan?: number | null }
   | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number }
   | { type: 'reservation.confirmed'; scheduleId: string; reservationId: string; atMs: number; payment: PaymentRecord }
   | { type: 'reservation.cancelled'; scheduleId: string; reservationId: string; atMs: number }
@@ -99,6 +101,8 @@ export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.c
     bookingOpensAtMs: event.bookingOpensAtMs,
     // Schedules created before refunds existed have the default cutoff.
     refundCutoffMs: event.refundCutoffMs ?? DEFAULT_REFUND_CUTOFF_MS,
+    // Schedules created before purchase caps existed have none.
+    maxSeatsPerFan: event.maxSeatsPerFan ?? null,
     grades: event.grades,
     seats,
     cancellation: null,
@@ -150,6 +154,8 @@ export interface HoldRequest {
   holdTtlMs: number;
   /** The user's live HELD reservation in any schedule (one at a time), or null. */
   heldElsewhere: string | null;
+  /** Seats the user owns in this schedule (paid, not refunded): what the purchase cap counts. */
+  seatsOwned: number;
 }
 
 /**
@@ -165,6 +171,10 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
     return fail('BOOKING_NOT_OPEN', { bookingOpensAt: new Date(state.bookingOpensAtMs).toISOString(), startsAt: new Date(state.startsAtMs).toISOString() });
   }
   if (request.heldElsewhere !== null) return fail('HOLD_LIMIT_REACHED', { reservationId: request.heldElsewhere });
+  const cap = state.maxSeatsPerFan;
+  if (cap !== null && request.seatsOwned + request.seatNumbers.length > cap) {
+    return fail('PURCHASE_LIMIT_REACHED', { limit: cap, owned: request.seatsOwned, requested: request.seatNumbers.length });
+  }
   const dueIds = dueHoldsAmong(state, request.seatNumbers, request.nowMs);
   const events: ScheduleEvent[] = dueIds.map((reservationId) => ({
     type: 'reservation.expired', scheduleId: state.scheduleId, reservationId, atMs: request.nowMs,

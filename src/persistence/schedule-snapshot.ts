@@ -26,6 +26,7 @@ interface ScheduleImage {
   startsAtMs: number;
   bookingOpensAtMs: number;
   refundCutoffMs?: number;
+  maxSeatsPerFan?: number | null;
   seatCount: number;
   grades: GradeInput[];
   version: number;
@@ -40,6 +41,7 @@ export function encodeSchedule(state: ScheduleState): string {
     startsAtMs: state.startsAtMs,
     bookingOpensAtMs: state.bookingOpensAtMs,
     refundCutoffMs: state.refundCutoffMs,
+    maxSeatsPerFan: state.maxSeatsPerFan,
     seatCount: state.seats.length,
     grades: [...state.grades],
     version: state.version,
@@ -64,6 +66,7 @@ export function decodeSchedule(data: string): ScheduleState {
     startsAtMs: image.startsAtMs,
     bookingOpensAtMs: image.bookingOpensAtMs,
     refundCutoffMs: image.refundCutoffMs ?? DEFAULT_REFUND_CUTOFF_MS,
+    maxSeatsPerFan: image.maxSeatsPerFan ?? null,
     seatCount: image.seatCount,
     grades: image.grades,
   });

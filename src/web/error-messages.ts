@@ -19,6 +19,8 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   CHARGE_LIMIT_EXCEEDED: () =>
     "That charge would take your balance, or this month's charges, over the limit. Try a smaller amount.",
   TICKET_INVALID: () => 'This is not a valid ticket of this box office.',
+  PURCHASE_LIMIT_REACHED: (details) =>
+    `This show allows ${typeof details?.['limit'] === 'number' ? details['limit'] : 'only a few'} seats per fan, and you already have ${typeof details?.['owned'] === 'number' ? details['owned'] : 'some'}. Choose fewer seats.`,
   WEBHOOK_URL_INVALID: () => 'That webhook address is not an http or https URL.',
   WEBHOOK_ENDPOINT_NOT_FOUND: () => 'That webhook endpoint does not exist (any more).',
   WEBHOOK_DELIVERY_NOT_FOUND: () => 'No delivery of that event to that endpoint exists.',

@@ -288,6 +288,19 @@ const cases: ErrorCase[] = [
     },
   },
   {
+    name: 'a hold past the schedule\'s purchase cap', code: 'PURCHASE_LIMIT_REACHED', status: 409,
+    when: async () => {
+      const now = api.engine.now();
+      const capped = (await createConcert(api, [{ startsAt: new Date(now + 7 * DAY_MS).toISOString(), bookingOpensAt: new Date(now - DAY_MS).toISOString(), maxSeatsPerFan: 1 }])).schedules[0]!.scheduleId;
+      const fan = await newFan();
+      expect((await charge(api, fan, 1_000_000)).status).toBe(200);
+      const first = await hold(api, fan, capped, [1]);
+      expect((await pay(api, fan, first.body.reservationId)).status).toBe(201);
+      // The payment ended the fan's queue token: back through the waiting room, then past the cap.
+      return hold(api, await admittedFan(api, fan.userId), capped, [2]);
+    },
+  },
+  {
     name: 'a webhook endpoint with an ftp URL', code: 'WEBHOOK_URL_INVALID', status: 400,
     when: async () => api.http.post('/v1/admin/webhooks', { adminKey: TEST_ADMIN_KEY, body: { url: 'ftp://platform.example/hooks', events: ['payment.completed'] } }),
   },

@@ -10,7 +10,7 @@ function schedule(): ScheduleState {
 }
 
 function hold(state: ScheduleState, reservationId: string, seatNumbers: number[], nowMs = NOW) {
-  const decision = decideHold(state, { reservationId, userId: `u-${reservationId}`, seatNumbers, nowMs, holdTtlMs: TTL, heldElsewhere: null });
+  const decision = decideHold(state, { reservationId, userId: `u-${reservationId}`, seatNumbers, nowMs, holdTtlMs: TTL, heldElsewhere: null, seatsOwned: 0 });
   if (decision.ok) for (const event of decision.value) evolveSchedule(state, event);
   return decision;
 }
@@ -60,11 +60,22 @@ describe('schedule', () => {
   it('refuses in precedence order: bad seats, then the window, then the hold limit, then taken seats', () => {
     const state = schedule();
     hold(state, 'r1', [5]);
-    const request = { reservationId: 'r2', userId: 'u2', nowMs: NOW, holdTtlMs: TTL, heldElsewhere: 'r0' };
+    const request = { reservationId: 'r2', userId: 'u2', nowMs: NOW, holdTtlMs: TTL, heldElsewhere: 'r0', seatsOwned: 0 };
     expect(decideHold(state, { ...request, seatNumbers: [5, 5] })).toMatchObject({ ok: false, error: { code: 'INVALID_SEAT' } });
     expect(decideHold(state, { ...request, seatNumbers: [5], nowMs: NOW - 2 })).toMatchObject({ ok: false, error: { code: 'BOOKING_NOT_OPEN' } });
     expect(decideHold(state, { ...request, seatNumbers: [5] })).toMatchObject({ ok: false, error: { code: 'HOLD_LIMIT_REACHED', details: { reservationId: 'r0' } } });
     expect(decideHold(state, { ...request, seatNumbers: [5], heldElsewhere: null })).toMatchObject({ ok: false, error: { code: 'SEAT_UNAVAILABLE' } });
+  });
+
+  it('given a purchase cap of 4, then a fan owning 3 may hold 1 more but not 2, after the hold limit and before taken seats; without a cap nothing is counted', () => {
+    const capped = createSchedule({ type: 'schedule.created', atMs: 0, scheduleId: 's2', concertId: 'c1', startsAtMs: NOW + 86_400_000, bookingOpensAtMs: NOW - 1, seatCount: 50, grades: [...DEMO_SEAT_MAP.grades], maxSeatsPerFan: 4 });
+    hold(capped, 'r1', [5]);
+    const request = { reservationId: 'r2', userId: 'u2', nowMs: NOW, holdTtlMs: TTL, heldElsewhere: null, seatsOwned: 3 };
+    expect(decideHold(capped, { ...request, seatNumbers: [6] }).ok).toBe(true);
+    expect(decideHold(capped, { ...request, seatNumbers: [6, 7] })).toMatchObject({ ok: false, error: { code: 'PURCHASE_LIMIT_REACHED', details: { limit: 4, owned: 3, requested: 2 } } });
+    expect(decideHold(capped, { ...request, seatNumbers: [5, 6] })).toMatchObject({ ok: false, error: { code: 'PURCHASE_LIMIT_REACHED' } });
+    expect(decideHold(capped, { ...request, seatNumbers: [6, 7], heldElsewhere: 'r0' })).toMatchObject({ ok: false, error: { code: 'HOLD_LIMIT_REACHED' } });
+    expect(decideHold(schedule(), { ...request, seatNumbers: [1, 2, 3, 4], seatsOwned: 400 }).ok).toBe(true);
   });
 
   it('a reservation is payable strictly before its deadline, not at it', () => {
