@@ -1,0 +1,124 @@
+/**
+ * Best available: "N seats together, in the best category I can afford" (docs/venue-layout.md).
+ *
+ * Rules, in order:
+ * 1. Categories best first (rank); the first allowed category that has a block wins, whatever the quality
+ *    elsewhere. Allowed: the requested category if given, and a price per seat within maxPriceWon.
+ * 2. A block is N seats of one row, adjacent (consecutive seat numbers), all AVAILABLE and eligible:
+ *    without an accessibility need, wheelchair and companion seats are kept for those who need them; with
+ *    the WHEELCHAIR need the block holds at least one wheelchair seat; avoidRestrictedView excludes those.
+ * 3. Orphan rule: the block never leaves exactly one AVAILABLE seat between itself and a seat that is not
+ *    available, a gap in the numbering, or the row's end.
+ * 4. Quality within a category, compared in order: row depth (0 nearest the stage), distance of the block's
+ *    centre from the row's centre in half seats, then the lower seat index (so the answer is deterministic).
+ * No split across rows: when no row has a block the answer is NOT_ENOUGH_SEATS and the fan picks on the map;
+ * a split would hand out seats that are not together under a request that asked for together.
+ *
+ * Cost: O(R) row checks for the rows R of the categories tried (one typed-array read each, thanks to the
+ * summaries of availability-index.ts), plus O(seats) of the rows whose longest free run could fit N, and
+ * the search stops after the first depth that has a block. It never touches the rest of the venue.
+ */
+import { adjacent, type AvailabilityIndex } from './availability-index.js';
+import { SEAT_FLAG, type VenueLayout } from './layout-model.js';
+import { SEAT_STATUS } from './seat-status.js';
+
+export const BEST_AVAILABLE_SEATS_MAX = 10;
+
+export interface BestAvailableRequest {
+  quantity: number;
+  maxPriceWon?: number;
+  categoryId?: string;
+  need?: 'WHEELCHAIR';
+  avoidRestrictedView?: boolean;
+}
+
+export type BestAvailableReason = 'INVALID_QUANTITY' | 'UNKNOWN_CATEGORY' | 'NO_CATEGORY_WITHIN_PRICE' | 'NOT_ENOUGH_SEATS';
+
+export type BestAvailableResult =
+  | { ok: true; seats: number[]; categoryIndex: number }
+  | { ok: false; reason: BestAvailableReason };
+
+/** Lexicographic quality of a block; lower is better. */
+export interface BlockQuality { depth: number; centreDistanceHalfSeats: number; firstSeat: number }
+
+export function betterQuality(a: BlockQuality, b: BlockQuality): boolean {
+  const order = a.depth - b.depth || a.centreDistanceHalfSeats - b.centreDistanceHalfSeats || a.firstSeat - b.firstSeat;
+  return order < 0;
+}
+
+export function blockQuality(layout: VenueLayout, firstSeat: number, quantity: number): BlockQuality {
+  const row = layout.rows[layout.seatRow[firstSeat]!]!;
+  const lastSeat = firstSeat + quantity - 1;
+  const rowEnds = layout.seatNumber[row.firstSeat]! + layout.seatNumber[row.firstSeat + row.seatCount - 1]!;
+  const blockEnds = layout.seatNumber[firstSeat]! + layout.seatNumber[lastSeat]!;
+  return { depth: row.depth, centreDistanceHalfSeats: Math.abs(blockEnds - rowEnds), firstSeat };
+}
+
+/** The categories the request may use, best first, or why there are none. */
+export function allowedCategories(layout: VenueLayout, request: BestAvailableRequest): number[] | BestAvailableReason {
+  if (!Number.isInteger(request.quantity) || request.quantity < 1 || request.quantity > BEST_AVAILABLE_SEATS_MAX) return 'INVALID_QUANTITY';
+  let candidates = layout.categories.map((_, i) => i);
+  if (request.categoryId !== undefined) {
+    candidates = candidates.filter((i) => layout.categories[i]!.id === request.categoryId);
+    if (candidates.length === 0) return 'UNKNOWN_CATEGORY';
+  }
+  const affordable = candidates.filter((i) => request.maxPriceWon === undefined || layout.categories[i]!.priceWon <= request.maxPriceWon);
+  return affordable.length === 0 ? 'NO_CATEGORY_WITHIN_PRICE' : affordable;
+}
+
+export function findBestAvailable(index: AvailabilityIndex, request: BestAvailableRequest): BestAvailableResult {
+  const categories = allowedCategories(index.layout, request);
+  if (typeof categories === 'string') return { ok: false, reason: categories };
+  const runs = request.need === 'WHEELCHAIR' ? index.rowMaxRunAll : index.rowMaxRunGeneral;
+  for (const category of categories) {
+    let best: BlockQuality | undefined;
+    for (const rowIndex of index.rowsByCategory[category]!) {
+      const row = index.layout.rows[rowIndex]!;
+      if (best !== undefined && row.depth > best.depth) break;
+      if (runs[rowIndex]! < request.quantity) continue;
+      const found = bestInRow(index, rowIndex, request);
+      if (found !== undefined && (best === undefined || betterQuality(found, best))) best = found;
+    }
+    if (best !== undefined) {
+      return { ok: true, categoryIndex: category, seats: Array.from({ length: request.quantity }, (_, k) => best.firstSeat + k) };
+    }
+  }
+  return { ok: false, reason: 'NOT_ENOUGH_SEATS' };
+}
+
+function bestInRow(index: AvailabilityIndex, rowIndex: number, request: BestAvailableRequest): BlockQuality | undefined {
+  const row = index.layout.rows[rowIndex]!;
+  let best: BlockQuality | undefined;
+  for (let s = row.firstSeat; s + request.quantity <= row.firstSeat + row.seatCount; s++) {
+    if (!blockFits(index, s, request)) continue;
+    const quality = blockQuality(index.layout, s, request.quantity);
+    if (best === undefined || betterQuality(quality, best)) best = quality;
+  }
+  return best;
+}
+
+/** Whether N seats from firstSeat form an eligible block that obeys the orphan rule. */
+export function blockFits(index: AvailabilityIndex, firstSeat: number, request: BestAvailableRequest): boolean {
+  const { layout, status } = index;
+  const last = firstSeat + request.quantity - 1;
+  let wheelchair = false;
+  for (let i = firstSeat; i <= last; i++) {
+    if (i > firstSeat && !adjacent(layout, i - 1, i)) return false;
+    if (status[i] !== SEAT_STATUS.AVAILABLE) return false;
+    const flags = layout.seatFlags[i]!;
+    if (request.need !== 'WHEELCHAIR' && (flags & (SEAT_FLAG.WHEELCHAIR | SEAT_FLAG.COMPANION)) !== 0) return false;
+    if (request.avoidRestrictedView === true && (flags & SEAT_FLAG.RESTRICTED_VIEW) !== 0) return false;
+    if ((flags & SEAT_FLAG.WHEELCHAIR) !== 0) wheelchair = true;
+  }
+  if (request.need === 'WHEELCHAIR' && !wheelchair) return false;
+  return !leavesOrphan(index, firstSeat, -1) && !leavesOrphan(index, last, 1);
+}
+
+/** True when exactly one AVAILABLE seat lies beyond the block's end in the given direction. */
+function leavesOrphan(index: AvailabilityIndex, edgeSeat: number, direction: 1 | -1): boolean {
+  const { layout, status } = index;
+  const free = (from: number, to: number): boolean =>
+    to >= 0 && to < layout.seatCount && status[to] === SEAT_STATUS.AVAILABLE && (direction === 1 ? adjacent(layout, from, to) : adjacent(layout, to, from));
+  const one = edgeSeat + direction;
+  return free(edgeSeat, one) && !free(one, one + direction);
+}
