@@ -82,9 +82,9 @@ function checkCategories(json: Obj, errors: Errors): Category[] {
     else ranks.add(c.rank);
     if (id !== undefined && ids.has(id)) errors.add(`${path}.id`, 'DUPLICATE_ID', `category ${id} is defined twice`);
     if (id !== undefined) ids.add(id);
-    if (id !== undefined && catName !== undefined && isInt(c.priceWon, 0, LAYOUT_LIMITS.priceWonMax) && isInt(c.rank, 1, 255)) {
-      out.push({ id, name: catName, priceWon: c.priceWon, rank: c.rank });
-    }
+    // A category with a bad price is still known, so its seats are not also reported as UNKNOWN_CATEGORY;
+    // the layout is refused anyway.
+    if (id !== undefined) out.push({ id, name: catName ?? '', priceWon: Number(c.priceWon), rank: Number(c.rank) });
   });
   return out.sort((a, b) => a.rank - b.rank);
 }
