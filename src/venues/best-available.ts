@@ -86,13 +86,25 @@ export function findBestAvailable(index: AvailabilityIndex, request: BestAvailab
   return { ok: false, reason: 'NOT_ENOUGH_SEATS' };
 }
 
+/** Walks the row's free runs once; inside a run only starts that leave no single seat at either end are tried. */
 function bestInRow(index: AvailabilityIndex, rowIndex: number, request: BestAvailableRequest): BlockQuality | undefined {
-  const row = index.layout.rows[rowIndex]!;
+  const { layout, status } = index;
+  const row = layout.rows[rowIndex]!;
+  const end = row.firstSeat + row.seatCount;
+  const n = request.quantity;
   let best: BlockQuality | undefined;
-  for (let s = row.firstSeat; s + request.quantity <= row.firstSeat + row.seatCount; s++) {
-    if (!blockFits(index, s, request)) continue;
-    const quality = blockQuality(index.layout, s, request.quantity);
-    if (best === undefined || betterQuality(quality, best)) best = quality;
+  let runStart = row.firstSeat;
+  while (runStart < end) {
+    if (status[runStart] !== SEAT_STATUS.AVAILABLE) { runStart++; continue; }
+    let runEnd = runStart + 1; // exclusive
+    while (runEnd < end && status[runEnd] === SEAT_STATUS.AVAILABLE && adjacent(layout, runEnd - 1, runEnd)) runEnd++;
+    for (let s = runStart; s + n <= runEnd; s++) {
+      if (s - runStart === 1 || runEnd - (s + n) === 1) continue;
+      if (!blockFits(index, s, request)) continue;
+      const quality = blockQuality(layout, s, n);
+      if (best === undefined || betterQuality(quality, best)) best = quality;
+    }
+    runStart = runEnd;
   }
   return best;
 }
