@@ -56,6 +56,7 @@ const DEFAULT_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 const HISTORY_LIMIT = 1_000;
 const ARCHIVE_LIST_LIMIT = 1_000;
 const EVENT_PAGE_LIMIT = 1_000;
+const SEATS_REMAINING_REFRESH_MS = 1_000;
 const DELIVERY_LIST_LIMIT = 1_000;
 
 interface Concert { concertId: string; title: string; venue: string; scheduleIds: string[] }
@@ -103,6 +104,9 @@ class Engine implements ReplicaEngine {
   /** The waiting room being read for recovery since construction (in a worker when it is big). */
   private readonly queueLoad: QueueLoad;
   private soldOutNow = false;
+  private seatsRemainingNow = 0;
+  /** When seatsRemainingNow was summed; -Infinity after the catalogue changed (a schedule added or cancelled). */
+  private seatsRemainingAtMs = Number.NEGATIVE_INFINITY;
   private readonly replicatedPresence: boolean;
   private starting: Promise<void> | null = null;
   private started = false;
@@ -154,6 +158,7 @@ class Engine implements ReplicaEngine {
       limits: { maxActive: this.limits.queueMaxActive, activeTtlMs: this.limits.queueActiveTtlMs, idleMs: this.limits.queueWaitingIdleMs },
       newToken: () => timeOrderedSecret(this.clock.now(), this.random),
       soldOut: () => this.soldOutNow,
+      seatsRemaining: () => this.seatsRemaining(),
       commit: (change) => this.runner.submitDetached(change),
       newChange: () => new PendingChange(),
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
@@ -333,6 +338,7 @@ class Engine implements ReplicaEngine {
       return created;
     });
     this.refreshSoldOut();
+    this.seatsRemainingAtMs = Number.NEGATIVE_INFINITY;
     await this.runner.submit(change);
     return ok({ concertId, title: input.title, venue: input.venue, schedules: created });
   }
@@ -393,6 +399,22 @@ class Engine implements ReplicaEngine {
 
   watchQueueTokenEnd(queueToken: string, onEnded: (reason: QueueEndReason) => void): Unsubscribe | null {
     return this.queue.watchEnd(queueToken, onEnded);
+  }
+
+  /**
+   * Seats AVAILABLE across the schedules still to come, summed at most once a second: every status carries
+   * it, and a sum over every schedule per poll would make a poll cost grow with the catalogue.
+   */
+  private seatsRemaining(): number {
+    const nowMs = this.clock.now();
+    if (nowMs >= this.seatsRemainingAtMs && nowMs - this.seatsRemainingAtMs < SEATS_REMAINING_REFRESH_MS) return this.seatsRemainingNow;
+    let seats = 0;
+    for (const actor of this.schedules.actors.values()) {
+      if (actor.state.startsAtMs > nowMs && actor.state.cancellation === null) seats += actor.state.availableCount;
+    }
+    this.seatsRemainingNow = seats;
+    this.seatsRemainingAtMs = nowMs;
+    return seats;
   }
 
   /**
@@ -632,6 +654,7 @@ class Engine implements ReplicaEngine {
       const actor = this.schedules.get(command.scheduleId);
       if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
       const { view, releasedSeats } = decideCancellationStep(this.refundContext(), actor, command.reason ?? null, change);
+      this.seatsRemainingAtMs = Number.NEGATIVE_INFINITY;
       this.afterSeatBatch(0);
       if (releasedSeats > 0) change.then(() => this.observers.emit('holdCancelled', releasedSeats));
       return ok(view);

@@ -30,6 +30,8 @@ export interface QueueActorDeps {
   limits: WaitingRoomLimits;
   newToken: () => string;
   soldOut: () => boolean;
+  /** Seats AVAILABLE across the schedules still to come (for the fans' odds). */
+  seatsRemaining: () => number;
   /** Commits a change built by the tick; the actor is told after the commit through the change's callbacks. */
   commit: (change: PendingChange) => void;
   newChange: () => PendingChange;
@@ -85,7 +87,7 @@ export class QueueActor {
   status(token: QueueToken): QueueStatusView {
     const position = this.room.position(token);
     const nowMs = this.deps.clock.now();
-    return queueStatusView(token, position, this.room.estimatedWaitSeconds(position, nowMs), this.deps.soldOut());
+    return queueStatusView(token, position, this.room.estimatedWaitSeconds(position, nowMs), this.deps.soldOut(), this.deps.seatsRemaining());
   }
 
   subscribe(tokenValue: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {

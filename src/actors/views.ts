@@ -1,6 +1,7 @@
 /** Internal state -> the contract's bodies. */
 import type { RefundRecord, Reservation, ScheduleState } from '../machines/schedule.js';
 import { seatAt } from '../machines/schedule.js';
+import { outlookFor } from '../machines/odds.js';
 import type { QueueToken } from '../machines/waiting-room.js';
 import type {
   PaymentView, QueueStatusView, RefundView, ReservationView, ReservedSeatView, ScheduleCancellationView, ScheduleView, SeatView,
@@ -116,7 +117,8 @@ export function scheduleView(schedule: ScheduleState): ScheduleView {
   };
 }
 
-export function queueStatusView(token: QueueToken, position: number, estimatedWaitSeconds: number, soldOut: boolean): QueueStatusView {
+export function queueStatusView(token: QueueToken, position: number, estimatedWaitSeconds: number, soldOut: boolean, seatsRemaining: number): QueueStatusView {
+  const fansAhead = Math.max(0, position - 1);
   return {
     token: token.token,
     userId: token.userId,
@@ -126,5 +128,8 @@ export function queueStatusView(token: QueueToken, position: number, estimatedWa
     issuedAt: iso(token.issuedAtMs),
     expiresAt: token.status === 'ACTIVE' ? iso(token.activeUntilMs) : null,
     soldOut,
+    fansAhead,
+    seatsRemaining,
+    outlook: outlookFor(fansAhead, seatsRemaining, soldOut),
   };
 }

@@ -25,7 +25,7 @@ const Grade = Type.Object({
   grade: Type.String({ minLength: 1, maxLength: 32 }),
   from: Type.Integer({ minimum: 1 }),
   to: Type.Integer({ minimum: 1 }),
-  price: Type.Integer({ minimum: 0, description: 'Integer won' }),
+  price: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Integer won' }),
 }, { additionalProperties: false });
 const SeatMapBody = Type.Object({
   seatCount: Type.Integer({ minimum: 1, maximum: MAX_SEATS_PER_SCHEDULE }),

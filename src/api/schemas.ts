@@ -86,6 +86,11 @@ export const QueueStatus = Type.Object({
   issuedAt: IsoDateTime,
   expiresAt: NullableIsoDateTime,
   soldOut: Type.Boolean({ description: 'True when every upcoming schedule is sold out: admission has stopped' }),
+  fansAhead: Type.Integer({ minimum: 0, description: 'Fans in line before you (0 when ACTIVE)' }),
+  seatsRemaining: Type.Integer({ minimum: 0, description: 'Seats AVAILABLE across the schedules still to come (refreshed every second)' }),
+  outlook: StringEnum(['LIKELY', 'UNCERTAIN', 'UNLIKELY', 'SOLD_OUT'], {
+    description: 'LIKELY: fewer fans ahead than seats left; UNLIKELY: the fans ahead are 3 or more times the seats left; UNCERTAIN in between; SOLD_OUT: none left',
+  }),
 });
 export type QueueStatus = Static<typeof QueueStatus>;
 

@@ -72,7 +72,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...common,
       summary: 'The event feed: events after a sequence, in commit order (the pull twin of webhooks)',
       querystring: Type.Object({
-        after: Type.Optional(Type.Integer({ minimum: 0, description: 'Sequence of the last event you have (default 0: from the oldest kept)' })),
+        after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Sequence of the last event you have (default 0: from the oldest kept)' })),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, description: 'Default 100' })),
         type: Type.Optional(Type.Array(EventType, { maxItems: EVENT_TYPES.length, description: 'Only these types (repeat the parameter)' })),
       }, { additionalProperties: false }),

@@ -88,6 +88,12 @@ export interface QueueStatusView {
   issuedAt: string;
   expiresAt: string | null;
   soldOut: boolean;
+  /** Fans in line before you (0 when ACTIVE). */
+  fansAhead: number;
+  /** Seats AVAILABLE now across the schedules still to come (refreshed every second). */
+  seatsRemaining: number;
+  /** Whether those seats can still reach you: see src/machines/odds.ts. */
+  outlook: 'LIKELY' | 'UNCERTAIN' | 'UNLIKELY' | 'SOLD_OUT';
 }
 export interface QueueTokenIssued { created: boolean; status: QueueStatusView }
 

@@ -1,4 +1,5 @@
 /** How numbers and times read on the page. */
+import type { Outlook } from '../machines/odds.js';
 
 const wonFormat = new Intl.NumberFormat('en-US');
 
@@ -42,4 +43,15 @@ export function plural(count: number, one: string, many: string): string {
 
 export function listSeats(seatNumbers: readonly number[]): string {
   return [...seatNumbers].sort((a, b) => a - b).join(', ');
+}
+
+/** Tells the fan plainly whether the seats left can still reach them (see src/machines/odds.ts). */
+export function outlookSentence(status: { outlook: Outlook; seatsRemaining: number }): string {
+  const seats = plural(status.seatsRemaining, 'seat', 'seats');
+  switch (status.outlook) {
+    case 'LIKELY': return `${seats} left: enough for everyone ahead of you.`;
+    case 'UNCERTAIN': return `${seats} left: whether one reaches you depends on how many the people ahead buy.`;
+    case 'UNLIKELY': return `Only ${seats} left for many more people ahead of you: you may well miss out.`;
+    case 'SOLD_OUT': return 'No seats are left right now.';
+  }
 }

@@ -5,7 +5,7 @@
 import { ApiFailure } from './api-client.js';
 import type { PageContext } from './context.js';
 import { byId, setText } from './dom.js';
-import { formatWait, plural } from './format.js';
+import { formatWait, outlookSentence, plural } from './format.js';
 import { LiveSocket, websocketUrl, type LiveState } from './live-socket.js';
 import type { QueueStatusView } from '../domain/views.js';
 
@@ -124,7 +124,7 @@ export class WaitingRoom {
       : `You are number ${status.position} in line, with ${plural(ahead, 'person', 'people')} ahead of you.`;
     const summary = status.soldOut
       ? 'Every upcoming show is sold out, so admission has stopped. Sorry: there is nothing left to wait for.'
-      : `${place} Estimated wait: ${formatWait(status.estimatedWaitSeconds)}.`;
+      : `${place} Estimated wait: ${formatWait(status.estimatedWaitSeconds)}. ${outlookSentence(status)}`;
     setText('queue-summary', summary);
     byId('queue-panel').dataset['soldOut'] = String(status.soldOut);
     this.setProgress((this.firstPosition - status.position + 1) / this.firstPosition);
@@ -173,3 +173,4 @@ export const CONNECTION_TEXT: Record<LiveState, string> = {
   reconnecting: 'Connection lost, reconnecting…',
   stopped: '',
 };
+

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../src/domain/error-codes.js';
 import { ApiFailure, IdempotencyKeys } from '../../src/web/api-client.js';
 import { humanMessage, isKnownCode } from '../../src/web/error-messages.js';
-import { formatCountdown } from '../../src/web/format.js';
+import { formatCountdown, outlookSentence } from '../../src/web/format.js';
 import { ServerClock } from '../../src/web/server-clock.js';
 
 describe('error messages', () => {
@@ -53,5 +53,14 @@ describe('IdempotencyKeys', () => {
     keys.settle('charge', body);
     expect(keys.keyFor('charge', body)).not.toBe(first);
     expect(keys.keyFor('charge', { amount: 1 })).not.toBe(keys.keyFor('charge', body));
+  });
+});
+
+describe('the odds sentence of the waiting room', () => {
+  it('says plainly how many seats are left and whether they can reach the fan', () => {
+    expect(outlookSentence({ outlook: 'LIKELY', seatsRemaining: 40 })).toBe('40 seats left: enough for everyone ahead of you.');
+    expect(outlookSentence({ outlook: 'UNCERTAIN', seatsRemaining: 1 })).toContain('1 seat left');
+    expect(outlookSentence({ outlook: 'UNLIKELY', seatsRemaining: 3 })).toContain('you may well miss out');
+    expect(outlookSentence({ outlook: 'SOLD_OUT', seatsRemaining: 0 })).toBe('No seats are left right now.');
   });
 });
