@@ -180,6 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, provideSecrets:
     chargeMax: integer(env, 'CHARGE_MAX', 1_000_000, 1, MAX_MONEY),
     balanceMax: integer(env, 'BALANCE_MAX', 10_000_000, 1, MAX_MONEY),
     monthlyChargeMax: integer(env, 'MONTHLY_CHARGE_MAX', 5_000_000, 1, MAX_MONEY),
+    waitlistOfferTtlMs: integer(env, 'WAITLIST_OFFER_SECONDS', 600, 1, SECONDS_PER_DAY) * 1000,
+    waitlistMaxEntries: integer(env, 'WAITLIST_MAX_ENTRIES', 20_000, 1, 1_000_000),
   };
 
   const settings: Omit<Config, keyof ConfigSecrets | 'cluster'> = {

@@ -12,8 +12,9 @@ import { fail, ok, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView,
 } from '../domain/views.js';
+import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition } from '../machines/waitlist.js';
 import { createSchedule, decideHold, refusalForSettled, seatAt, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
@@ -93,7 +94,12 @@ class Engine implements ReplicaEngine {
   private readonly runner: CommandRunner;
   private readonly checkpoints: Checkpoints;
   private readonly concerts = new Map<string, Concert>();
-  private readonly schedules = new ScheduleBook((reservationId) => this.holdTimers.settle(reservationId));
+  private readonly schedules = new ScheduleBook(
+    (reservationId) => this.holdTimers.settle(reservationId),
+    (actor, change) => this.offerFreedSeats(actor, change),
+  );
+  /** Per fan, who hears of the waitlist offers made to them (the waitlist socket). */
+  private readonly offerListeners = new Map<string, Set<(offer: ReservationView) => void>>();
   private readonly wallets: WalletBook;
   private readonly queue: QueueActor;
   private readonly holdTimers: HoldTimers;
@@ -393,6 +399,20 @@ class Engine implements ReplicaEngine {
     return queueToken === undefined ? undefined : () => this.checkQueueAccess(userId, queueToken);
   }
 
+  /**
+   * The queue gate of a payment: a waitlist offer is its own admission (the fan was given those seats, not
+   * let in to choose), so it is paid with any token or none; anything else needs the ACTIVE token.
+   */
+  private paymentGate(command: { userId: string; reservationId: string; queueToken?: string | null }): (() => Result<null>) | undefined {
+    const { userId, reservationId, queueToken } = command;
+    if (queueToken === undefined) return undefined;
+    return () => {
+      const live = this.schedules.reservation(reservationId);
+      if (live !== undefined && live.reservation.offer === true && live.reservation.userId === userId) return ok(null);
+      return queueToken === null ? fail('QUEUE_TOKEN_INVALID') : this.checkQueueAccess(userId, queueToken);
+    };
+  }
+
   subscribeQueue(queueToken: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {
     return this.queue.subscribe(queueToken, listener, onEnded);
   }
@@ -603,7 +623,7 @@ class Engine implements ReplicaEngine {
    * One atomic step across schedule, wallet and queue: every check first, then every event, in one
    * batch and one transaction. No await in between, so nothing can interleave.
    */
-  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<PaymentView>> {
+  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput; queueToken?: string | null }): Promise<Outcome<PaymentView>> {
     return this.runner.run(command.userId, command.idempotency, (change) => {
       const nowMs = this.clock.now();
       const paid = decidePayment({
@@ -620,7 +640,7 @@ class Engine implements ReplicaEngine {
       const amount = paid.value.amount;
       change.then(() => this.observers.emit('paymentCompleted', amount));
       return paid;
-    }, this.queueGate(command));
+    }, this.paymentGate(command));
   }
 
   getPayment(userId: string, paymentId: string): Result<PaymentView> {
@@ -664,6 +684,109 @@ class Engine implements ReplicaEngine {
   getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView> {
     const actor = this.schedules.get(scheduleId);
     return actor === undefined ? fail('SCHEDULE_NOT_FOUND', { scheduleId }) : ok(cancellationView(actor.state));
+  }
+
+  // ---------------------------------------------------------------- waitlist
+
+  joinWaitlist(command: { userId: string; scheduleId: string; quantity: number }): Promise<Result<{ created: boolean; entry: WaitlistEntryView }>> {
+    return this.runner.run(command.userId, undefined, (change) => {
+      const actor = this.schedules.get(command.scheduleId);
+      if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
+      const { quantity } = command;
+      if (!Number.isInteger(quantity) || quantity < 1 || quantity > this.limits.maxSeatsPerReservation) {
+        return fail('VALIDATION_ERROR', { field: 'quantity', min: 1, max: this.limits.maxSeatsPerReservation });
+      }
+      const seatsOwned = actor.state.maxSeatsPerFan === null ? 0 : this.seatsOwnedIn(actor, command.userId);
+      const decision = decideJoinWaitlist(actor.state, {
+        userId: command.userId, quantity, nowMs: this.clock.now(), seatsOwned, maxEntries: this.limits.waitlistMaxEntries,
+      });
+      if (!decision.ok) return decision;
+      if (decision.value.length > 0) this.schedules.applyBatch(actor, decision.value, change);
+      const entry = this.waitlistEntryView(actor, command.userId);
+      if (entry === undefined) throw new Error('waitlist entry missing after join');
+      return ok({ created: decision.value.length > 0, entry });
+    });
+  }
+
+  leaveWaitlist(command: { userId: string; scheduleId: string }): Promise<Result<null>> {
+    return this.runner.run(command.userId, undefined, (change) => {
+      const actor = this.schedules.get(command.scheduleId);
+      if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
+      const decision = decideLeaveWaitlist(actor.state, command.userId, this.clock.now());
+      if (!decision.ok) return decision;
+      this.schedules.applyBatch(actor, decision.value, change);
+      return ok(null);
+    });
+  }
+
+  getWaitlistEntry(userId: string, scheduleId: string): Result<WaitlistEntryView> {
+    const actor = this.schedules.get(scheduleId);
+    if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
+    const entry = this.waitlistEntryView(actor, userId);
+    return entry === undefined ? fail('WAITLIST_ENTRY_NOT_FOUND', { scheduleId }) : ok(entry);
+  }
+
+  getWaitlist(userId: string): WaitlistView {
+    const entries: WaitlistEntryView[] = [];
+    for (const actor of this.schedules.actors.values()) {
+      if (actor.state.waitlist.length === 0) continue;
+      const entry = this.waitlistEntryView(actor, userId);
+      if (entry !== undefined) entries.push(entry);
+    }
+    const nowMs = this.clock.now();
+    const offers = this.schedules.liveReservationsOf(userId)
+      .filter(({ reservation }) => reservation.offer === true && reservation.status === 'HELD' && nowMs < reservation.holdExpiresAtMs)
+      .map(({ actor, reservation }) => reservationView(actor.state, reservation));
+    return { entries: entries.sort((a, b) => a.joinedAt.localeCompare(b.joinedAt)), offers };
+  }
+
+  subscribeWaitlistOffers(userId: string, listener: (offer: ReservationView) => void): Unsubscribe {
+    let listeners = this.offerListeners.get(userId);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.offerListeners.set(userId, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.offerListeners.get(userId) === listeners) this.offerListeners.delete(userId);
+    };
+  }
+
+  private waitlistEntryView(actor: ScheduleActor, userId: string): WaitlistEntryView | undefined {
+    const { state } = actor;
+    const position = waitlistPosition(state, userId);
+    const entry = state.waitlist[position - 1];
+    if (position === 0 || entry === undefined) return undefined;
+    return {
+      scheduleId: state.scheduleId, concertId: state.concertId, userId, quantity: entry.quantity, position,
+      length: state.waitlist.length, joinedAt: iso(entry.joinedAtMs),
+    };
+  }
+
+  /**
+   * Called by the schedule book, in the change of a batch that freed seats of a schedule sold out for the
+   * public: those seats become offers to the waitlist (decided here, so replicas and replays agree).
+   */
+  private offerFreedSeats(actor: ScheduleActor, change: PendingChange): void {
+    const nowMs = this.clock.now();
+    const events = decideOffers(actor.state, {
+      nowMs,
+      offerTtlMs: this.limits.waitlistOfferTtlMs,
+      newReservationId: () => this.newId('res'),
+      // Any live hold counts, even one past its deadline whose timer has not fired: a fan holds one at a time.
+      holdsElsewhere: (userId) => this.schedules.heldReservationOf(userId) !== undefined,
+      seatsOwned: (userId) => (actor.state.maxSeatsPerFan === null ? 0 : this.seatsOwnedIn(actor, userId)),
+    });
+    if (events.length === 0) return;
+    const effects = this.schedules.applyBatch(actor, events, change);
+    for (const offer of effects.held) {
+      this.holdTimers.add({ deadlineMs: offer.holdExpiresAtMs, scheduleId: offer.scheduleId, reservationId: offer.reservationId });
+      const view = reservationView(actor.state, offer);
+      change.then(() => {
+        for (const listener of this.offerListeners.get(offer.userId) ?? []) listener(view);
+      });
+    }
   }
 
   // ---------------------------------------------------------------- tickets and check-in

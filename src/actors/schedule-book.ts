@@ -52,10 +52,14 @@ function publishEvent(state: ScheduleState, event: ScheduleEvent, change: Pendin
     change.publish('schedule.cancelled', event.atMs, { cancellation: cancellationView(state) });
     return;
   }
-  if (event.type === 'schedule.created' || event.type === 'reservation.held') return;
+  if (event.type === 'schedule.created' || isWaitlistEvent(event)) return;
   const reservation = state.reservations.get(event.reservationId);
   if (reservation === undefined) return;
   switch (event.type) {
+    case 'reservation.held':
+      // A hold a fan asked for is theirs to know; an offer is news the platform passes on (an e-mail, a push).
+      if (event.offer === true) change.publish('waitlist.offered', event.atMs, { reservation: reservationView(state, reservation) });
+      return;
     case 'reservation.confirmed': {
       const payment = paymentView(state, reservation);
       if (payment !== null) change.publish('payment.completed', event.atMs, { payment, reservation: reservationView(state, reservation) });
@@ -77,6 +81,10 @@ function publishEvent(state: ScheduleState, event: ScheduleEvent, change: Pendin
       return;
     }
   }
+}
+
+function isWaitlistEvent(event: ScheduleEvent): event is Extract<ScheduleEvent, { type: 'waitlist.joined' | 'waitlist.left' | 'waitlist.offered' }> {
+  return event.type === 'waitlist.joined' || event.type === 'waitlist.left' || event.type === 'waitlist.offered';
 }
 
 export interface ScheduleActor {
@@ -114,8 +122,15 @@ export class ScheduleBook {
    */
   readonly endedCounts = { EXPIRED: 0, CANCELLED: 0 };
 
-  /** `holdSettled`: a HELD reservation was paid or ended, so its deadline no longer matters. */
-  constructor(private readonly holdSettled: (reservationId: string) => void = () => undefined) {}
+  /**
+   * `holdSettled`: a HELD reservation was paid or ended, so its deadline no longer matters.
+   * `seatsFreedWhileSoldOut`: a live batch freed seats of a schedule that had none AVAILABLE and has a
+   * waitlist; called after the batch (in the same change) to offer them (see machines/waitlist.ts).
+   */
+  constructor(
+    private readonly holdSettled: (reservationId: string) => void = () => undefined,
+    private readonly seatsFreedWhileSoldOut: (actor: ScheduleActor, change: PendingChange) => void = () => undefined,
+  ) {}
 
   add(state: ScheduleState): ScheduleActor {
     const actor: ScheduleActor = { state, subscribers: new Set(), seatViewCache: null };
@@ -180,13 +195,14 @@ export class ScheduleBook {
    */
   applyBatch(actor: ScheduleActor, events: ScheduleEvent[], change: PendingChange | null): BatchEffects {
     const state = actor.state;
+    const soldOutBefore = state.availableCount === 0;
     let changes: SeatChange[] = [];
     const effects: BatchEffects = { held: [], ended: [], confirmed: [] };
     for (const event of events) {
       const made = evolveSchedule(state, event);
       changes = changes.length === 0 ? made : latestPerSeat(changes, made);
       if (change !== null) publishEvent(state, event, change);
-      if (event.type === 'schedule.created' || event.type === 'schedule.cancelled') continue;
+      if (event.type === 'schedule.created' || event.type === 'schedule.cancelled' || isWaitlistEvent(event)) continue;
       const reservation = state.reservations.get(event.reservationId);
       if (reservation === undefined) continue;
       // A refunded booking stays in its schedule (and its indexes): its payment and refunds are read from there.
@@ -217,13 +233,13 @@ export class ScheduleBook {
         change.record(stream, event);
       }
     }
-    if (changes.length === 0) return effects;
-    if (change !== null) {
-      const delta: SeatMapDelta = { scheduleId: state.scheduleId, version: state.version, changes };
-      change.then(() => {
-        for (const listener of actor.subscribers) listener(delta);
-      });
-    }
+    if (changes.length === 0 || change === null) return effects;
+    const delta: SeatMapDelta = { scheduleId: state.scheduleId, version: state.version, changes };
+    change.then(() => {
+      for (const listener of actor.subscribers) listener(delta);
+    });
+    // After this batch's delta is queued, so subscribers see the seats freed, then offered, in version order.
+    if (soldOutBefore && state.availableCount > 0 && state.waitlist.length > 0) this.seatsFreedWhileSoldOut(actor, change);
     return effects;
   }
 

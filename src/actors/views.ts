@@ -43,6 +43,7 @@ export function reservationView(schedule: ScheduleState, reservation: Reservatio
     heldAt: iso(reservation.heldAtMs),
     holdExpiresAt: iso(reservation.holdExpiresAtMs),
   };
+  if (reservation.offer === true) view.waitlistOffer = true;
   if (reservation.payment !== null) view.paymentId = reservation.payment.paymentId;
   if (reservation.refunds.length > 0) {
     view.refunds = reservation.refunds.map((r) => ({ refundId: r.refundId, seatNumbers: [...r.seatNumbers], amount: r.amount, reason: r.reason, refundedAt: iso(r.refundedAtMs) }));

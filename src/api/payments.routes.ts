@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { unwrap } from './errors.js';
 import { idempotencyOf, unwrapOutcome } from './idempotency.js';
-import { queueTokenOf, requireQueueTokenHeader } from './queue-gate.js';
+import { queueTokenIfSent } from './queue-gate.js';
 import {
   ALWAYS, IdempotentQueueGatedHeaders, OpaqueId, Payment, QUEUE_GATED_SECURITY, USER_SECURITY, errorResponses,
 } from './schemas.js';
@@ -14,10 +14,11 @@ const PayBody = Type.Object({ reservationId: OpaqueId }, { additionalProperties:
 
 const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/payments', {
-    onRequest: [app.authenticate, requireQueueTokenHeader],
+    onRequest: [app.authenticate],
     schema: {
       tags: ['payments'],
       summary: 'Pay a held reservation: debit, seats RESERVED, reservation CONFIRMED, queue token ended',
+      description: 'Needs the ACTIVE queue token, except for a waitlist offer (a reservation with `waitlistOffer`), which is paid without one.',
       security: QUEUE_GATED_SECURITY,
       headers: IdempotentQueueGatedHeaders,
       body: PayBody,
@@ -26,11 +27,11 @@ const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const idempotency = idempotencyOf(request);
     // The engine checks the queue token after the key's lookup: a retry of a payment (which ended its
-    // token) replays its stored answer; a new payment needs the token ACTIVE.
+    // token) replays its stored answer; a new payment needs the token ACTIVE, or none for a waitlist offer.
     const outcome = await app.engine.pay({
       userId: request.userId,
       reservationId: request.body.reservationId,
-      queueToken: queueTokenOf(request),
+      queueToken: queueTokenIfSent(request),
       ...(idempotency === undefined ? {} : { idempotency }),
     });
     const payment = unwrapOutcome(reply, outcome);

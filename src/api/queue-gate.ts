@@ -32,6 +32,11 @@ export function queueTokenOf(request: FastifyRequest): string {
   return token;
 }
 
+/** The X-Queue-Token of the request, or null when missing or repeated (for the engine to judge: see pay). */
+export function queueTokenIfSent(request: FastifyRequest): string | null {
+  return tokenHeader(request) ?? null;
+}
+
 /**
  * onRequest hook for gated reads: 401 QUEUE_TOKEN_INVALID (missing, unknown, expired, another user's) or
  * 403 QUEUE_NOT_ACTIVE (waiting). Callback style: it runs on every gated read, and an async hook costs a

@@ -14,6 +14,7 @@ import paymentRoutes from './payments.routes.js';
 import queueRoutes from './queue.routes.js';
 import reservationRoutes from './reservations.routes.js';
 import ticketRoutes from './tickets.routes.js';
+import waitlistRoutes from './waitlist.routes.js';
 import webhookRoutes from './webhooks.routes.js';
 
 function rateLimited(_request: unknown, context: { ttl: number; max: number }): ApiError {
@@ -35,4 +36,5 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(adminRoutes);
   await app.register(ticketRoutes);
   await app.register(webhookRoutes);
+  await app.register(waitlistRoutes);
 }

@@ -129,6 +129,7 @@ export const Reservation = Type.Object({
   heldAt: IsoDateTime,
   holdExpiresAt: IsoDateTime,
   paymentId: Type.Optional(Type.String({ description: 'Set once CONFIRMED' })),
+  waitlistOffer: Type.Optional(Type.Literal(true, { description: 'Present on a hold offered from the waitlist: payable without a queue token' })),
   refunds: Type.Optional(Type.Array(Type.Object({
     refundId: Type.String(),
     seatNumbers: Type.Array(Type.Integer({ minimum: 1 })),

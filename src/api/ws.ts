@@ -2,6 +2,7 @@
  * The WebSocket face of the engine, registered by app.ts under the `/v1` prefix:
  * - `GET /v1/schedules/:scheduleId/seats/ws` live seat map (src/api/ws-seatmap.ts)
  * - `GET /v1/queue/ws` live place in the waiting room (src/api/ws-queue.ts)
+ * - `GET /v1/waitlist/ws` live waitlist offers to the fan (src/api/ws-waitlist.ts)
  * Both are driven by engine subscriptions, never by polling. Close codes: src/api/ws-connection.ts.
  */
 import websocket from '@fastify/websocket';
@@ -10,6 +11,7 @@ import fp from 'fastify-plugin';
 import { WsConnections } from './ws-connection.js';
 import { registerQueueRoute } from './ws-queue.js';
 import { registerSeatMapRoute, SeatMapFanout } from './ws-seatmap.js';
+import { registerWaitlistRoute } from './ws-waitlist.js';
 
 /** Clients only listen; a few KiB is plenty for anything they might send and caps what they can make us parse. */
 const MAX_INBOUND_PAYLOAD_BYTES = 4_096;
@@ -44,6 +46,7 @@ async function wsPlugin(app: FastifyInstance, options: FastifyPluginOptions): Pr
   await app.register(async (routes) => {
     registerSeatMapRoute(routes, connections, seatMaps);
     registerQueueRoute(routes, connections);
+    registerWaitlistRoute(routes, connections);
   }, { prefix });
 }
 

@@ -18,7 +18,7 @@ import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView,
 } from '../domain/views.js';
 import type {
   EventFeedView, EventJson, EventType, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
@@ -256,6 +256,14 @@ export class ClusterEngine implements BookingEngine {
     return this.submit({ kind: 'cancelSchedule', args: command }) as Promise<Result<ScheduleCancellationView>>;
   }
 
+  joinWaitlist(command: Parameters<BookingEngine['joinWaitlist']>[0]): ReturnType<BookingEngine['joinWaitlist']> {
+    return this.submit({ kind: 'joinWaitlist', args: command }) as ReturnType<BookingEngine['joinWaitlist']>;
+  }
+
+  leaveWaitlist(command: Parameters<BookingEngine['leaveWaitlist']>[0]): Promise<Result<null>> {
+    return this.submit({ kind: 'leaveWaitlist', args: command }) as Promise<Result<null>>;
+  }
+
   checkIn(command: Parameters<BookingEngine['checkIn']>[0]): Promise<Result<CheckinView>> {
     return this.submit({ kind: 'checkIn', args: command }) as Promise<Result<CheckinView>>;
   }
@@ -374,6 +382,19 @@ export class ClusterEngine implements BookingEngine {
 
   subscribeSeatMap(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null {
     return this.replica.subscribeSeatMap(scheduleId, listener);
+  }
+
+  getWaitlistEntry(userId: string, scheduleId: string): Result<WaitlistEntryView> {
+    return this.replica.getWaitlistEntry(userId, scheduleId);
+  }
+
+  getWaitlist(userId: string): WaitlistView {
+    return this.replica.getWaitlist(userId);
+  }
+
+  /** Every node decides every offer on its replica, so the node holding the fan's socket hears it itself. */
+  subscribeWaitlistOffers(userId: string, listener: (offer: ReservationView) => void): Unsubscribe {
+    return this.replica.subscribeWaitlistOffers(userId, listener);
   }
 
   subscribeQueue(queueToken: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {

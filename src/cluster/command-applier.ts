@@ -132,6 +132,8 @@ export class CommandApplier {
       case 'leaveQueue': return engine.leaveQueue(command.args.userId, command.args.queueToken);
       case 'createConcert': return engine.createConcert(command.args);
       case 'checkIn': return engine.checkIn(command.args);
+      case 'joinWaitlist': return engine.joinWaitlist(command.args);
+      case 'leaveWaitlist': return engine.leaveWaitlist(command.args);
       case 'createWebhookEndpoint': return engine.createWebhookEndpoint(command.args);
       case 'updateWebhookEndpoint': return engine.updateWebhookEndpoint(command.args);
       case 'deleteWebhookEndpoint': return engine.deleteWebhookEndpoint(command.args);

@@ -21,6 +21,9 @@ export type ClusterCommand =
   | { kind: 'createConcert'; args: FirstArg<'createConcert'> }
   /** A ticket scanned at the door; its code's signature was verified by the node that took it. */
   | { kind: 'checkIn'; args: FirstArg<'checkIn'> }
+  /** The waitlist: its offers are decided where seats are freed, inside the commands and timers that free them. */
+  | { kind: 'joinWaitlist'; args: FirstArg<'joinWaitlist'> }
+  | { kind: 'leaveWaitlist'; args: FirstArg<'leaveWaitlist'> }
   /** Webhooks: the organiser's endpoints, and the leader's dispatcher reporting its attempts. */
   | { kind: 'createWebhookEndpoint'; args: FirstArg<'createWebhookEndpoint'> }
   | { kind: 'updateWebhookEndpoint'; args: FirstArg<'updateWebhookEndpoint'> }

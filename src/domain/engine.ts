@@ -7,7 +7,7 @@ import type { Result } from './error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
   CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView,
-  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus,
+  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView,
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 import type {
@@ -24,6 +24,10 @@ export interface EngineLimits {
   chargeMax: number;
   balanceMax: number;
   monthlyChargeMax: number;
+  /** How long a waitlist offer (a hold in the fan's name) waits for its payment. */
+  waitlistOfferTtlMs: number;
+  /** Fans one schedule's waitlist holds at most. */
+  waitlistMaxEntries: number;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -35,6 +39,8 @@ export const DEFAULT_LIMITS: EngineLimits = {
   chargeMax: 1_000_000,
   balanceMax: 10_000_000,
   monthlyChargeMax: 5_000_000,
+  waitlistOfferTtlMs: 600_000,
+  waitlistMaxEntries: 20_000,
 };
 
 /** An Idempotency-Key with the hash of the request it came with (method, path and canonical body). */
@@ -121,9 +127,10 @@ export interface BookingEngine {
   // Payments
   /**
    * `queueToken` as for hold. A payment ends the payer's token, so only this order (stored answer first,
-   * then the token) lets a keyed retry of a payment whose answer was lost get that answer.
+   * then the token) lets a keyed retry of a payment whose answer was lost get that answer. A waitlist offer
+   * is its own admission: it is paid whatever the token, and `null` (a caller who sent none) pays only that.
    */
-  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<PaymentView>>;
+  pay(command: { userId: string; reservationId: string; idempotency?: IdempotencyInput; queueToken?: string | null }): Promise<Outcome<PaymentView>>;
   getPayment(userId: string, paymentId: string): Result<PaymentView>;
 
   // Refunds and cancellations
@@ -143,6 +150,22 @@ export interface BookingEngine {
   cancelSchedule(command: { scheduleId: string; reason?: string }): Promise<Result<ScheduleCancellationView>>;
   /** How a schedule's cancellation stands (NOT_CANCELLED, or COMPLETED with its totals). SCHEDULE_NOT_FOUND. */
   getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView>;
+
+  // Waitlist (after sell-out; see src/machines/waitlist.ts)
+  /**
+   * Puts the fan on the schedule's waitlist for `quantity` seats together (asked again: the same place,
+   * `created` false). SCHEDULE_NOT_FOUND, SCHEDULE_CANCELLED, BOOKING_NOT_OPEN (the show started),
+   * PURCHASE_LIMIT_REACHED, WAITLIST_FULL, VALIDATION_ERROR (quantity out of 1..maxSeatsPerReservation).
+   */
+  joinWaitlist(command: { userId: string; scheduleId: string; quantity: number }): Promise<Result<{ created: boolean; entry: WaitlistEntryView }>>;
+  /** SCHEDULE_NOT_FOUND, WAITLIST_ENTRY_NOT_FOUND. An offer already made stays: cancel it as any hold. */
+  leaveWaitlist(command: { userId: string; scheduleId: string }): Promise<Result<null>>;
+  /** The fan's place on one schedule's list. SCHEDULE_NOT_FOUND, WAITLIST_ENTRY_NOT_FOUND. */
+  getWaitlistEntry(userId: string, scheduleId: string): Result<WaitlistEntryView>;
+  /** Every list the fan is on, and the offers made to them still open. */
+  getWaitlist(userId: string): WaitlistView;
+  /** Offers made to this fan, each after its commit (the reservation, HELD with waitlistOffer). */
+  subscribeWaitlistOffers(userId: string, listener: (offer: ReservationView) => void): Unsubscribe;
 
   // Tickets and check-in
   /** The tickets of one of your reservations, one per seat (RESERVATION_NOT_FOUND, RESERVATION_NOT_CONFIRMED unless paid). */

@@ -39,8 +39,30 @@ export interface ReservationView {
   heldAt: string;
   holdExpiresAt: string;
   paymentId?: string;
+  /** Present on a hold offered from the waitlist (payable without a queue token). */
+  waitlistOffer?: true;
   /** Present once any seat was refunded: each refund, oldest first. */
   refunds?: RefundSummaryView[];
+}
+
+/** A fan's place on a schedule's waitlist. */
+export interface WaitlistEntryView {
+  scheduleId: string;
+  concertId: string;
+  userId: string;
+  /** Seats wanted together. */
+  quantity: number;
+  /** 1 for the first fan on the list. */
+  position: number;
+  /** Fans on the list in all. */
+  length: number;
+  joinedAt: string;
+}
+
+/** The fan's waitlists and the offers made to them that are still open (HELD, before their deadline). */
+export interface WaitlistView {
+  entries: WaitlistEntryView[];
+  offers: ReservationView[];
 }
 
 /** Why money went back: the fan cancelled (some of) the booking, or the organiser cancelled the show. */

@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'refund.created',
   'schedule.cancelled',
   'checkin.accepted',
+  'waitlist.offered',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -41,6 +42,7 @@ export interface EventData {
   'refund.created': { refund: RefundEventView };
   'schedule.cancelled': { cancellation: ScheduleCancellationView };
   'checkin.accepted': { checkin: CheckinView };
+  'waitlist.offered': { reservation: ReservationView };
 }
 
 /** One event as delivered and as the feed lists it. `id` is `evt_<sequence>`; `sequence` orders them. */

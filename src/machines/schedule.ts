@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../domain/error-codes.js';
 import type { GradeInput, RefundReason, ReservationStatus, SeatChange } from '../domain/views.js';
 import { nextReservationStatus } from './reservation.machine.js';
 import { stepSeat, type SeatRecord } from './seat.machine.js';
+import type { WaitlistEntry } from './waitlist.js';
 
 export interface PaymentRecord {
   paymentId: string;
@@ -51,6 +52,8 @@ export interface Reservation {
   payment: PaymentRecord | null;
   /** Refunds of this booking, oldest first: each seat at most once; all seats refunded makes it REFUNDED. */
   refunds: RefundRecord[];
+  /** Held for a fan of the waitlist (an offer), not asked for: payable without an ACTIVE queue token. */
+  readonly offer?: true;
 }
 
 export interface ScheduleState {
@@ -67,6 +70,8 @@ export interface ScheduleState {
   /** Set once the organiser cancelled the schedule: it sells no more and leaves the listings. */
   cancellation: ScheduleCancellation | null;
   readonly reservations: Map<string, Reservation>;
+  /** Fans waiting for seats freed after sell-out, in order (see waitlist.ts). */
+  waitlist: WaitlistEntry[];
   version: number;
   availableCount: number;
   heldCount: number;
@@ -79,12 +84,15 @@ export interface ScheduleState {
  */
 export type ScheduleEvent = (
   | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number; maxSeatsPerFan?: number | null }
-  | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number }
+  | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number; offer?: true }
   | { type: 'reservation.confirmed'; scheduleId: string; reservationId: string; atMs: number; payment: PaymentRecord }
   | { type: 'reservation.cancelled'; scheduleId: string; reservationId: string; atMs: number }
   | { type: 'reservation.expired'; scheduleId: string; reservationId: string; atMs: number }
   | { type: 'reservation.refunded'; scheduleId: string; reservationId: string; atMs: number; refund: RefundRecord }
   | ({ type: 'schedule.cancelled'; scheduleId: string; atMs: number } & Omit<ScheduleCancellation, 'cancelledAtMs'>)
+  | { type: 'waitlist.joined'; scheduleId: string; userId: string; quantity: number; atMs: number }
+  | { type: 'waitlist.left'; scheduleId: string; userId: string; atMs: number }
+  | { type: 'waitlist.offered'; scheduleId: string; userId: string; reservationId: string; atMs: number }
 ) & { version?: number };
 
 export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>): ScheduleState {
@@ -107,6 +115,7 @@ export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.c
     seats,
     cancellation: null,
     reservations: new Map(),
+    waitlist: [],
     version: 0,
     availableCount: seats.length,
     heldCount: 0,
@@ -257,6 +266,18 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
       if (state.cancellation !== null) throw new Error(`schedule ${state.scheduleId} cancelled twice`);
       const { bookingsRefunded, refundedAmount, holdsReleased, reason } = event;
       state.cancellation = { cancelledAtMs: event.atMs, reason, bookingsRefunded, refundedAmount, holdsReleased };
+      // Nothing is left to wait for.
+      state.waitlist = [];
+      return changes;
+    }
+    case 'waitlist.joined':
+      state.waitlist.push({ userId: event.userId, quantity: event.quantity, joinedAtMs: event.atMs });
+      return changes;
+    case 'waitlist.left':
+    case 'waitlist.offered': {
+      const index = state.waitlist.findIndex((entry) => entry.userId === event.userId);
+      if (index < 0) throw new Error(`${event.userId} is not on the waitlist of ${state.scheduleId}`);
+      state.waitlist.splice(index, 1);
       return changes;
     }
     case 'reservation.refunded': {
@@ -289,6 +310,7 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
         status: 'HELD',
         payment: null,
         refunds: [],
+        ...(event.offer === true ? { offer: true as const } : {}),
       });
       return changes;
     }

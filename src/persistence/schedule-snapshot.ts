@@ -18,6 +18,7 @@ interface ReservationImage {
   expiresAt: number;
   payment: PaymentRecord | null;
   refunds?: RefundRecord[];
+  offer?: true;
 }
 
 interface ScheduleImage {
@@ -32,6 +33,8 @@ interface ScheduleImage {
   version: number;
   reservations: ReservationImage[];
   cancellation?: ScheduleCancellation | null;
+  /** [userId, quantity, joinedAtMs] in list order; images written before waitlists lack it. */
+  waitlist?: Array<[string, number, number]>;
 }
 
 export function encodeSchedule(state: ScheduleState): string {
@@ -50,8 +53,10 @@ export function encodeSchedule(state: ScheduleState): string {
       .map((r) => ({
         id: r.reservationId, user: r.userId, seats: [...r.seatNumbers], heldAt: r.heldAtMs, expiresAt: r.holdExpiresAtMs, payment: r.payment,
         ...(r.refunds.length === 0 ? {} : { refunds: r.refunds }),
+        ...(r.offer === true ? { offer: true as const } : {}),
       })),
     cancellation: state.cancellation,
+    ...(state.waitlist.length === 0 ? {} : { waitlist: state.waitlist.map((e): [string, number, number] => [e.userId, e.quantity, e.joinedAtMs]) }),
   };
   return JSON.stringify(image);
 }
@@ -71,7 +76,10 @@ export function decodeSchedule(data: string): ScheduleState {
     grades: image.grades,
   });
   for (const r of image.reservations) {
-    evolveSchedule(state, { type: 'reservation.held', scheduleId: state.scheduleId, reservationId: r.id, userId: r.user, seatNumbers: r.seats, atMs: r.heldAt, holdExpiresAtMs: r.expiresAt });
+    evolveSchedule(state, {
+      type: 'reservation.held', scheduleId: state.scheduleId, reservationId: r.id, userId: r.user, seatNumbers: r.seats, atMs: r.heldAt, holdExpiresAtMs: r.expiresAt,
+      ...(r.offer === true ? { offer: true as const } : {}),
+    });
     if (r.payment !== null) {
       evolveSchedule(state, { type: 'reservation.confirmed', scheduleId: state.scheduleId, reservationId: r.id, atMs: r.payment.paidAtMs, payment: r.payment });
     }
@@ -80,6 +88,7 @@ export function decodeSchedule(data: string): ScheduleState {
     }
   }
   state.cancellation = image.cancellation ?? null;
+  state.waitlist = (image.waitlist ?? []).map(([userId, quantity, joinedAtMs]) => ({ userId, quantity, joinedAtMs }));
   state.version = image.version;
   return state;
 }

@@ -26,6 +26,8 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   WEBHOOK_DELIVERY_NOT_FOUND: () => 'No delivery of that event to that endpoint exists.',
   WEBHOOK_ENDPOINT_LIMIT: () => 'No more webhook endpoints can be added; remove one first.',
   WEBHOOK_DELIVERY_NOT_PARKED: () => 'Only a delivery that ran out of attempts can be sent again.',
+  WAITLIST_ENTRY_NOT_FOUND: () => 'You are not on the waitlist for this show.',
+  WAITLIST_FULL: () => 'The waitlist for this show is full: no more fans can join it.',
   UNAUTHENTICATED: () => 'Your sign-in is missing or has expired. Please sign in again.',
   QUEUE_TOKEN_INVALID: () =>
     'Your turn in the waiting room has ended (it expired, you left, or you already paid). Join the line again to continue.',

@@ -301,6 +301,10 @@ const cases: ErrorCase[] = [
     },
   },
   {
+    name: 'leaving a waitlist one is not on', code: 'WAITLIST_ENTRY_NOT_FOUND', status: 404,
+    when: async () => api.http.delete(`/v1/schedules/${scheduleId()}/waitlist/me`, { token: (await newFan()).token }),
+  },
+  {
     name: 'a webhook endpoint with an ftp URL', code: 'WEBHOOK_URL_INVALID', status: 400,
     when: async () => api.http.post('/v1/admin/webhooks', { adminKey: TEST_ADMIN_KEY, body: { url: 'ftp://platform.example/hooks', events: ['payment.completed'] } }),
   },
@@ -398,6 +402,22 @@ describe('error codes that need a differently configured server', () => {
     }
   });
 
+  it('given a waitlist of at most 1 fan, when a second joins, then 409 WAITLIST_FULL and the first keeps the place', async () => {
+    const small = await startLiveApi({ config: { limits: { waitlistMaxEntries: 1 } } });
+    try {
+      const scheduleOf = (await createConcert(small)).schedules[0]!.scheduleId;
+      const now = small.engine.now();
+      const tokenOf = (userId: string): string => signUserToken({ sub: userId, exp: Math.floor(now / 1000) + 600 }, TEST_AUTH_SECRET);
+      expect((await small.http.post(`/v1/schedules/${scheduleOf}/waitlist`, { token: tokenOf('first') })).status).toBe(201);
+      const refused = await small.http.post(`/v1/schedules/${scheduleOf}/waitlist`, { token: tokenOf('second') });
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ statusCode: 409, code: 'WAITLIST_FULL', details: { limit: 1 } });
+      expect((await small.http.get(`/v1/schedules/${scheduleOf}/waitlist/me`, { token: tokenOf('first') })).body).toMatchObject({ position: 1, length: 1 });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('given an engine still recovering, then /v1 is 503 NOT_READY', async () => {
     const recovering = await startLiveApi({ start: false });
     try {
@@ -422,7 +442,7 @@ describe('error codes that need a differently configured server', () => {
 
   it('covers every code of the contract (all but INTERNAL_ERROR, which no request should provoke)', () => {
     const tested = new Set<ErrorCode>([
-      ...cases.map((c) => c.code), 'QUEUE_NOT_ACTIVE', 'RATE_LIMITED', 'NOT_READY', 'NOT_FOUND',
+      ...cases.map((c) => c.code), 'QUEUE_NOT_ACTIVE', 'RATE_LIMITED', 'NOT_READY', 'NOT_FOUND', 'WAITLIST_FULL',
     ]);
     const contract = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => code !== 'INTERNAL_ERROR');
     expect(contract.filter((code) => !tested.has(code))).toEqual([]);

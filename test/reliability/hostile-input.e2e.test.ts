@@ -187,6 +187,25 @@ const ROUTES: RouteSpec[] = [
     method: 'GET', path: '/v1/admin/schedules/{scheduleId}/cancellation', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
     params: { scheduleId: unknownId },
   },
+  // The waitlist: every case corrupts at least one part, so alice never joins.
+  {
+    method: 'POST', path: '/v1/schedules/{scheduleId}/waitlist', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {}, body: { quantity: 1 } }),
+    params: { scheduleId: unknownId },
+    // The body is optional: a JSON null is no body, a valid join, so it is not among the bad ones here.
+    body: fc.oneof(genericBadBodies.filter((bad) => !('json' in bad && bad.json === null)), json(fc.oneof(
+      fc.constantFrom<unknown>({ quantity: 0 }, { quantity: 5 }, { quantity: -1 }, { quantity: 1.5 }, { quantity: '1' }, { quantity: null }, { quantity: 1, userId: 'bob' }, [], 'join'),
+      badMoney.map((quantity) => ({ quantity })),
+    ))),
+  },
+  {
+    method: 'GET', path: '/v1/schedules/{scheduleId}/waitlist/me', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
+    params: { scheduleId: unknownId },
+  },
+  {
+    method: 'DELETE', path: '/v1/schedules/{scheduleId}/waitlist/me', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
+    params: { scheduleId: unknownId },
+  },
+  { method: 'GET', path: '/v1/users/me/waitlist', valid: () => ({ params: {}, query: {} }) },
   // Events and webhooks (admin). A valid creation, change or removal would change the fixture: every case
   // corrupts at least one part, so none goes through.
   {
@@ -242,6 +261,10 @@ const ROUTES: RouteSpec[] = [
     method: 'GET', path: '/v1/schedules/{scheduleId}/seats/ws', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: { token: f.tokens.alice, queueToken: f.queueTokens.alice } }),
     params: { scheduleId: unknownId },
     query: { token: fc.oneof(anyText, longText), queueToken: anyText },
+  },
+  {
+    method: 'GET', path: '/v1/waitlist/ws', valid: (f) => ({ params: {}, query: { token: f.tokens.alice } }),
+    query: { token: fc.oneof(anyText, longText) },
   },
 ];
 

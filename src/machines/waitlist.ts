@@ -1,0 +1,95 @@
+/**
+ * A schedule's waitlist after sell-out, as pure decisions over the schedule's state (no I/O, no clock).
+ *
+ * Fans join in order, each for a number of seats. The list is served only from seats freed while the
+ * schedule was sold out for the public (no seat AVAILABLE): a hold that expired, a booking cancelled or
+ * refunded. Each such batch of freed seats becomes offers, in list order, to the first fans whose wanted
+ * number fits in what was freed: an offer is a hold in the fan's name with its own deadline, and the fan
+ * leaves the list. An offer not paid by its deadline expires like any hold, and its seats are freed while
+ * the schedule is sold out again, so they pass to the next fans on the list. Seats that fit nobody return
+ * to the public.
+ */
+import { fail, ok, type Result } from '../domain/error-codes.js';
+import type { ScheduleEvent, ScheduleState } from './schedule.js';
+
+export interface WaitlistEntry {
+  readonly userId: string;
+  /** Seats wanted together, 1..maxSeatsPerReservation. */
+  readonly quantity: number;
+  readonly joinedAtMs: number;
+}
+
+export interface JoinRequest {
+  userId: string;
+  quantity: number;
+  nowMs: number;
+  /** Seats the fan owns in this schedule (paid, not refunded): the purchase cap counts them. */
+  seatsOwned: number;
+  /** Fans one list holds at most: it lives in memory and in the schedule's snapshot. */
+  maxEntries: number;
+}
+
+/** 1-based place of the fan on the list, or 0 when not on it. */
+export function waitlistPosition(state: ScheduleState, userId: string): number {
+  return state.waitlist.findIndex((entry) => entry.userId === userId) + 1;
+}
+
+/**
+ * Joining twice answers the entry already there (the first place is kept). Refused when the show has
+ * started or was cancelled, when the list is full, and when the seats wanted would pass the purchase cap.
+ */
+export function decideJoinWaitlist(state: ScheduleState, request: JoinRequest): Result<ScheduleEvent[]> {
+  if (state.cancellation !== null) return fail('SCHEDULE_CANCELLED', { scheduleId: state.scheduleId, cancelledAt: new Date(state.cancellation.cancelledAtMs).toISOString() });
+  if (request.nowMs >= state.startsAtMs) {
+    return fail('BOOKING_NOT_OPEN', { bookingOpensAt: new Date(state.bookingOpensAtMs).toISOString(), startsAt: new Date(state.startsAtMs).toISOString() });
+  }
+  if (waitlistPosition(state, request.userId) > 0) return ok([]);
+  const cap = state.maxSeatsPerFan;
+  if (cap !== null && request.seatsOwned + request.quantity > cap) {
+    return fail('PURCHASE_LIMIT_REACHED', { limit: cap, owned: request.seatsOwned, requested: request.quantity });
+  }
+  if (state.waitlist.length >= request.maxEntries) return fail('WAITLIST_FULL', { scheduleId: state.scheduleId, limit: request.maxEntries });
+  return ok([{ type: 'waitlist.joined', scheduleId: state.scheduleId, userId: request.userId, quantity: request.quantity, atMs: request.nowMs }]);
+}
+
+export function decideLeaveWaitlist(state: ScheduleState, userId: string, nowMs: number): Result<ScheduleEvent[]> {
+  if (waitlistPosition(state, userId) === 0) return fail('WAITLIST_ENTRY_NOT_FOUND', { scheduleId: state.scheduleId });
+  return ok([{ type: 'waitlist.left', scheduleId: state.scheduleId, userId, atMs: nowMs }]);
+}
+
+export interface OfferContext {
+  nowMs: number;
+  offerTtlMs: number;
+  newReservationId: () => string;
+  /** The fan's live hold in any schedule (one at a time): such a fan is passed over this time and keeps their place. */
+  holdsElsewhere: (userId: string) => boolean;
+  seatsOwned: (userId: string) => number;
+}
+
+/**
+ * Offers for the seats AVAILABLE now, to call right after a batch that freed seats of a schedule sold out
+ * for the public (so every AVAILABLE seat is a freed one). Seats go to each fitting fan in list order,
+ * lowest seat numbers first; none while booking is closed or the schedule cancelled.
+ */
+export function decideOffers(state: ScheduleState, ctx: OfferContext): ScheduleEvent[] {
+  if (state.cancellation !== null || ctx.nowMs < state.bookingOpensAtMs || ctx.nowMs >= state.startsAtMs) return [];
+  const free: number[] = [];
+  for (const seat of state.seats) if (seat.status === 'AVAILABLE') free.push(seat.seatNumber);
+  const events: ScheduleEvent[] = [];
+  const cap = state.maxSeatsPerFan;
+  for (const entry of state.waitlist) {
+    if (free.length === 0) break;
+    if (entry.quantity > free.length || ctx.holdsElsewhere(entry.userId)) continue;
+    if (cap !== null && ctx.seatsOwned(entry.userId) + entry.quantity > cap) continue;
+    const reservationId = ctx.newReservationId();
+    const seatNumbers = free.splice(0, entry.quantity);
+    events.push(
+      { type: 'waitlist.offered', scheduleId: state.scheduleId, userId: entry.userId, reservationId, atMs: ctx.nowMs },
+      {
+        type: 'reservation.held', scheduleId: state.scheduleId, reservationId, userId: entry.userId, seatNumbers,
+        atMs: ctx.nowMs, holdExpiresAtMs: ctx.nowMs + ctx.offerTtlMs, offer: true,
+      },
+    );
+  }
+  return events;
+}

@@ -1,0 +1,85 @@
+/**
+ * The waitlist in a real cluster (three nats-servers, three nodes in one process): fans join through
+ * different nodes, a hold of the sold-out show expires on the log's clock, and every replica decides the
+ * same offer (same reservation id, same seats, same deadline); the fan hears it on the node they watch and
+ * pays it there without a queue token.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNatsServers } from '../../scripts/nats-servers.mjs';
+import { createClusterEngine, type ClusterEngine } from '../../src/cluster/cluster-engine.js';
+import { DEFAULT_LIMITS } from '../../src/domain/engine.js';
+import type { ReservationView } from '../../src/domain/views.js';
+
+const HOLD_TTL_MS = 1_500;
+
+let dir: string;
+let nats: Awaited<ReturnType<typeof startNatsServers>>;
+const nodes: ClusterEngine[] = [];
+
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function node(id: string): ClusterEngine {
+  return createClusterEngine({
+    nodeId: id, natsServers: nats.urls, clusterName: 'waitlist', replicas: 3, leaseTtlMs: 2_000,
+    replicaDbPath: join(dir, `${id}.db`), limits: { ...DEFAULT_LIMITS, holdTtlMs: HOLD_TTL_MS },
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cluster-waitlist-'));
+  nats = await startNatsServers({ dir, count: 3 });
+  for (const id of ['a', 'b', 'c']) nodes.push(node(id));
+  await Promise.all(nodes.map((n) => n.start()));
+  await until(() => nodes.some((n) => n.replication().leader));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.close()));
+  await nats?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the waitlist in cluster mode', () => {
+  it('given fans joining through nodes b and c, when the hold of the sold-out show expires, then every node makes the same offer and the fan pays it through node c', async () => {
+    const [a, b, c] = nodes as [ClusterEngine, ClusterEngine, ClusterEngine];
+    const created = await a.createConcert({
+      title: 'Waitlist', venue: 'Hall',
+      schedules: [{ startsAt: new Date(a.now() + 7 * 86_400_000).toISOString(), seatMap: { seatCount: 2, grades: [{ grade: 'R', from: 1, to: 2, price: 70_000 }] } }],
+    });
+    if (!created.ok) throw new Error(created.error.code);
+    const scheduleId = created.value.schedules[0]!.scheduleId;
+    expect((await a.hold({ userId: 'holder', scheduleId, seatNumbers: [1, 2] })).ok).toBe(true);
+    const first = await b.joinWaitlist({ userId: 'first', scheduleId, quantity: 2 });
+    const second = await c.joinWaitlist({ userId: 'second', scheduleId, quantity: 1 });
+    expect([first.ok && first.value.entry.position, second.ok && second.value.entry.position]).toEqual([1, 2]);
+
+    const heard: ReservationView[] = [];
+    c.subscribeWaitlistOffers('first', (offer) => heard.push(offer));
+    await until(() => nodes.every((n) => n.getWaitlist('first').offers.length === 1));
+    const offers = nodes.map((n) => n.getWaitlist('first').offers[0]);
+    expect(offers[1]).toEqual(offers[0]);
+    expect(offers[2]).toEqual(offers[0]);
+    expect(offers[0]).toMatchObject({ waitlistOffer: true, seats: [{ seatNumber: 1 }, { seatNumber: 2 }] });
+    await until(() => heard.length === 1);
+    expect(heard[0]).toEqual(offers[0]);
+    for (const n of nodes) expect(n.getWaitlistEntry('second', scheduleId)).toMatchObject({ ok: true, value: { position: 1, length: 1 } });
+
+    expect((await c.charge({ userId: 'first', amount: 140_000 })).ok).toBe(true);
+    const paid = await c.pay({ userId: 'first', reservationId: offers[0]!.reservationId, queueToken: null });
+    expect(paid.ok ? paid.value.amount : paid.error).toBe(140_000);
+    for (const n of nodes) await n.readBarrier();
+    for (const n of nodes) {
+      const map = n.getSeatMap(scheduleId);
+      expect(map.ok && map.value.seats.map((s) => s.status)).toEqual(['RESERVED', 'RESERVED']);
+    }
+  });
+});
