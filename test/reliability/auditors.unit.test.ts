@@ -98,6 +98,28 @@ describe('auditors find planted faults', () => {
     expect(found).toMatch(/3 tokens ACTIVE, the limit is 2/);
   });
 
+  it('a waitlist offer past a fan whose seats fitted, one to a fan not on the list, an offer hold of the wrong length', () => {
+    const db = database();
+    const small = { ...created, scheduleId: 's', seatCount: 2, grades: [{ grade: 'R', from: 1, to: 2, price: 100 }] };
+    const joined = (userId: string, quantity: number): Record<string, unknown> & { type: string } => ({ type: 'waitlist.joined', scheduleId: 's', userId, quantity, atMs: 0 });
+    const offered = (userId: string, reservationId: string, seatNumbers: number[], ttl = 5 * TTL): Array<Record<string, unknown> & { type: string }> => [
+      { type: 'waitlist.offered', scheduleId: 's', userId, reservationId, atMs: TTL },
+      { type: 'reservation.held', scheduleId: 's', reservationId, userId, seatNumbers, atMs: TTL, holdExpiresAtMs: TTL + ttl, offer: true },
+    ];
+    journal(db, [
+      small, held('r1', [1, 2]), joined('first', 1), joined('second', 1),
+      { type: 'reservation.expired', scheduleId: 's', reservationId: 'r1', atMs: TTL },
+      ...offered('second', 'o1', [1]), ...offered('stranger', 'o2', [2]),
+    ]);
+    const found = auditJournal(db, { queueMaxActive: 2, holdTtlMs: TTL, offerTtlMs: 5 * TTL }).violations.join('\n');
+    expect(found).toMatch(/offers to second past first, first on the list, whose 1 seats fitted in 2 free/);
+    expect(found).toMatch(/offers to stranger, who is not on the waitlist/);
+
+    const fair = database();
+    journal(fair, [small, held('r1', [1, 2]), joined('first', 2), { type: 'reservation.expired', scheduleId: 's', reservationId: 'r1', atMs: TTL }, ...offered('first', 'o1', [1, 2], TTL)]);
+    expect(auditJournal(fair, { queueMaxActive: 2, holdTtlMs: TTL, offerTtlMs: 5 * TTL }).violations.join()).toMatch(/hold lasts 1000 ms, not 5000/);
+  });
+
   it('a ledger that does not add up', () => {
     const db = database();
     db.exec(`UPDATE accounts SET balance = -100 WHERE account_id = 'house:funding'; INSERT INTO accounts VALUES ('u', 'USER', 150);

@@ -30,8 +30,9 @@ describe('crash loop: kill -9 under load, restart, audit', () => {
     // and the outbox was audited: events of the acknowledged changes, delivered to a webhook receiver across the kills.
     expect(report.events).toBeGreaterThan(report.checkins);
     expect(report.webhookDeliveries).toBeGreaterThanOrEqual(report.events);
+    expect(report.offers).toBeGreaterThan(0);
     process.stdout.write(`crash loop (seed ${seed}): ${report.killCycles} kill -9 cycles + ${report.startupKills} during recovery, `
       + `${report.acknowledged} acknowledged operations (${report.checkins} check-ins, ${report.refunds} refunds), ${report.checkedOperations} checks, ${report.replays} key replays, ${report.journalRows} journal rows, `
-      + `${report.events} events, ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent after a kill)\n`);
+      + `${report.events} events (${report.offers} waitlist offers, ${report.waitlistChecked} waitlist checks), ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent after a kill)\n`);
   }, 420_000);
 });

@@ -70,6 +70,7 @@ const report = await runCrashLoop({
   cycles: integerFlag('cycles', 100),
   bookingUsers: integerFlag('booking-users', CI_CRASH_LOOP.bookingUsers),
   waiterUsers: integerFlag('waiter-users', CI_CRASH_LOOP.waiterUsers),
+  waitlistUsers: integerFlag('waitlist-users', CI_CRASH_LOOP.waitlistUsers),
   seed,
   keepWorkDir: process.argv.includes('--keep'),
   log: (line) => process.stdout.write(`${line}\n`),
@@ -77,7 +78,7 @@ const report = await runCrashLoop({
 const seconds = Math.round((Date.now() - startedAt) / 1000);
 process.stdout.write(`\nsoak: seed ${report.seed}, ${report.killCycles} kill -9 cycles (${report.startupKills} more during recovery) in ${seconds} s; `
   + `${report.acknowledged} acknowledged operations, ${report.checkedOperations} checks of them, ${report.replays} key replays, `
-  + `${report.journalRows} journal rows, ${report.events} events, ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent); `
+  + `${report.journalRows} journal rows, ${report.events} events (${report.offers} waitlist offers), ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent); `
   + `${report.violations.length} violations\n`);
 if (report.violations.length > 0) {
   process.stdout.write(`work directory kept: ${report.workDir}\nreplay the choices with --seed=${report.seed}\n`);

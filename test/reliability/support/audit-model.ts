@@ -42,6 +42,10 @@ export class AuditModel {
   readonly payAttempts = new Map<string, number>();
   readonly keyed = new Map<string, KeyedAnswer>();
   readonly tokens = new Map<string, TokenRecord>();
+  /** Acknowledged waitlist joins (201 or 200), by `${user}\u0000${scheduleId}`: the ack time of the first. */
+  readonly waitlistJoins = new Map<string, { user: string; scheduleId: string; at: number }>();
+  /** Waitlist leaves sent, by the same slot. */
+  readonly waitlistLeavesSent = new Set<string>();
   /** Admitted tickets (a 200 of POST /v1/checkins), by ticketId. */
   readonly checkins = new Map<string, AckedCheckin>();
   /** Ack times of state-changing requests, ascending (the record is in time order per driver). */
@@ -84,6 +88,7 @@ export class AuditModel {
     }
     if (op === 'cancel' && target !== undefined) this.cancelsSent.add(target);
     if (op === 'refund' && target !== undefined) this.refundsSent.add(target);
+    if (op === 'waitlist.leave' && target !== undefined) this.waitlistLeavesSent.add(`${user}\u0000${target}`);
     if (op === 'queue.leave') {
       const token = this.token(target, user);
       if (token !== undefined) token.leaveSent = true;
@@ -143,6 +148,11 @@ export class AuditModel {
       case 'queue.leave': {
         const token = this.token(line.target, line.user);
         if (token !== undefined) token.leaveAcked = true;
+        break;
+      }
+      case 'waitlist.join': {
+        const slot = `${line.user}\u0000${String(body.scheduleId)}`;
+        if (!this.waitlistJoins.has(slot)) this.waitlistJoins.set(slot, { user: line.user, scheduleId: String(body.scheduleId), at: line.at });
         break;
       }
     }

@@ -25,7 +25,11 @@ export interface CrashLoopOptions {
   seed: number;
   bookingUsers: number;
   waiterUsers: number;
+  /** Fans who join the hot schedules' waitlists and answer the offers they get. */
+  waitlistUsers: number;
   holdTtlSeconds: number;
+  /** How long a waitlist offer lasts (WAITLIST_OFFER_SECONDS). */
+  offerTtlSeconds: number;
   /** Active slots besides the auditor's: fewer than the users, so a line forms. */
   activeSlots: number;
   minLoadMs: number;
@@ -41,7 +45,9 @@ export const CI_CRASH_LOOP: Omit<CrashLoopOptions, 'seed' | 'log'> = {
   cycles: 20,
   bookingUsers: 12,
   waiterUsers: 8,
+  waitlistUsers: 6,
   holdTtlSeconds: 3,
+  offerTtlSeconds: 2,
   activeSlots: 8,
   minLoadMs: 700,
   maxLoadMs: 2_200,
@@ -67,6 +73,9 @@ export interface CrashLoopReport {
   refunds: number;
   /** Events in the outbox at the last audit; webhook deliveries received, and how many were resends after a kill. */
   events: number;
+  /** Waitlist offers made (events), and waitlist facts looked up again (summed over every audit). */
+  offers: number;
+  waitlistChecked: number;
   webhookDeliveries: number;
   webhookResent: number;
   violations: string[];
@@ -87,6 +96,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     logPath: join(workDir, 'server.log'),
     env: {
       HOLD_TTL_SECONDS: String(options.holdTtlSeconds),
+      WAITLIST_OFFER_SECONDS: String(options.offerTtlSeconds),
       QUEUE_MAX_ACTIVE: String(queueMaxActive),
       // Nobody leaves the room except by leaving or paying, so every disappearance is explained.
       QUEUE_ACTIVE_TTL_SECONDS: '86400',
@@ -96,15 +106,16 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     },
   });
   const report: CrashLoopReport = {
-    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, events: 0, webhookDeliveries: 0, webhookResent: 0, violations: [],
+    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, events: 0, offers: 0, waitlistChecked: 0, webhookDeliveries: 0, webhookResent: 0, violations: [],
   };
   const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
   const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
+  const waitlistUsers = Array.from({ length: options.waitlistUsers }, (_, i) => `fan-l${i}`);
   let driver: DriverProcess | undefined;
   const receiver = await Receiver.start();
   const received = (): ReceivedEvent[] => receiver.deliveries.map((d) => ({ id: d.event.id, body: d.event as unknown as ReceivedEvent['body'] }));
   // The journal is trimmed behind the checkpoints: the audit replays it as it is written, across every kill.
-  const journalAuditor = new JournalAuditor({ queueMaxActive, holdTtlMs: options.holdTtlSeconds * 1000 });
+  const journalAuditor = new JournalAuditor({ queueMaxActive, holdTtlMs: options.holdTtlSeconds * 1000, offerTtlMs: options.offerTtlSeconds * 1000 });
   const tail = setInterval(() => tailJournal(journalAuditor, dbPath), JOURNAL_TAIL_INTERVAL_MS);
   try {
     await server.start();
@@ -112,6 +123,8 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     const endpointId = await registerWebhook(server.http, `${receiver.url}/all`);
     const auditorQueueToken = await admitAuditor(server.http);
     const schedules: CreatedSchedule[] = [
+      // Listed before the first hot one, so never the newest: booking users reach it now and then (see load-driver).
+      await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'tiny', '1'),
       await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'hot', '1'),
       await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'big', '1'),
     ];
@@ -119,7 +132,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     writeFileSync(schedulesPath, JSON.stringify(schedules));
     driver = startDriverProcess({
       baseUrl: server.baseUrl, authSecret: RELIABILITY_AUTH_SECRET, recordPath, runId: 'd', seed: random.int(1, 2 ** 31),
-      bookingUsers, waiterUsers, schedulesPath, holdTtlMs: options.holdTtlSeconds * 1000, maxSeatsPerReservation: 4,
+      bookingUsers, waiterUsers, waitlistUsers, schedulesPath, holdTtlMs: options.holdTtlSeconds * 1000, maxSeatsPerReservation: 4,
     });
     await driver.ready;
 
@@ -168,12 +181,14 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       report.events = outbox.events;
       report.webhookDeliveries = outbox.deliveries;
       report.webhookResent = outbox.resent;
-      report.checkedOperations += outbox.events;
+      report.offers = outbox.offers;
+      report.waitlistChecked += outbox.waitlistChecked;
+      report.checkedOperations += outbox.events + outbox.waitlistChecked;
       const violations = [...offline.violations, ...online.violations, ...outbox.violations].map((v) => `cycle ${cycle}: ${v}`);
       report.violations.push(...violations);
       options.log(`cycle ${cycle}/${options.cycles}: killed after load; ${model.acknowledged} acknowledged so far, `
         + `${c.charges} charges, ${c.payments} payments, ${c.holds} holds, ${c.tokens} queue tokens, ${c.replays} replays checked; `
-        + `${offline.journalRows} journal rows; ${outbox.events} events, ${outbox.deliveries} webhook deliveries (${outbox.resent} resent); ${violations.length} violations `
+        + `${offline.journalRows} journal rows; ${outbox.events} events (${outbox.offers} waitlist offers), ${outbox.deliveries} webhook deliveries (${outbox.resent} resent); ${violations.length} violations `
         + `(restart ${readyAt - restartAt} ms, audit ${Date.now() - readyAt} ms)`);
       for (const violation of violations.slice(0, 20)) options.log(`  ${violation}`);
       if (violations.length > 0 && options.stopOnViolation) break;
@@ -190,7 +205,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
 }
 
 async function registerWebhook(http: HttpClient, url: string): Promise<string> {
-  const events = ['payment.completed', 'reservation.expired', 'reservation.cancelled', 'refund.created', 'schedule.cancelled', 'checkin.accepted'];
+  const events = ['payment.completed', 'reservation.expired', 'reservation.cancelled', 'refund.created', 'schedule.cancelled', 'checkin.accepted', 'waitlist.offered'];
   const created = await http.call('POST', '/v1/admin/webhooks', { adminKey: RELIABILITY_ADMIN_KEY, body: { url, events } });
   if (created.status !== 201) throw new Error(`webhook endpoint: ${created.status}`);
   return created.body.endpointId as string;

@@ -282,7 +282,8 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
     // A hold replays only with the user's ACTIVE token (the gate answers first); a payment ended the
     // token it was made with, and its retry with that same token must still replay.
     const queueToken = answer.op === 'pay' ? answer.queueToken : activeTokens.get(answer.user)?.token;
-    if (answer.op !== 'charge' && answer.op !== 'refund' && queueToken === undefined) continue;
+    // A waitlist offer was paid without a queue token, and its retry is sent without one too.
+    if (answer.op !== 'charge' && answer.op !== 'refund' && !(answer.op === 'pay' && answer.queueToken === undefined) && queueToken === undefined) continue;
     checked.replays++;
     const replay = await replayKeyed(http, answer, tokenOf(answer.user), queueToken);
     if (replay.status !== answer.status || !isDeepStrictEqual(replay.body, answer.body) || replay.headers.get('idempotent-replayed') !== 'true') {

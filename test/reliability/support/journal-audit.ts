@@ -1,8 +1,9 @@
 /**
  * An independent audit of the SQLite file, read-only: the double-entry ledger adds up, and a replay of
  * the whole journal with rules written here (not the engine's) finds no seat held or sold twice, no
- * hold expired early or paid late, no payment debited twice, no balance below zero, and admission in
- * strict first-come-first-served order across every restart.
+ * hold expired early or paid late, no payment debited twice, no balance below zero, admission in
+ * strict first-come-first-served order across every restart, and waitlist offers made in list order (no fan
+ * passed over whose seats fitted and who held nothing), each as a hold of the offer's length.
  *
  * The engine trims the journal behind its checkpoints (src/persistence/retention.ts), keeping one
  * checkpoint interval beyond what recovery needs. So a long run is audited by a JournalAuditor that tails
@@ -18,6 +19,8 @@ import Database from 'better-sqlite3';
 export interface JournalAuditOptions {
   queueMaxActive: number;
   holdTtlMs: number;
+  /** How long a waitlist offer's hold lasts (WAITLIST_OFFER_SECONDS). */
+  offerTtlMs?: number;
 }
 
 export interface JournalAuditReport {
@@ -142,6 +145,12 @@ export class JournalAuditor {
   private readonly active = new Set<string>();
   private lastJoinSeq = 0;
   private lastAtMs = 0;
+  /** Each schedule's waitlist, in order. */
+  private readonly waitlists = new Map<string, Array<{ userId: string; quantity: number }>>();
+  /** A waitlist.offered row waits for the hold that follows it. */
+  private pendingOffer: { userId: string; reservationId: string; scheduleId: string; quantity: number } | null = null;
+  /** Offers replayed (a waitlist.offered row and its hold). */
+  offers = 0;
 
   constructor(private readonly options: JournalAuditOptions) {}
 
@@ -181,6 +190,17 @@ export class JournalAuditor {
         break;
       }
       case 'reservation.held': {
+        const offer = this.pendingOffer;
+        this.pendingOffer = null;
+        if (event.offer === true) {
+          if (offer === null || offer.reservationId !== event.reservationId || offer.userId !== event.userId || offer.scheduleId !== event.scheduleId) {
+            fail(`offer hold ${event.reservationId} of ${event.userId} without its waitlist.offered row just before it`);
+          } else if ((event.seatNumbers as number[]).length !== offer.quantity) {
+            fail(`offers ${(event.seatNumbers as number[]).length} seats to ${event.userId}, who waits for ${offer.quantity}`);
+          }
+        } else if (offer !== null) {
+          fail(`waitlist.offered to ${offer.userId} is followed by a hold that is not its offer`);
+        }
         const plan = plans.get(event.scheduleId);
         const seatOwners = owners.get(event.scheduleId);
         if (plan === undefined || seatOwners === undefined) {
@@ -195,7 +215,8 @@ export class JournalAuditor {
           if (owner !== undefined) fail(`seat ${seat} of ${event.scheduleId} held by ${event.reservationId} while ${owner} (${reservations.get(owner)?.status}) has it`);
           seatOwners.set(seat, event.reservationId);
         }
-        if (event.holdExpiresAtMs - event.atMs !== options.holdTtlMs) fail(`hold lasts ${event.holdExpiresAtMs - event.atMs} ms, not ${options.holdTtlMs}`);
+        const ttlMs = event.offer === true ? options.offerTtlMs : options.holdTtlMs;
+        if (ttlMs !== undefined && event.holdExpiresAtMs - event.atMs !== ttlMs) fail(`hold lasts ${event.holdExpiresAtMs - event.atMs} ms, not ${ttlMs}`);
         if (reservations.has(event.reservationId)) fail(`reservation ${event.reservationId} held twice`);
         reservations.set(event.reservationId, {
           scheduleId: event.scheduleId, userId: event.userId, seats, heldAtMs: event.atMs, holdExpiresAtMs: event.holdExpiresAtMs, status: 'HELD', paymentId: null, refundedSeats: [],
@@ -306,6 +327,42 @@ export class JournalAuditor {
         if (!waiting.delete(event.token) && !active.delete(event.token)) fail('ends a token that is not live');
         break;
       }
+      case 'waitlist.joined': {
+        const list = this.waitlists.get(event.scheduleId) ?? [];
+        this.waitlists.set(event.scheduleId, list);
+        if (list.some((entry) => entry.userId === event.userId)) fail(`${event.userId} joins the waitlist of ${event.scheduleId} twice`);
+        else list.push({ userId: event.userId, quantity: event.quantity });
+        break;
+      }
+      case 'waitlist.left': {
+        const list = this.waitlists.get(event.scheduleId) ?? [];
+        const index = list.findIndex((entry) => entry.userId === event.userId);
+        if (index < 0) fail(`${event.userId} leaves the waitlist of ${event.scheduleId} without being on it`);
+        else list.splice(index, 1);
+        break;
+      }
+      case 'waitlist.offered': {
+        this.offers++;
+        const list = this.waitlists.get(event.scheduleId) ?? [];
+        const index = list.findIndex((entry) => entry.userId === event.userId);
+        const entry = list[index];
+        const plan = plans.get(event.scheduleId);
+        if (index < 0 || entry === undefined || plan === undefined) {
+          fail(`offers to ${event.userId}, who is not on the waitlist of ${event.scheduleId}`);
+          break;
+        }
+        const free = plan.seatCount - (owners.get(event.scheduleId)?.size ?? 0);
+        if (entry.quantity > free) fail(`offers ${entry.quantity} seats to ${event.userId} with ${free} free`);
+        for (const ahead of list.slice(0, index)) {
+          if (ahead.quantity <= free && !this.holdsAny(ahead.userId)) fail(`offers to ${event.userId} past ${ahead.userId}, first on the list, whose ${ahead.quantity} seats fitted in ${free} free`);
+        }
+        list.splice(index, 1);
+        this.pendingOffer = { userId: event.userId, reservationId: event.reservationId, scheduleId: event.scheduleId, quantity: entry.quantity };
+        break;
+      }
+      case 'schedule.cancelled':
+        this.waitlists.delete(event.scheduleId);
+        break;
       case 'ticket.checked_in': {
         const reservation = reservations.get(event.reservationId);
         if (reservation === undefined) fail(`checks in a ticket of unknown reservation ${event.reservationId}`);
@@ -318,6 +375,11 @@ export class JournalAuditor {
       default:
         break;
     }
+  }
+
+  private holdsAny(userId: string): boolean {
+    for (const reservation of this.reservations.values()) if (reservation.userId === userId && reservation.status === 'HELD') return true;
+    return false;
   }
 
   /**

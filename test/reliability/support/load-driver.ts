@@ -3,7 +3,8 @@
  * runs many users at once against the real server until SIGTERM. The orchestrator SIGSTOPs it while
  * it audits and SIGCONTs it after, so it lives through every kill cycle like a real client population. Booking users queue, hold, cancel,
  * charge (with and without Idempotency-Key, sometimes twice with the same key), pay or let holds
- * expire, and refund some paid bookings (all seats or one, keyed or not, sometimes twice); waiting users join the line, wait, get in and leave. Every request is recorded before it is
+ * expire, and refund some paid bookings (all seats or one, keyed or not, sometimes twice); waiting users join the line, wait, get in and leave;
+ * waitlist users join the hot schedules' waitlists and pay, cancel or let run out the offers they get (without a queue token). Every request is recorded before it is
  * sent, every 2xx after it arrives (record.ts). On start it retries, with the same key and body, every
  * keyed charge of earlier runs that never got an answer: the crash-recovery retry a real client makes.
  *
@@ -29,6 +30,8 @@ export interface DriverConfig {
   seed: number;
   bookingUsers: string[];
   waiterUsers: string[];
+  /** Fans who join the hot schedules' waitlists instead of the line (none when omitted). */
+  waitlistUsers?: string[];
   /** A JSON file with the DriverSchedule[] to book; the orchestrator adds schedules as seats sell out. */
   schedulesPath: string;
   holdTtlMs: number;
@@ -125,6 +128,12 @@ class Driver {
     const hot = all.filter((s) => s.hot).at(-1);
     const big = all.filter((s) => !s.hot).at(-1);
     return [hot, big].filter((s): s is DriverSchedule => s !== undefined);
+  }
+
+  /** A hot schedule other than the newest, if there is one. */
+  earlierHot(): DriverSchedule | undefined {
+    const hot = (JSON.parse(readFileSync(this.config.schedulesPath, 'utf8')) as DriverSchedule[]).filter((s) => s.hot).slice(0, -1);
+    return hot.length === 0 ? undefined : this.random.pick(hot);
   }
 
   async pause(ms = NETWORK_PAUSE_MS): Promise<void> {
@@ -241,10 +250,15 @@ class Driver {
   /** One hold and what follows it. True when the queue token ended (a payment). */
   async bookingSession(user: string, token: string, queueToken: string): Promise<boolean> {
     if (this.random.chance(0.6)) await this.charge(user, token);
-    const schedule = this.random.pick(this.schedules());
-    const available = schedule.hot ? null : await this.availableSeats(user, token, queueToken, schedule.scheduleId);
+    // Now and then the last free seats of an earlier hot schedule: it sells out, and its expiring holds feed its waitlist.
+    const earlier = this.random.chance(0.3) ? this.earlierHot() : undefined;
+    const schedule = earlier ?? this.random.pick(this.schedules());
+    const available = schedule.hot && earlier === undefined ? null : await this.availableSeats(user, token, queueToken, schedule.scheduleId);
     const holdKey = this.random.chance(0.5) ? this.newKey(user) : undefined;
-    const holdBody = { scheduleId: schedule.scheduleId, seatNumbers: this.seatsFor(schedule, available) };
+    const seatNumbers = earlier !== undefined && available !== null && available.length > 0
+      ? available.slice(0, this.config.maxSeatsPerReservation)
+      : this.seatsFor(schedule, available);
+    const holdBody = { scheduleId: schedule.scheduleId, seatNumbers };
     const hold = await this.send(user, 'hold', 'POST', '/v1/reservations', {
       token, queueToken, body: holdBody, ...(holdKey === undefined ? {} : { key: holdKey }),
     });
@@ -255,9 +269,11 @@ class Driver {
     else if (hold.status === 401 || hold.status === 403) return false;
     if (reservationId === null) return false;
 
+    // An earlier hot schedule's seats are mostly let go again (cancelled or run out), so its waitlist gets offers.
     const choice = this.random.next();
-    if (choice < 0.6) return this.pay(user, token, queueToken, reservationId);
-    if (choice < 0.8) {
+    const [payBelow, cancelBelow] = earlier === undefined ? [0.6, 0.8] : [0.2, 0.5];
+    if (choice < payBelow) return this.pay(user, token, queueToken, reservationId);
+    if (choice < cancelBelow) {
       await this.send(user, 'cancel', 'DELETE', `/v1/reservations/${reservationId}`, { token, target: reservationId });
       return false;
     }
@@ -348,12 +364,69 @@ class Driver {
     }
   }
 
+  // ---------------------------------------------------------------- waitlist users
+
+  /**
+   * Joins the waitlist of a hot schedule (the newest, or any earlier one still listed in the file), watches
+   * for offers, and pays (without a queue token), cancels or lets run out each one; sometimes leaves.
+   */
+  async waitlistUser(user: string): Promise<void> {
+    const token = this.token(user);
+    // Each offer is answered once: one left to run out stays listed until it does.
+    const answered = new Set<string>();
+    while (!this.stopping) {
+      const hot = (JSON.parse(readFileSync(this.config.schedulesPath, 'utf8')) as DriverSchedule[]).filter((s) => s.hot);
+      const schedule = this.random.chance(0.4) ? hot.at(-1) : this.random.pick(hot);
+      if (schedule === undefined) return;
+      const quantity = this.random.int(1, 2);
+      await this.send(user, 'waitlist.join', 'POST', `/v1/schedules/${schedule.scheduleId}/waitlist`, { token, body: { quantity }, target: schedule.scheduleId });
+      const watchUntil = Date.now() + this.random.int(1_000, 6_000);
+      while (!this.stopping && Date.now() < watchUntil) {
+        await sleep(this.random.int(150, 400));
+        let offers: Array<{ reservationId: string; totalPrice: number }>;
+        try {
+          const reply = await this.http.call('GET', '/v1/users/me/waitlist', { token });
+          if (reply.status !== 200) continue;
+          offers = reply.body.offers as Array<{ reservationId: string; totalPrice: number }>;
+        } catch {
+          await this.pause();
+          continue;
+        }
+        for (const offer of offers) {
+          if (answered.has(offer.reservationId)) continue;
+          answered.add(offer.reservationId);
+          await this.answerOffer(user, token, offer.reservationId);
+        }
+      }
+      if (this.random.chance(0.3)) {
+        await this.send(user, 'waitlist.leave', 'DELETE', `/v1/schedules/${schedule.scheduleId}/waitlist/me`, { token, target: schedule.scheduleId });
+      }
+    }
+  }
+
+  private async answerOffer(user: string, token: string, reservationId: string): Promise<void> {
+    const choice = this.random.next();
+    if (choice < 0.6) {
+      await this.charge(user, token);
+      const key = this.random.chance(0.5) ? this.newKey(user) : undefined;
+      const paid = await this.send(user, 'pay', 'POST', '/v1/payments', { token, body: { reservationId }, target: reservationId, ...(key === undefined ? {} : { key }) });
+      // Plans change: a refund frees the seats of a sold-out show, which the next fan on the list is offered.
+      if (paid?.status === 201 && this.random.chance(0.5)) {
+        await this.refund(user, token, reservationId, (paid.body.seats as Array<{ seatNumber: number }>).map((s) => s.seatNumber));
+      }
+    } else if (choice < 0.8) {
+      await this.send(user, 'cancel', 'DELETE', `/v1/reservations/${reservationId}`, { token, target: reservationId });
+    }
+    // Otherwise it runs out and passes on to the next fan on the list.
+  }
+
   async run(): Promise<void> {
     process.stdout.write('driver ready\n');
     await this.retryUnansweredCharges();
     await Promise.all([
       ...this.config.bookingUsers.map((user) => this.bookingUser(user)),
       ...this.config.waiterUsers.map((user) => this.waiterUser(user)),
+      ...(this.config.waitlistUsers ?? []).map((user) => this.waitlistUser(user)),
     ]);
   }
 }

@@ -4,6 +4,8 @@
  * - no event without its change: each payment.completed names a payment the server has (a payment committed
  *   but unanswered before the kill is allowed; one that never committed is not), no id twice;
  * - the sequence has no gap;
+ * - the waitlist: every offer event names an offer its fan has (a HELD, CONFIRMED... reservation marked
+ *   waitlistOffer), once; every acknowledged join is still on its list, unless its fan left or was offered seats;
  * - the receiver got every event of the feed since its endpoint began, byte-for-byte the feed's (a resend
  *   after a kill is allowed: same id, same body), and nothing the feed does not have.
  */
@@ -23,7 +25,7 @@ export interface OutboxAuditOptions {
   webhook?: { endpointId: string; received: () => readonly ReceivedEvent[]; settleTimeoutMs: number };
 }
 
-export interface OutboxAuditReport { violations: string[]; events: number; deliveries: number; resent: number }
+export interface OutboxAuditReport { violations: string[]; events: number; deliveries: number; resent: number; offers: number; waitlistChecked: number }
 
 export async function readFeed(http: HttpClient, adminKey: string): Promise<FeedEvent[]> {
   const events: FeedEvent[] = [];
@@ -83,9 +85,32 @@ export async function auditOutbox(model: AuditModel, options: OutboxAuditOptions
   idsOnce(events, 'reservation.expired', (e) => e.data['reservation']?.['reservationId'], violations);
   idsOnce(events, 'reservation.cancelled', (e) => e.data['reservation']?.['reservationId'], violations);
 
-  const report: OutboxAuditReport = { violations, events: events.length, deliveries: 0, resent: 0 };
+  const report: OutboxAuditReport = { violations, events: events.length, deliveries: 0, resent: 0, offers: 0, waitlistChecked: 0 };
+  await auditWaitlist(model, events, options, report);
   if (options.webhook !== undefined) await auditDeliveries(events, options, options.webhook, report);
   return report;
+}
+
+async function auditWaitlist(model: AuditModel, events: FeedEvent[], options: OutboxAuditOptions, report: OutboxAuditReport): Promise<void> {
+  const offers = idsOnce(events, 'waitlist.offered', (e) => e.data['reservation']?.['reservationId'], report.violations);
+  report.offers = offers.size;
+  const offered = new Set<string>();
+  for (const [reservationId, event] of offers) {
+    const user = String(event.data['reservation']?.['userId']);
+    const scheduleId = String(event.data['reservation']?.['scheduleId']);
+    offered.add(`${user}\u0000${scheduleId}`);
+    const found = await options.http.call('GET', `/v1/reservations/${reservationId}`, { token: userToken(user, options.authSecret) });
+    report.waitlistChecked++;
+    if (found.status !== 200 || found.body.waitlistOffer !== true) {
+      report.violations.push(`waitlist.offered ${event.id} names offer ${reservationId} of ${user}, which reads ${found.status} ${JSON.stringify(found.body)}`);
+    }
+  }
+  for (const [slot, join] of model.waitlistJoins) {
+    if (model.waitlistLeavesSent.has(slot) || offered.has(slot)) continue;
+    const entry = await options.http.call('GET', `/v1/schedules/${join.scheduleId}/waitlist/me`, { token: userToken(join.user, options.authSecret) });
+    report.waitlistChecked++;
+    if (entry.status !== 200) report.violations.push(`${join.user} joined the waitlist of ${join.scheduleId} (acknowledged), neither left nor was offered seats, and is not on it: ${entry.status}`);
+  }
 }
 
 async function auditDeliveries(events: FeedEvent[], options: OutboxAuditOptions, webhook: NonNullable<OutboxAuditOptions['webhook']>, report: OutboxAuditReport): Promise<void> {

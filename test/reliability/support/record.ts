@@ -5,10 +5,10 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 
-export type Operation = 'queue.join' | 'queue.status' | 'queue.leave' | 'hold' | 'cancel' | 'charge' | 'pay' | 'checkin' | 'refund';
+export type Operation = 'queue.join' | 'queue.status' | 'queue.leave' | 'hold' | 'cancel' | 'charge' | 'pay' | 'checkin' | 'refund' | 'waitlist.join' | 'waitlist.leave';
 
 /** Operations that change state (their acknowledgement promises durability). */
-export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(['queue.join', 'queue.leave', 'hold', 'cancel', 'charge', 'pay', 'checkin', 'refund']);
+export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(['queue.join', 'queue.leave', 'hold', 'cancel', 'charge', 'pay', 'checkin', 'refund', 'waitlist.join', 'waitlist.leave']);
 
 export interface SentLine {
   kind: 'sent';
@@ -18,7 +18,7 @@ export interface SentLine {
   op: Operation;
   key?: string;
   body?: unknown;
-  /** The reservationId (cancel, pay, refund), queue token (status, leave) or ticketId (checkin) the request names. */
+  /** The reservationId (cancel, pay, refund), queue token (status, leave), ticketId (checkin) or scheduleId (waitlist) the request names. */
   target?: string;
   /** The X-Queue-Token sent with a queue-gated request. */
   queueToken?: string;
