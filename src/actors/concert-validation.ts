@@ -13,7 +13,7 @@ export const MAX_SCHEDULES_PER_CONCERT = 100;
 export const MAX_REFUND_CUTOFF_HOURS = 8_760;
 const HOUR_MS = 3_600_000;
 
-export interface ValidSchedule { startsAtMs: number; bookingOpensAtMs: number; refundCutoffMs: number; maxSeatsPerFan: number | null; seatCount: number; grades: GradeInput[] }
+export interface ValidSchedule { startsAtMs: number; bookingOpensAtMs: number; presaleOpensAtMs: number | null; refundCutoffMs: number; maxSeatsPerFan: number | null; seatCount: number; grades: GradeInput[] }
 
 function invalid<T>(field: string, problem: string): Result<T> {
   return fail('VALIDATION_ERROR', { field, problem });
@@ -63,6 +63,9 @@ export function validateConcert(input: CreateConcertInput, nowMs: number): Resul
     const bookingOpensAtMs = schedule.bookingOpensAt === undefined ? Math.min(nowMs, startsAtMs) : parseInstant(schedule.bookingOpensAt);
     if (bookingOpensAtMs === null) return invalid(`${field}.bookingOpensAt`, 'must be an ISO 8601 instant');
     if (bookingOpensAtMs > startsAtMs) return invalid(`${field}.bookingOpensAt`, 'must not be after startsAt');
+    const presaleOpensAtMs = schedule.presaleOpensAt === undefined ? null : parseInstant(schedule.presaleOpensAt);
+    if (schedule.presaleOpensAt !== undefined && presaleOpensAtMs === null) return invalid(`${field}.presaleOpensAt`, 'must be an ISO 8601 instant');
+    if (presaleOpensAtMs !== null && presaleOpensAtMs >= bookingOpensAtMs) return invalid(`${field}.presaleOpensAt`, 'must be before bookingOpensAt (the general sale)');
     const cutoffHours = schedule.refundCutoffHours;
     if (cutoffHours !== undefined && (!Number.isInteger(cutoffHours) || cutoffHours < 0 || cutoffHours > MAX_REFUND_CUTOFF_HOURS)) {
       return invalid(`${field}.refundCutoffHours`, `must be an integer from 0 to ${MAX_REFUND_CUTOFF_HOURS}`);
@@ -75,7 +78,7 @@ export function validateConcert(input: CreateConcertInput, nowMs: number): Resul
     const seatMap = schedule.seatMap ?? DEMO_SEAT_MAP;
     const grades = validateGrades(seatMap.seatCount, seatMap.grades ?? [], `${field}.seatMap`);
     if (!grades.ok) return grades;
-    schedules.push({ startsAtMs, bookingOpensAtMs, refundCutoffMs, maxSeatsPerFan: cap ?? null, seatCount: seatMap.seatCount, grades: grades.value });
+    schedules.push({ startsAtMs, bookingOpensAtMs, presaleOpensAtMs, refundCutoffMs, maxSeatsPerFan: cap ?? null, seatCount: seatMap.seatCount, grades: grades.value });
   }
   return ok(schedules);
 }

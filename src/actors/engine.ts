@@ -12,9 +12,10 @@ import { fail, ok, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView,
 } from '../domain/views.js';
 import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition } from '../machines/waitlist.js';
+import { decideCreatePresaleCode, normalizePresaleCode } from '../machines/presale.js';
 import { createSchedule, decideHold, refusalForSettled, seatAt, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
@@ -38,7 +39,7 @@ import { QueueActor } from './queue-actor.js';
 import { RandomPool } from './random-pool.js';
 import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
 import { decideCancellationStep, decideRefundStep, type RefundContext } from './refunds.js';
-import { cancellationView, iso, paymentView, reservationView, scheduleView } from './views.js';
+import { cancellationView, iso, paymentView, presaleCodeView, reservationView, scheduleView } from './views.js';
 import { WalletBook } from './wallet-book.js';
 import { CheckinBook, type TicketReservation } from './checkin-book.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from '../domain/tickets.js';
@@ -59,6 +60,18 @@ const ARCHIVE_LIST_LIMIT = 1_000;
 const EVENT_PAGE_LIMIT = 1_000;
 const SEATS_REMAINING_REFRESH_MS = 1_000;
 const DELIVERY_LIST_LIMIT = 1_000;
+const MAX_PRESALE_CODES = 10_000;
+const MAX_PRESALE_CODE_USES = 100_000;
+/** Drawn codes: no 0/O or 1/I to misread from an e-mail. */
+const PRESALE_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A code like K7QP2-XM4TA: 50 bits, read aloud or typed without confusion. */
+function drawPresaleCode(random: (size: number) => Buffer): string {
+  const bytes = random(10);
+  let code = '';
+  for (let i = 0; i < 10; i++) code += (i === 5 ? '-' : '') + PRESALE_CODE_ALPHABET[(bytes[i] ?? 0) % PRESALE_CODE_ALPHABET.length];
+  return code;
+}
 
 interface Concert { concertId: string; title: string; venue: string; scheduleIds: string[] }
 
@@ -336,6 +349,7 @@ class Engine implements ReplicaEngine {
         type: 'schedule.created', atMs: nowMs, scheduleId: this.newId('sch'), concertId,
         startsAtMs: schedule.startsAtMs, bookingOpensAtMs: schedule.bookingOpensAtMs, seatCount: schedule.seatCount, grades: schedule.grades,
         refundCutoffMs: schedule.refundCutoffMs, maxSeatsPerFan: schedule.maxSeatsPerFan,
+        ...(schedule.presaleOpensAtMs === null ? {} : { presaleOpensAtMs: schedule.presaleOpensAtMs }),
       };
       const actor = this.addSchedule(createSchedule(event));
       change.record(`schedule:${event.scheduleId}`, event);
@@ -456,7 +470,7 @@ class Engine implements ReplicaEngine {
 
   // ---------------------------------------------------------------- reservations
 
-  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<ReservationView>> {
+  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput; queueToken?: string; presaleCode?: string }): Promise<Outcome<ReservationView>> {
     return this.runner.run(command.userId, command.idempotency, (change) => {
       const actor = this.schedules.get(command.scheduleId);
       if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
@@ -475,7 +489,10 @@ class Engine implements ReplicaEngine {
       const reservationId = this.newId('res');
       // Counted only where the organiser set a cap: a hold elsewhere pays nothing for it.
       const seatsOwned = actor.state.maxSeatsPerFan === null ? 0 : this.seatsOwnedIn(actor, command.userId);
-      const decision = decideHold(actor.state, { reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs, heldElsewhere, seatsOwned });
+      const decision = decideHold(actor.state, {
+        reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs, heldElsewhere, seatsOwned,
+        ...(command.presaleCode === undefined ? {} : { presaleCode: command.presaleCode }),
+      });
       if (!decision.ok) return decision;
       const effects = this.schedules.applyBatch(actor, decision.value, change);
       this.afterSeatBatch(effects.ended.reduce((n, r) => n + r.seatNumbers.length, 0));
@@ -684,6 +701,31 @@ class Engine implements ReplicaEngine {
   getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView> {
     const actor = this.schedules.get(scheduleId);
     return actor === undefined ? fail('SCHEDULE_NOT_FOUND', { scheduleId }) : ok(cancellationView(actor.state));
+  }
+
+  // ---------------------------------------------------------------- presales
+
+  createPresaleCode(command: { scheduleId: string; code?: string; maxUses: number }): Promise<Result<PresaleCodeView>> {
+    return this.runner.run('', undefined, (change) => {
+      const actor = this.schedules.get(command.scheduleId);
+      if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
+      if (!Number.isInteger(command.maxUses) || command.maxUses < 1 || command.maxUses > MAX_PRESALE_CODE_USES) {
+        return fail('VALIDATION_ERROR', { field: 'maxUses', min: 1, max: MAX_PRESALE_CODE_USES });
+      }
+      const code = command.code ?? drawPresaleCode(this.random);
+      const decision = decideCreatePresaleCode(actor.state, { code, maxUses: command.maxUses, nowMs: this.clock.now(), maxCodes: MAX_PRESALE_CODES });
+      if (!decision.ok) return decision;
+      this.schedules.applyBatch(actor, decision.value, change);
+      const created = actor.state.presaleCodes.get(normalizePresaleCode(code));
+      if (created === undefined) throw new Error('presale code missing after create');
+      return ok(presaleCodeView(actor.state, created));
+    });
+  }
+
+  listPresaleCodes(scheduleId: string): Result<PresaleCodeView[]> {
+    const actor = this.schedules.get(scheduleId);
+    if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
+    return ok([...actor.state.presaleCodes.values()].map((code) => presaleCodeView(actor.state, code)));
   }
 
   // ---------------------------------------------------------------- waitlist

@@ -52,7 +52,7 @@ function publishEvent(state: ScheduleState, event: ScheduleEvent, change: Pendin
     change.publish('schedule.cancelled', event.atMs, { cancellation: cancellationView(state) });
     return;
   }
-  if (event.type === 'schedule.created' || isWaitlistEvent(event)) return;
+  if (event.type === 'schedule.created' || isListEvent(event)) return;
   const reservation = state.reservations.get(event.reservationId);
   if (reservation === undefined) return;
   switch (event.type) {
@@ -83,8 +83,9 @@ function publishEvent(state: ScheduleState, event: ScheduleEvent, change: Pendin
   }
 }
 
-function isWaitlistEvent(event: ScheduleEvent): event is Extract<ScheduleEvent, { type: 'waitlist.joined' | 'waitlist.left' | 'waitlist.offered' }> {
-  return event.type === 'waitlist.joined' || event.type === 'waitlist.left' || event.type === 'waitlist.offered';
+/** Events about the schedule's lists and codes, which move no reservation (an offer's hold is the event after it). */
+function isListEvent(event: ScheduleEvent): event is Extract<ScheduleEvent, { type: 'waitlist.joined' | 'waitlist.left' | 'waitlist.offered' | 'presale.code_created' }> {
+  return event.type === 'waitlist.joined' || event.type === 'waitlist.left' || event.type === 'waitlist.offered' || event.type === 'presale.code_created';
 }
 
 export interface ScheduleActor {
@@ -202,7 +203,7 @@ export class ScheduleBook {
       const made = evolveSchedule(state, event);
       changes = changes.length === 0 ? made : latestPerSeat(changes, made);
       if (change !== null) publishEvent(state, event, change);
-      if (event.type === 'schedule.created' || event.type === 'schedule.cancelled' || isWaitlistEvent(event)) continue;
+      if (event.type === 'schedule.created' || event.type === 'schedule.cancelled' || isListEvent(event)) continue;
       const reservation = state.reservations.get(event.reservationId);
       if (reservation === undefined) continue;
       // A refunded booking stays in its schedule (and its indexes): its payment and refunds are read from there.

@@ -2,9 +2,10 @@
 import type { RefundRecord, Reservation, ScheduleState } from '../machines/schedule.js';
 import { seatAt } from '../machines/schedule.js';
 import { outlookFor } from '../machines/odds.js';
+import type { PresaleCode } from '../machines/presale.js';
 import type { QueueToken } from '../machines/waiting-room.js';
 import type {
-  PaymentView, QueueStatusView, RefundView, ReservationView, ReservedSeatView, ScheduleCancellationView, ScheduleView, SeatView,
+  PaymentView, PresaleCodeView, QueueStatusView, RefundView, ReservationView, ReservedSeatView, ScheduleCancellationView, ScheduleView, SeatView,
 } from '../domain/views.js';
 
 const ISO_CACHE_LIMIT = 4_096;
@@ -112,10 +113,15 @@ export function scheduleView(schedule: ScheduleState): ScheduleView {
     date: startsAt.slice(0, 10),
     startsAt,
     bookingOpensAt: iso(schedule.bookingOpensAtMs),
+    presaleOpensAt: schedule.presaleOpensAtMs === null ? null : iso(schedule.presaleOpensAtMs),
     availableSeatCount: schedule.availableCount,
     totalSeatCount: schedule.seats.length,
     maxSeatsPerFan: schedule.maxSeatsPerFan,
   };
+}
+
+export function presaleCodeView(schedule: ScheduleState, code: PresaleCode): PresaleCodeView {
+  return { scheduleId: schedule.scheduleId, code: code.code, maxUses: code.maxUses, used: code.used, createdAt: iso(code.createdAtMs) };
 }
 
 export function queueStatusView(token: QueueToken, position: number, estimatedWaitSeconds: number, soldOut: boolean, seatsRemaining: number): QueueStatusView {

@@ -8,7 +8,9 @@ import { Type, type Static } from 'typebox';
 import type { SeatMapInput } from '../domain/views.js';
 import { AdminHeaders, adminKeyGuard } from './admin-key.js';
 import { raise, unwrap } from './errors.js';
-import { ADMIN_SECURITY, ALWAYS, AdminStats, ConcertCreated, IsoDateTime, OpaqueId, OptionalBody, ScheduleCancellation, errorResponses } from './schemas.js';
+import {
+  ADMIN_SECURITY, ALWAYS, AdminStats, ConcertCreated, IsoDateTime, OpaqueId, OptionalBody, PresaleCode, ScheduleCancellation, errorResponses,
+} from './schemas.js';
 
 /** Limits the contract leaves open: a seat map is held in memory, so its size is bounded. */
 const MAX_SEATS_PER_SCHEDULE = 1_000;
@@ -34,6 +36,7 @@ const SeatMapBody = Type.Object({
 const ScheduleBody = Type.Object({
   startsAt: IsoDateTime,
   bookingOpensAt: Type.Optional({ ...IsoDateTime, description: 'Defaults to now: booking opens at once' }),
+  presaleOpensAt: Type.Optional({ ...IsoDateTime, description: 'A presale before bookingOpensAt: from here only holders of a presale code may hold (default: none)' }),
   refundCutoffHours: Type.Optional(Type.Integer({
     minimum: 0, maximum: MAX_REFUND_CUTOFF_HOURS, description: 'Fans may refund until this many hours before startsAt (default 24; 0: until the show starts)',
   })),
@@ -145,6 +148,39 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ScheduleCancellation, ...errorResponses(400, 401, 404, ...ALWAYS) },
     },
   }, async (request) => unwrap(app.engine.getScheduleCancellation(request.params.scheduleId)));
+
+  app.post('/admin/schedules/:scheduleId/presale-codes', {
+    onRequest: [requireAdminKey],
+    schema: {
+      tags: ['admin'],
+      summary: 'Create a presale code: its holders may book between presaleOpensAt and bookingOpensAt, maxUses holds in all',
+      security: ADMIN_SECURITY,
+      headers: AdminHeaders,
+      params: ScheduleParams,
+      body: Type.Object({
+        code: Type.Optional(Type.String({ minLength: 4, maxLength: 32, pattern: '^[A-Za-z0-9-]+$', description: 'Omitted: one is drawn (like K7QP2-XM4TA)' })),
+        maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Holds it may make in all (default 1: a single-use code)' })),
+      }, { additionalProperties: false }),
+      response: { 201: PresaleCode, ...errorResponses(400, 401, 404, 409, 410, ...ALWAYS) },
+    },
+  }, async (request, reply) => {
+    const { code, maxUses = 1 } = request.body;
+    const created = unwrap(await app.engine.createPresaleCode({ scheduleId: request.params.scheduleId, maxUses, ...(code === undefined ? {} : { code }) }));
+    reply.code(201);
+    return created;
+  });
+
+  app.get('/admin/schedules/:scheduleId/presale-codes', {
+    onRequest: [requireAdminKey],
+    schema: {
+      tags: ['admin'],
+      summary: 'The presale codes of a schedule, with their uses',
+      security: ADMIN_SECURITY,
+      headers: AdminHeaders,
+      params: ScheduleParams,
+      response: { 200: Type.Object({ codes: Type.Array(PresaleCode) }), ...errorResponses(400, 401, 404, ...ALWAYS) },
+    },
+  }, async (request) => ({ codes: unwrap(app.engine.listPresaleCodes(request.params.scheduleId)) }));
 
   app.get('/admin/stats', {
     onRequest: [requireAdminKey],

@@ -21,6 +21,7 @@ const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const HoldBody = Type.Object({
     scheduleId: OpaqueId,
     seatNumbers: Type.Array(Type.Integer(), { minItems: 1, maxItems: app.config.limits.maxSeatsPerReservation }),
+    presaleCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Needed while the schedule is in its presale (presaleOpensAt..bookingOpensAt); ignored after' })),
   }, { additionalProperties: false });
 
   app.post('/reservations', {
@@ -35,10 +36,11 @@ const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const idempotency = idempotencyOf(request);
-    const { scheduleId, seatNumbers } = request.body;
+    const { scheduleId, seatNumbers, presaleCode } = request.body;
     // The engine checks the queue token after the key's lookup, so a keyed retry replays its stored answer.
     const outcome = await app.engine.hold({
-      userId: request.userId, scheduleId, seatNumbers, queueToken: queueTokenOf(request), ...(idempotency === undefined ? {} : { idempotency }),
+      userId: request.userId, scheduleId, seatNumbers, queueToken: queueTokenOf(request),
+      ...(presaleCode === undefined ? {} : { presaleCode }), ...(idempotency === undefined ? {} : { idempotency }),
     });
     const reservation = unwrapOutcome(reply, outcome);
     reply.code(201);

@@ -102,6 +102,7 @@ export const Schedule = Type.Object({
   date: CalendarDate,
   startsAt: IsoDateTime,
   bookingOpensAt: IsoDateTime,
+  presaleOpensAt: { ...NullableIsoDateTime, description: 'When holders of a presale code may book, before bookingOpensAt; null: no presale' },
   availableSeatCount: Type.Integer({ minimum: 0 }),
   totalSeatCount: Type.Integer({ minimum: 0 }),
   maxSeatsPerFan: Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 1, description: 'Seats one fan may own in this schedule across all bookings; null: no cap' }),
@@ -197,6 +198,13 @@ export const ScheduleCancellation = Type.Object({
 
 // Admin
 export const CreatedSchedule = Type.Omit(Schedule, ['availableSeatCount']);
+export const PresaleCode = Type.Object({
+  scheduleId: Type.String(),
+  code: Type.String({ description: 'What a fan enters as presaleCode (letters are compared case-insensitively)' }),
+  maxUses: Type.Integer({ minimum: 1 }),
+  used: Type.Integer({ minimum: 0, description: 'Holds and bookings made with it that count: a hold that ended unpaid gave its use back' }),
+  createdAt: IsoDateTime,
+});
 export const ConcertCreated = Type.Object({
   concertId: Type.String(), title: Type.String(), venue: Type.String(), schedules: Type.Array(CreatedSchedule),
 });

@@ -18,7 +18,7 @@ import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView,
 } from '../domain/views.js';
 import type {
   EventFeedView, EventJson, EventType, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
@@ -258,6 +258,14 @@ export class ClusterEngine implements BookingEngine {
 
   joinWaitlist(command: Parameters<BookingEngine['joinWaitlist']>[0]): ReturnType<BookingEngine['joinWaitlist']> {
     return this.submit({ kind: 'joinWaitlist', args: command }) as ReturnType<BookingEngine['joinWaitlist']>;
+  }
+
+  createPresaleCode(command: Parameters<BookingEngine['createPresaleCode']>[0]): Promise<Result<PresaleCodeView>> {
+    return this.submit({ kind: 'createPresaleCode', args: command }) as Promise<Result<PresaleCodeView>>;
+  }
+
+  listPresaleCodes(scheduleId: string): Result<PresaleCodeView[]> {
+    return this.replica.listPresaleCodes(scheduleId);
   }
 
   leaveWaitlist(command: Parameters<BookingEngine['leaveWaitlist']>[0]): Promise<Result<null>> {

@@ -133,6 +133,7 @@ export class CommandApplier {
       case 'createConcert': return engine.createConcert(command.args);
       case 'checkIn': return engine.checkIn(command.args);
       case 'joinWaitlist': return engine.joinWaitlist(command.args);
+      case 'createPresaleCode': return engine.createPresaleCode(command.args);
       case 'leaveWaitlist': return engine.leaveWaitlist(command.args);
       case 'createWebhookEndpoint': return engine.createWebhookEndpoint(command.args);
       case 'updateWebhookEndpoint': return engine.updateWebhookEndpoint(command.args);

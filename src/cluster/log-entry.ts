@@ -23,6 +23,8 @@ export type ClusterCommand =
   | { kind: 'checkIn'; args: FirstArg<'checkIn'> }
   /** The waitlist: its offers are decided where seats are freed, inside the commands and timers that free them. */
   | { kind: 'joinWaitlist'; args: FirstArg<'joinWaitlist'> }
+  /** A drawn code is drawn while the entry applies, from its seed: every node draws the same. */
+  | { kind: 'createPresaleCode'; args: FirstArg<'createPresaleCode'> }
   | { kind: 'leaveWaitlist'; args: FirstArg<'leaveWaitlist'> }
   /** Webhooks: the organiser's endpoints, and the leader's dispatcher reporting its attempts. */
   | { kind: 'createWebhookEndpoint'; args: FirstArg<'createWebhookEndpoint'> }

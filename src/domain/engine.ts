@@ -7,7 +7,7 @@ import type { Result } from './error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
   CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView,
-  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView,
+  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView,
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 import type {
@@ -114,7 +114,7 @@ export interface BookingEngine {
    * as checkQueueAccess); such a refusal is never stored under the key. Omitted, the command is not gated
    * (a library caller that admits its users itself).
    */
-  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput; queueToken?: string }): Promise<Outcome<ReservationView>>;
+  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput; queueToken?: string; presaleCode?: string }): Promise<Outcome<ReservationView>>;
   getReservation(userId: string, reservationId: string): Result<ReservationView>;
   listReservations(userId: string, status?: ReservationStatus): ReservationView[];
   cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>>;
@@ -150,6 +150,14 @@ export interface BookingEngine {
   cancelSchedule(command: { scheduleId: string; reason?: string }): Promise<Result<ScheduleCancellationView>>;
   /** How a schedule's cancellation stands (NOT_CANCELLED, or COMPLETED with its totals). SCHEDULE_NOT_FOUND. */
   getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView>;
+
+  // Presales (see src/machines/presale.ts)
+  /**
+   * A presale code for the schedule, `maxUses` holds (a hold that ends unpaid gives its use back); `code`
+   * omitted: one is drawn. SCHEDULE_NOT_FOUND, SCHEDULE_CANCELLED, PRESALE_CODE_EXISTS, VALIDATION_ERROR.
+   */
+  createPresaleCode(command: { scheduleId: string; code?: string; maxUses: number }): Promise<Result<PresaleCodeView>>;
+  listPresaleCodes(scheduleId: string): Result<PresaleCodeView[]>;
 
   // Waitlist (after sell-out; see src/machines/waitlist.ts)
   /**

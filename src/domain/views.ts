@@ -13,6 +13,8 @@ export interface ScheduleView {
   date: string; // YYYY-MM-DD of startsAt (UTC)
   startsAt: string;
   bookingOpensAt: string;
+  /** When the presale opens to code holders (before bookingOpensAt); null: no presale. */
+  presaleOpensAt: string | null;
   availableSeatCount: number;
   totalSeatCount: number;
   /** Seats one fan may own in this schedule across all their bookings; null: no cap. */
@@ -140,9 +142,12 @@ export interface PaymentView {
 
 export interface GradeInput { grade: string; from: number; to: number; price: number }
 export interface SeatMapInput { seatCount: number; grades: GradeInput[] }
-export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; refundCutoffHours?: number; maxSeatsPerFan?: number; seatMap?: SeatMapInput }
+export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; presaleOpensAt?: string; refundCutoffHours?: number; maxSeatsPerFan?: number; seatMap?: SeatMapInput }
 export interface CreateConcertInput { title: string; venue: string; schedules: ScheduleInput[] }
-export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; totalSeatCount: number; maxSeatsPerFan: number | null }
+export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; presaleOpensAt: string | null; totalSeatCount: number; maxSeatsPerFan: number | null }
+
+/** A presale code of a schedule, for the organiser. */
+export interface PresaleCodeView { scheduleId: string; code: string; maxUses: number; used: number; createdAt: string }
 export interface ConcertCreatedView { concertId: string; title: string; venue: string; schedules: CreatedScheduleView[] }
 
 export interface AdminStatsView {

@@ -8,6 +8,7 @@ import type { GradeInput, RefundReason, ReservationStatus, SeatChange } from '..
 import { nextReservationStatus } from './reservation.machine.js';
 import { stepSeat, type SeatRecord } from './seat.machine.js';
 import type { WaitlistEntry } from './waitlist.js';
+import { isPresaleWindow, presaleCodeForHold, type PresaleCode } from './presale.js';
 
 export interface PaymentRecord {
   paymentId: string;
@@ -54,6 +55,8 @@ export interface Reservation {
   refunds: RefundRecord[];
   /** Held for a fan of the waitlist (an offer), not asked for: payable without an ACTIVE queue token. */
   readonly offer?: true;
+  /** The presale code this hold took a use of (held in the presale window). */
+  readonly presaleCode?: string;
 }
 
 export interface ScheduleState {
@@ -61,6 +64,10 @@ export interface ScheduleState {
   readonly concertId: string;
   readonly startsAtMs: number;
   readonly bookingOpensAtMs: number;
+  /** From here until bookingOpensAtMs only holders of a presale code may hold (null: no presale). */
+  readonly presaleOpensAtMs: number | null;
+  /** The schedule's presale codes, by code. */
+  readonly presaleCodes: Map<string, PresaleCode>;
   /** A fan may refund until startsAtMs - refundCutoffMs (exclusive). */
   readonly refundCutoffMs: number;
   /** The organiser's purchase cap: seats one fan may own in this schedule across all their bookings (null: none). */
@@ -83,13 +90,14 @@ export interface ScheduleState {
  * so a restarted schedule continues the sequence its subscribers saw.
  */
 export type ScheduleEvent = (
-  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number; maxSeatsPerFan?: number | null }
-  | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number; offer?: true }
+  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number; maxSeatsPerFan?: number | null; presaleOpensAtMs?: number | null }
+  | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number; offer?: true; presaleCode?: string }
   | { type: 'reservation.confirmed'; scheduleId: string; reservationId: string; atMs: number; payment: PaymentRecord }
   | { type: 'reservation.cancelled'; scheduleId: string; reservationId: string; atMs: number }
   | { type: 'reservation.expired'; scheduleId: string; reservationId: string; atMs: number }
   | { type: 'reservation.refunded'; scheduleId: string; reservationId: string; atMs: number; refund: RefundRecord }
   | ({ type: 'schedule.cancelled'; scheduleId: string; atMs: number } & Omit<ScheduleCancellation, 'cancelledAtMs'>)
+  | { type: 'presale.code_created'; scheduleId: string; code: string; maxUses: number; atMs: number }
   | { type: 'waitlist.joined'; scheduleId: string; userId: string; quantity: number; atMs: number }
   | { type: 'waitlist.left'; scheduleId: string; userId: string; atMs: number }
   | { type: 'waitlist.offered'; scheduleId: string; userId: string; reservationId: string; atMs: number }
@@ -107,6 +115,9 @@ export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.c
     concertId: event.concertId,
     startsAtMs: event.startsAtMs,
     bookingOpensAtMs: event.bookingOpensAtMs,
+    // Schedules created before presales existed have none.
+    presaleOpensAtMs: event.presaleOpensAtMs ?? null,
+    presaleCodes: new Map(),
     // Schedules created before refunds existed have the default cutoff.
     refundCutoffMs: event.refundCutoffMs ?? DEFAULT_REFUND_CUTOFF_MS,
     // Schedules created before purchase caps existed have none.
@@ -165,6 +176,8 @@ export interface HoldRequest {
   heldElsewhere: string | null;
   /** Seats the user owns in this schedule (paid, not refunded): what the purchase cap counts. */
   seatsOwned: number;
+  /** Needed in the presale window (see presale.ts); ignored in the general sale. */
+  presaleCode?: string;
 }
 
 /**
@@ -176,9 +189,14 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
   if (state.cancellation !== null) return fail('SCHEDULE_CANCELLED', { scheduleId: state.scheduleId, cancelledAt: new Date(state.cancellation.cancelledAtMs).toISOString() });
   const invalid = invalidSeatNumbers(state, request.seatNumbers);
   if (invalid.length > 0) return fail('INVALID_SEAT', { seatNumbers: invalid });
-  if (!isBookingOpen(state, request.nowMs)) {
-    return fail('BOOKING_NOT_OPEN', { bookingOpensAt: new Date(state.bookingOpensAtMs).toISOString(), startsAt: new Date(state.startsAtMs).toISOString() });
+  if (!isBookingOpen(state, request.nowMs) && !isPresaleWindow(state, request.nowMs)) {
+    return fail('BOOKING_NOT_OPEN', {
+      bookingOpensAt: new Date(state.bookingOpensAtMs).toISOString(), startsAt: new Date(state.startsAtMs).toISOString(),
+      ...(state.presaleOpensAtMs === null ? {} : { presaleOpensAt: new Date(state.presaleOpensAtMs).toISOString() }),
+    });
   }
+  const presaleCode = presaleCodeForHold(state, request.presaleCode, request.nowMs);
+  if (!presaleCode.ok) return presaleCode;
   if (request.heldElsewhere !== null) return fail('HOLD_LIMIT_REACHED', { reservationId: request.heldElsewhere });
   const cap = state.maxSeatsPerFan;
   if (cap !== null && request.seatsOwned + request.seatNumbers.length > cap) {
@@ -201,6 +219,7 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
     seatNumbers: [...request.seatNumbers],
     atMs: request.nowMs,
     holdExpiresAtMs: request.nowMs + request.holdTtlMs,
+    ...(presaleCode.value === null ? {} : { presaleCode: presaleCode.value }),
   });
   return ok(events);
 }
@@ -241,6 +260,14 @@ function countMove(state: ScheduleState, from: SeatRecord['status'], to: SeatRec
   delta(to, 1);
 }
 
+/** A hold takes a use of its presale code; one that ends unpaid gives it back. */
+function usePresaleCode(state: ScheduleState, code: string | undefined, by: 1 | -1): void {
+  if (code === undefined) return;
+  const presale = state.presaleCodes.get(code);
+  if (presale === undefined) throw new Error(`presale code ${code} unknown in ${state.scheduleId}`);
+  presale.used += by;
+}
+
 function mustReservation(state: ScheduleState, reservationId: string): Reservation {
   const reservation = state.reservations.get(reservationId);
   if (reservation === undefined) throw new Error(`reservation ${reservationId} not in ${state.scheduleId}`);
@@ -270,6 +297,9 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
       state.waitlist = [];
       return changes;
     }
+    case 'presale.code_created':
+      state.presaleCodes.set(event.code, { code: event.code, maxUses: event.maxUses, used: 0, createdAtMs: event.atMs });
+      return changes;
     case 'waitlist.joined':
       state.waitlist.push({ userId: event.userId, quantity: event.quantity, joinedAtMs: event.atMs });
       return changes;
@@ -311,7 +341,9 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
         payment: null,
         refunds: [],
         ...(event.offer === true ? { offer: true as const } : {}),
+        ...(event.presaleCode === undefined ? {} : { presaleCode: event.presaleCode }),
       });
+      usePresaleCode(state, event.presaleCode, 1);
       return changes;
     }
     case 'reservation.confirmed': {
@@ -324,12 +356,14 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
     case 'reservation.cancelled': {
       const reservation = mustReservation(state, event.reservationId);
       moveReservation(reservation, { type: 'reservation.cancel' });
+      usePresaleCode(state, reservation.presaleCode, -1);
       for (const n of reservation.seatNumbers) mustStep(state, n, { type: 'seat.release', reservationId: event.reservationId }, changes);
       return changes;
     }
     case 'reservation.expired': {
       const reservation = mustReservation(state, event.reservationId);
       moveReservation(reservation, { type: 'reservation.expire', deadlinePassed: event.atMs >= reservation.holdExpiresAtMs });
+      usePresaleCode(state, reservation.presaleCode, -1);
       for (const n of reservation.seatNumbers) mustStep(state, n, { type: 'seat.expire', reservationId: event.reservationId, nowMs: event.atMs }, changes);
       return changes;
     }

@@ -19,6 +19,7 @@ interface ReservationImage {
   payment: PaymentRecord | null;
   refunds?: RefundRecord[];
   offer?: true;
+  presaleCode?: string;
 }
 
 interface ScheduleImage {
@@ -26,6 +27,9 @@ interface ScheduleImage {
   concertId: string;
   startsAtMs: number;
   bookingOpensAtMs: number;
+  presaleOpensAtMs?: number | null;
+  /** [code, maxUses, createdAtMs]; uses are counted again from the reservations. */
+  presaleCodes?: Array<[string, number, number]>;
   refundCutoffMs?: number;
   maxSeatsPerFan?: number | null;
   seatCount: number;
@@ -43,6 +47,8 @@ export function encodeSchedule(state: ScheduleState): string {
     concertId: state.concertId,
     startsAtMs: state.startsAtMs,
     bookingOpensAtMs: state.bookingOpensAtMs,
+    ...(state.presaleOpensAtMs === null ? {} : { presaleOpensAtMs: state.presaleOpensAtMs }),
+    ...(state.presaleCodes.size === 0 ? {} : { presaleCodes: [...state.presaleCodes.values()].map((c): [string, number, number] => [c.code, c.maxUses, c.createdAtMs]) }),
     refundCutoffMs: state.refundCutoffMs,
     maxSeatsPerFan: state.maxSeatsPerFan,
     seatCount: state.seats.length,
@@ -54,6 +60,7 @@ export function encodeSchedule(state: ScheduleState): string {
         id: r.reservationId, user: r.userId, seats: [...r.seatNumbers], heldAt: r.heldAtMs, expiresAt: r.holdExpiresAtMs, payment: r.payment,
         ...(r.refunds.length === 0 ? {} : { refunds: r.refunds }),
         ...(r.offer === true ? { offer: true as const } : {}),
+        ...(r.presaleCode === undefined ? {} : { presaleCode: r.presaleCode }),
       })),
     cancellation: state.cancellation,
     ...(state.waitlist.length === 0 ? {} : { waitlist: state.waitlist.map((e): [string, number, number] => [e.userId, e.quantity, e.joinedAtMs]) }),
@@ -70,15 +77,20 @@ export function decodeSchedule(data: string): ScheduleState {
     concertId: image.concertId,
     startsAtMs: image.startsAtMs,
     bookingOpensAtMs: image.bookingOpensAtMs,
+    presaleOpensAtMs: image.presaleOpensAtMs ?? null,
     refundCutoffMs: image.refundCutoffMs ?? DEFAULT_REFUND_CUTOFF_MS,
     maxSeatsPerFan: image.maxSeatsPerFan ?? null,
     seatCount: image.seatCount,
     grades: image.grades,
   });
+  for (const [code, maxUses, createdAtMs] of image.presaleCodes ?? []) {
+    evolveSchedule(state, { type: 'presale.code_created', scheduleId: state.scheduleId, code, maxUses, atMs: createdAtMs });
+  }
   for (const r of image.reservations) {
     evolveSchedule(state, {
       type: 'reservation.held', scheduleId: state.scheduleId, reservationId: r.id, userId: r.user, seatNumbers: r.seats, atMs: r.heldAt, holdExpiresAtMs: r.expiresAt,
       ...(r.offer === true ? { offer: true as const } : {}),
+      ...(r.presaleCode === undefined ? {} : { presaleCode: r.presaleCode }),
     });
     if (r.payment !== null) {
       evolveSchedule(state, { type: 'reservation.confirmed', scheduleId: state.scheduleId, reservationId: r.id, atMs: r.payment.paidAtMs, payment: r.payment });

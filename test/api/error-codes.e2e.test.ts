@@ -34,6 +34,17 @@ function freeSeat(): number {
   return nextSeat;
 }
 
+/** A schedule in its presale now (the general sale opens in a day). */
+async function presaleSchedule(): Promise<string> {
+  const now = api.engine.now();
+  return (await createConcert(api, [{
+    startsAt: new Date(now + 9 * DAY_MS).toISOString(), presaleOpensAt: new Date(now - DAY_MS).toISOString(), bookingOpensAt: new Date(now + DAY_MS).toISOString(),
+  }])).schedules[0]!.scheduleId;
+}
+function gated(fan: Fan): { token: string; queueToken: string } {
+  return { token: fan.token, queueToken: fan.queueToken };
+}
+
 beforeAll(async () => {
   api = await startLiveApi({ config: { limits: { queueMaxActive: 1_000 } } });
   concert = await createConcert(api);
@@ -298,6 +309,28 @@ const cases: ErrorCase[] = [
       expect((await pay(api, fan, first.body.reservationId)).status).toBe(201);
       // The payment ended the fan's queue token: back through the waiting room, then past the cap.
       return hold(api, await admittedFan(api, fan.userId), capped, [2]);
+    },
+  },
+  {
+    name: 'a hold in a presale without a code', code: 'PRESALE_CODE_INVALID', status: 403,
+    when: async () => hold(api, await newFan(), await presaleSchedule(), [1]),
+  },
+  {
+    name: 'a hold in a presale with a code used up', code: 'PRESALE_CODE_USED_UP', status: 409,
+    when: async () => {
+      const presale = await presaleSchedule();
+      expect((await api.http.post(`/v1/admin/schedules/${presale}/presale-codes`, { adminKey: TEST_ADMIN_KEY, body: { code: 'ONCE-ONLY' } })).status).toBe(201);
+      const first = await api.http.post('/v1/reservations', { ...gated(await newFan()), body: { scheduleId: presale, seatNumbers: [1], presaleCode: 'ONCE-ONLY' } });
+      expect(first.status).toBe(201);
+      return api.http.post('/v1/reservations', { ...gated(await newFan()), body: { scheduleId: presale, seatNumbers: [2], presaleCode: 'ONCE-ONLY' } });
+    },
+  },
+  {
+    name: 'a presale code the schedule already has', code: 'PRESALE_CODE_EXISTS', status: 409,
+    when: async () => {
+      const presale = await presaleSchedule();
+      expect((await api.http.post(`/v1/admin/schedules/${presale}/presale-codes`, { adminKey: TEST_ADMIN_KEY, body: { code: 'TWICE' } })).status).toBe(201);
+      return api.http.post(`/v1/admin/schedules/${presale}/presale-codes`, { adminKey: TEST_ADMIN_KEY, body: { code: 'twice' } });
     },
   },
   {

@@ -2,7 +2,7 @@
  * The waitlist in a real cluster (three nats-servers, three nodes in one process): fans join through
  * different nodes, a hold of the sold-out show expires on the log's clock, and every replica decides the
  * same offer (same reservation id, same seats, same deadline); the fan hears it on the node they watch and
- * pays it there without a queue token.
+ * pays it there without a queue token. A presale code drawn through one node is the same code on every node.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,5 +81,24 @@ describe('the waitlist in cluster mode', () => {
       const map = n.getSeatMap(scheduleId);
       expect(map.ok && map.value.seats.map((s) => s.status)).toEqual(['RESERVED', 'RESERVED']);
     }
+  });
+
+  it('given a presale code drawn through node b and used through node c, then every node lists the same code with its use', async () => {
+    const [a, b, c] = nodes as [ClusterEngine, ClusterEngine, ClusterEngine];
+    const now = a.now();
+    const created = await a.createConcert({
+      title: 'Presale', venue: 'Hall',
+      schedules: [{
+        startsAt: new Date(now + 7 * 86_400_000).toISOString(), presaleOpensAt: new Date(now - 60_000).toISOString(), bookingOpensAt: new Date(now + 86_400_000).toISOString(),
+        seatMap: { seatCount: 4, grades: [{ grade: 'R', from: 1, to: 4, price: 1_000 }] },
+      }],
+    });
+    if (!created.ok) throw new Error(created.error.code);
+    const scheduleId = created.value.schedules[0]!.scheduleId;
+    const code = await b.createPresaleCode({ scheduleId, maxUses: 3 });
+    if (!code.ok) throw new Error(code.error.code);
+    expect((await c.hold({ userId: 'presale-fan', scheduleId, seatNumbers: [1], presaleCode: code.value.code })).ok).toBe(true);
+    for (const n of nodes) await n.readBarrier();
+    for (const n of nodes) expect(n.listPresaleCodes(scheduleId)).toMatchObject({ ok: true, value: [{ code: code.value.code, maxUses: 3, used: 1 }] });
   });
 });

@@ -81,6 +81,7 @@ const ROUTES: RouteSpec[] = [
       fc.constantFrom({}, { seatNumbers: [3] }, { scheduleId: 42, seatNumbers: [3] }),
       fc.constant(null).map(() => ({ scheduleId: fx.scheduleId })),
       fc.constant(null).map(() => ({ scheduleId: fx.scheduleId, seatNumbers: [3], userId: 'bob' })),
+      fc.constantFrom<unknown>('', 42, null, ['CODE'], 'x'.repeat(65)).map((presaleCode) => ({ scheduleId: fx.scheduleId, seatNumbers: [3], presaleCode })),
       // Free seats, taken seats, alice's own seats: alice already holds, so every one is refused.
       fc.integer({ min: 1, max: 50 }).map((n) => ({ scheduleId: fx.scheduleId, seatNumbers: [n] })),
     ))),
@@ -185,6 +186,20 @@ const ROUTES: RouteSpec[] = [
   },
   {
     method: 'GET', path: '/v1/admin/schedules/{scheduleId}/cancellation', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
+    params: { scheduleId: unknownId },
+  },
+  // Presale codes (admin): a valid creation would change the fixture, so every case corrupts a part.
+  {
+    method: 'POST', path: '/v1/admin/schedules/{scheduleId}/presale-codes', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {}, body: { maxUses: 1 } }),
+    params: { scheduleId: unknownId },
+    body: fc.oneof(genericBadBodies, json(fc.oneof(
+      fc.constantFrom<unknown>({ maxUses: 0 }, { maxUses: 100_001 }, { maxUses: 1.5 }, { maxUses: '1' }, { code: 'abc' }, { code: 'x'.repeat(33) }, { code: 'BAD CODE' },
+        { code: 'ÜBER-CODE' }, { code: 42 }, { code: 'GOOD-CODE', extra: true }),
+      anyText.filter((code) => !/^[A-Za-z0-9-]{4,32}$/.test(code)).map((code) => ({ code })),
+    ))),
+  },
+  {
+    method: 'GET', path: '/v1/admin/schedules/{scheduleId}/presale-codes', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
     params: { scheduleId: unknownId },
   },
   // The waitlist: every case corrupts at least one part, so alice never joins.
