@@ -4,7 +4,8 @@
  */
 import { DEMO_SEAT_MAP } from '../domain/demo-catalogue.js';
 import { fail, ok, type Result } from '../domain/error-codes.js';
-import { DEFAULT_REFUND_CUTOFF_MS } from '../machines/schedule.js';
+import { DEFAULT_REFUND_CUTOFF_MS, type HoldbackInput } from '../machines/schedule.js';
+import { CHANNEL_PATTERN } from '../machines/presale.js';
 import type { CreateConcertInput, GradeInput } from '../domain/views.js';
 
 export const MAX_SEATS_PER_SCHEDULE = 500;
@@ -13,7 +14,9 @@ export const MAX_SCHEDULES_PER_CONCERT = 100;
 export const MAX_REFUND_CUTOFF_HOURS = 8_760;
 const HOUR_MS = 3_600_000;
 
-export interface ValidSchedule { startsAtMs: number; bookingOpensAtMs: number; presaleOpensAtMs: number | null; refundCutoffMs: number; maxSeatsPerFan: number | null; seatCount: number; grades: GradeInput[] }
+export const MAX_HOLDBACK_CHANNELS = 20;
+
+export interface ValidSchedule { holdbacks: HoldbackInput[]; startsAtMs: number; bookingOpensAtMs: number; presaleOpensAtMs: number | null; refundCutoffMs: number; maxSeatsPerFan: number | null; seatCount: number; grades: GradeInput[] }
 
 function invalid<T>(field: string, problem: string): Result<T> {
   return fail('VALIDATION_ERROR', { field, problem });
@@ -49,6 +52,27 @@ export function validateGrades(seatCount: number, grades: readonly GradeInput[],
   return ok(grades.map((g) => ({ grade: g.grade, from: g.from, to: g.to, price: g.price })));
 }
 
+/** Channels named once, each with distinct seats of the map, no seat in two channels. */
+function validateHoldbacks(holdbacks: readonly HoldbackInput[], seatCount: number, field: string): Result<HoldbackInput[]> {
+  if (holdbacks.length > MAX_HOLDBACK_CHANNELS) return invalid(field, `at most ${MAX_HOLDBACK_CHANNELS} channels`);
+  const channelOf = new Map<number, string>();
+  const channels = new Set<string>();
+  for (const [index, { channel, seatNumbers }] of holdbacks.entries()) {
+    const at = `${field}[${index}]`;
+    if (typeof channel !== 'string' || !CHANNEL_PATTERN.test(channel)) return invalid(`${at}.channel`, 'must be 1 to 32 lower-case letters, digits or dashes');
+    if (channels.has(channel)) return invalid(`${at}.channel`, `channel ${channel} is named twice`);
+    channels.add(channel);
+    if (!Array.isArray(seatNumbers) || seatNumbers.length === 0) return invalid(`${at}.seatNumbers`, 'at least one seat is required');
+    for (const n of seatNumbers) {
+      if (!Number.isInteger(n) || n < 1 || n > seatCount) return invalid(`${at}.seatNumbers`, `seat ${n} is not within 1..${seatCount}`);
+      const other = channelOf.get(n);
+      if (other !== undefined) return invalid(`${at}.seatNumbers`, `seat ${n} is already held back for ${other}`);
+      channelOf.set(n, channel);
+    }
+  }
+  return ok(holdbacks.map(({ channel, seatNumbers }) => ({ channel, seatNumbers: [...seatNumbers] })));
+}
+
 export function validateConcert(input: CreateConcertInput, nowMs: number): Result<ValidSchedule[]> {
   if (typeof input.title !== 'string' || input.title.trim() === '') return invalid('title', 'must be a non-empty string');
   if (typeof input.venue !== 'string' || input.venue.trim() === '') return invalid('venue', 'must be a non-empty string');
@@ -78,7 +102,9 @@ export function validateConcert(input: CreateConcertInput, nowMs: number): Resul
     const seatMap = schedule.seatMap ?? DEMO_SEAT_MAP;
     const grades = validateGrades(seatMap.seatCount, seatMap.grades ?? [], `${field}.seatMap`);
     if (!grades.ok) return grades;
-    schedules.push({ startsAtMs, bookingOpensAtMs, presaleOpensAtMs, refundCutoffMs, maxSeatsPerFan: cap ?? null, seatCount: seatMap.seatCount, grades: grades.value });
+    const holdbacks = validateHoldbacks(schedule.holdbacks ?? [], seatMap.seatCount, `${field}.holdbacks`);
+    if (!holdbacks.ok) return holdbacks;
+    schedules.push({ holdbacks: holdbacks.value, startsAtMs, bookingOpensAtMs, presaleOpensAtMs, refundCutoffMs, maxSeatsPerFan: cap ?? null, seatCount: seatMap.seatCount, grades: grades.value });
   }
   return ok(schedules);
 }

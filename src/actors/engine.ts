@@ -12,10 +12,10 @@ import { fail, ok, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView,
 } from '../domain/views.js';
 import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition } from '../machines/waitlist.js';
-import { decideCreatePresaleCode, normalizePresaleCode } from '../machines/presale.js';
+import { decideCreatePresaleCode, decideReleaseHoldback, normalizePresaleCode } from '../machines/presale.js';
 import { createSchedule, decideHold, refusalForSettled, seatAt, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
@@ -39,7 +39,7 @@ import { QueueActor } from './queue-actor.js';
 import { RandomPool } from './random-pool.js';
 import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
 import { decideCancellationStep, decideRefundStep, type RefundContext } from './refunds.js';
-import { cancellationView, iso, paymentView, presaleCodeView, reservationView, scheduleView } from './views.js';
+import { cancellationView, holdbackViews, iso, paymentView, presaleCodeView, reservationView, scheduleView } from './views.js';
 import { WalletBook } from './wallet-book.js';
 import { CheckinBook, type TicketReservation } from './checkin-book.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from '../domain/tickets.js';
@@ -324,11 +324,15 @@ class Engine implements ReplicaEngine {
     return ok({ concertId, schedules });
   }
 
-  getSeatMap(scheduleId: string, options: { status?: SeatStatus } = {}): Result<SeatMapView> {
+  getSeatMap(scheduleId: string, options: { status?: SeatStatus; presaleCode?: string } = {}): Result<SeatMapView> {
     const actor = this.schedules.get(scheduleId);
     if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
     const state = actor.state;
-    const all = this.schedules.seatViews(actor);
+    const channel = options.presaleCode === undefined ? null : state.presaleCodes.get(normalizePresaleCode(options.presaleCode))?.channel ?? null;
+    // The public map is built once per version; a channel's own view (a few holders) is built when asked.
+    const all = channel === null
+      ? this.schedules.seatViews(actor)
+      : this.schedules.seatViews(actor).map((seat) => (state.heldBack.get(seat.seatNumber) === channel ? { ...seat, status: seatAt(state, seat.seatNumber)?.status ?? seat.status } : seat));
     const seats = options.status === undefined ? all : all.filter((seat) => seat.status === options.status);
     return ok({ scheduleId, concertId: state.concertId, startsAt: iso(state.startsAtMs), version: state.version, seats });
   }
@@ -350,6 +354,7 @@ class Engine implements ReplicaEngine {
         startsAtMs: schedule.startsAtMs, bookingOpensAtMs: schedule.bookingOpensAtMs, seatCount: schedule.seatCount, grades: schedule.grades,
         refundCutoffMs: schedule.refundCutoffMs, maxSeatsPerFan: schedule.maxSeatsPerFan,
         ...(schedule.presaleOpensAtMs === null ? {} : { presaleOpensAtMs: schedule.presaleOpensAtMs }),
+        ...(schedule.holdbacks.length === 0 ? {} : { holdbacks: schedule.holdbacks }),
       };
       const actor = this.addSchedule(createSchedule(event));
       change.record(`schedule:${event.scheduleId}`, event);
@@ -705,7 +710,7 @@ class Engine implements ReplicaEngine {
 
   // ---------------------------------------------------------------- presales
 
-  createPresaleCode(command: { scheduleId: string; code?: string; maxUses: number }): Promise<Result<PresaleCodeView>> {
+  createPresaleCode(command: { scheduleId: string; code?: string; maxUses: number; channel?: string }): Promise<Result<PresaleCodeView>> {
     return this.runner.run('', undefined, (change) => {
       const actor = this.schedules.get(command.scheduleId);
       if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
@@ -713,7 +718,9 @@ class Engine implements ReplicaEngine {
         return fail('VALIDATION_ERROR', { field: 'maxUses', min: 1, max: MAX_PRESALE_CODE_USES });
       }
       const code = command.code ?? drawPresaleCode(this.random);
-      const decision = decideCreatePresaleCode(actor.state, { code, maxUses: command.maxUses, nowMs: this.clock.now(), maxCodes: MAX_PRESALE_CODES });
+      const decision = decideCreatePresaleCode(actor.state, {
+        code, maxUses: command.maxUses, nowMs: this.clock.now(), maxCodes: MAX_PRESALE_CODES, ...(command.channel === undefined ? {} : { channel: command.channel }),
+      });
       if (!decision.ok) return decision;
       this.schedules.applyBatch(actor, decision.value, change);
       const created = actor.state.presaleCodes.get(normalizePresaleCode(code));
@@ -726,6 +733,25 @@ class Engine implements ReplicaEngine {
     const actor = this.schedules.get(scheduleId);
     if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
     return ok([...actor.state.presaleCodes.values()].map((code) => presaleCodeView(actor.state, code)));
+  }
+
+  releaseHoldback(command: { scheduleId: string; channel: string }): Promise<Result<HoldbackView>> {
+    return this.runner.run('', undefined, (change) => {
+      const actor = this.schedules.get(command.scheduleId);
+      if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
+      const released = holdbackViews(actor.state).find((view) => view.channel === command.channel);
+      const decision = decideReleaseHoldback(actor.state, command.channel, this.clock.now());
+      if (!decision.ok || released === undefined) return decision.ok ? fail('HOLDBACK_NOT_FOUND', { scheduleId: command.scheduleId, channel: command.channel }) : decision;
+      this.schedules.applyBatch(actor, decision.value, change);
+      this.seatsRemainingAtMs = Number.NEGATIVE_INFINITY;
+      this.afterSeatBatch(0);
+      return ok(released);
+    });
+  }
+
+  listHoldbacks(scheduleId: string): Result<HoldbackView[]> {
+    const actor = this.schedules.get(scheduleId);
+    return actor === undefined ? fail('SCHEDULE_NOT_FOUND', { scheduleId }) : ok(holdbackViews(actor.state));
   }
 
   // ---------------------------------------------------------------- waitlist

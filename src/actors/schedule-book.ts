@@ -83,9 +83,12 @@ function publishEvent(state: ScheduleState, event: ScheduleEvent, change: Pendin
   }
 }
 
-/** Events about the schedule's lists and codes, which move no reservation (an offer's hold is the event after it). */
-function isListEvent(event: ScheduleEvent): event is Extract<ScheduleEvent, { type: 'waitlist.joined' | 'waitlist.left' | 'waitlist.offered' | 'presale.code_created' }> {
-  return event.type === 'waitlist.joined' || event.type === 'waitlist.left' || event.type === 'waitlist.offered' || event.type === 'presale.code_created';
+type ListEvent = Extract<ScheduleEvent, { type: 'waitlist.joined' | 'waitlist.left' | 'waitlist.offered' | 'presale.code_created' | 'holdback.released' }>;
+
+/** Events about the schedule's lists, codes and holdbacks, which move no reservation (an offer's hold is the event after it). */
+function isListEvent(event: ScheduleEvent): event is ListEvent {
+  return event.type === 'waitlist.joined' || event.type === 'waitlist.left' || event.type === 'waitlist.offered'
+    || event.type === 'presale.code_created' || event.type === 'holdback.released';
 }
 
 export interface ScheduleActor {

@@ -1,11 +1,11 @@
 /** Internal state -> the contract's bodies. */
 import type { RefundRecord, Reservation, ScheduleState } from '../machines/schedule.js';
-import { seatAt } from '../machines/schedule.js';
+import { publicSeatStatus, seatAt } from '../machines/schedule.js';
 import { outlookFor } from '../machines/odds.js';
 import type { PresaleCode } from '../machines/presale.js';
 import type { QueueToken } from '../machines/waiting-room.js';
 import type {
-  PaymentView, PresaleCodeView, QueueStatusView, RefundView, ReservationView, ReservedSeatView, ScheduleCancellationView, ScheduleView, SeatView,
+  HoldbackView, PaymentView, PresaleCodeView, QueueStatusView, RefundView, ReservationView, ReservedSeatView, ScheduleCancellationView, ScheduleView, SeatView,
 } from '../domain/views.js';
 
 const ISO_CACHE_LIMIT = 4_096;
@@ -103,7 +103,11 @@ export function paymentView(schedule: ScheduleState, reservation: Reservation): 
 }
 
 export function seatViews(schedule: ScheduleState): SeatView[] {
-  return schedule.seats.map((seat) => ({ seatNumber: seat.seatNumber, grade: seat.grade, price: seat.price, status: seat.status }));
+  const { heldBack } = schedule;
+  return schedule.seats.map((seat) => ({
+    seatNumber: seat.seatNumber, grade: seat.grade, price: seat.price,
+    status: heldBack.size === 0 ? seat.status : publicSeatStatus(seat.status, heldBack.has(seat.seatNumber)),
+  }));
 }
 
 export function scheduleView(schedule: ScheduleState): ScheduleView {
@@ -121,7 +125,24 @@ export function scheduleView(schedule: ScheduleState): ScheduleView {
 }
 
 export function presaleCodeView(schedule: ScheduleState, code: PresaleCode): PresaleCodeView {
-  return { scheduleId: schedule.scheduleId, code: code.code, maxUses: code.maxUses, used: code.used, createdAt: iso(code.createdAtMs) };
+  return { scheduleId: schedule.scheduleId, code: code.code, maxUses: code.maxUses, used: code.used, createdAt: iso(code.createdAtMs), channel: code.channel };
+}
+
+/** Every channel's held-back seats, and which of them are free, in seat order. */
+export function holdbackViews(schedule: ScheduleState): HoldbackView[] {
+  const byChannel = new Map<string, HoldbackView>();
+  for (const seat of schedule.seats) {
+    const channel = schedule.heldBack.get(seat.seatNumber);
+    if (channel === undefined) continue;
+    let view = byChannel.get(channel);
+    if (view === undefined) {
+      view = { scheduleId: schedule.scheduleId, channel, seatNumbers: [], availableSeatNumbers: [] };
+      byChannel.set(channel, view);
+    }
+    view.seatNumbers.push(seat.seatNumber);
+    if (seat.status === 'AVAILABLE') view.availableSeatNumbers.push(seat.seatNumber);
+  }
+  return [...byChannel.values()];
 }
 
 export function queueStatusView(token: QueueToken, position: number, estimatedWaitSeconds: number, soldOut: boolean, seatsRemaining: number): QueueStatusView {

@@ -9,7 +9,7 @@ import type { SeatMapInput } from '../domain/views.js';
 import { AdminHeaders, adminKeyGuard } from './admin-key.js';
 import { raise, unwrap } from './errors.js';
 import {
-  ADMIN_SECURITY, ALWAYS, AdminStats, ConcertCreated, IsoDateTime, OpaqueId, OptionalBody, PresaleCode, ScheduleCancellation, errorResponses,
+  ADMIN_SECURITY, ALWAYS, AdminStats, ConcertCreated, Holdback, IsoDateTime, OpaqueId, OptionalBody, PresaleCode, ScheduleCancellation, errorResponses,
 } from './schemas.js';
 
 /** Limits the contract leaves open: a seat map is held in memory, so its size is bounded. */
@@ -37,6 +37,10 @@ const ScheduleBody = Type.Object({
   startsAt: IsoDateTime,
   bookingOpensAt: Type.Optional({ ...IsoDateTime, description: 'Defaults to now: booking opens at once' }),
   presaleOpensAt: Type.Optional({ ...IsoDateTime, description: 'A presale before bookingOpensAt: from here only holders of a presale code may hold (default: none)' }),
+  holdbacks: Type.Optional(Type.Array(Type.Object({
+    channel: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', description: 'press, sponsors, fan-club...' }),
+    seatNumbers: Type.Array(Type.Integer(), { minItems: 1, maxItems: 500 }),
+  }, { additionalProperties: false }), { maxItems: 20, description: 'Seats not sold to the public: only presale codes of their channel hold them, until the channel is released' })),
   refundCutoffHours: Type.Optional(Type.Integer({
     minimum: 0, maximum: MAX_REFUND_CUTOFF_HOURS, description: 'Fans may refund until this many hours before startsAt (default 24; 0: until the show starts)',
   })),
@@ -160,12 +164,15 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({
         code: Type.Optional(Type.String({ minLength: 4, maxLength: 32, pattern: '^[A-Za-z0-9-]+$', description: 'Omitted: one is drawn (like K7QP2-XM4TA)' })),
         maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Holds it may make in all (default 1: a single-use code)' })),
+        channel: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', description: 'A holdback channel of the schedule: the code also opens its seats, in the presale and after' })),
       }, { additionalProperties: false }),
       response: { 201: PresaleCode, ...errorResponses(400, 401, 404, 409, 410, ...ALWAYS) },
     },
   }, async (request, reply) => {
-    const { code, maxUses = 1 } = request.body;
-    const created = unwrap(await app.engine.createPresaleCode({ scheduleId: request.params.scheduleId, maxUses, ...(code === undefined ? {} : { code }) }));
+    const { code, maxUses = 1, channel } = request.body;
+    const created = unwrap(await app.engine.createPresaleCode({
+      scheduleId: request.params.scheduleId, maxUses, ...(code === undefined ? {} : { code }), ...(channel === undefined ? {} : { channel }),
+    }));
     reply.code(201);
     return created;
   });
@@ -181,6 +188,30 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Object({ codes: Type.Array(PresaleCode) }), ...errorResponses(400, 401, 404, ...ALWAYS) },
     },
   }, async (request) => ({ codes: unwrap(app.engine.listPresaleCodes(request.params.scheduleId)) }));
+
+  app.get('/admin/schedules/:scheduleId/holdbacks', {
+    onRequest: [requireAdminKey],
+    schema: {
+      tags: ['admin'],
+      summary: 'The seats a schedule holds back, by channel, and which are free',
+      security: ADMIN_SECURITY,
+      headers: AdminHeaders,
+      params: ScheduleParams,
+      response: { 200: Type.Object({ holdbacks: Type.Array(Holdback) }), ...errorResponses(400, 401, 404, ...ALWAYS) },
+    },
+  }, async (request) => ({ holdbacks: unwrap(app.engine.listHoldbacks(request.params.scheduleId)) }));
+
+  app.post('/admin/schedules/:scheduleId/holdbacks/:channel/release', {
+    onRequest: [requireAdminKey],
+    schema: {
+      tags: ['admin'],
+      summary: 'Release a channel\'s held-back seats to the public (its free seats become AVAILABLE on every map)',
+      security: ADMIN_SECURITY,
+      headers: AdminHeaders,
+      params: Type.Object({ scheduleId: OpaqueId, channel: Type.String({ minLength: 1, maxLength: 32 }) }),
+      response: { 200: { ...Holdback, description: 'The channel\'s seats as they were held back, just before the release' }, ...errorResponses(400, 401, 404, ...ALWAYS) },
+    },
+  }, async (request) => unwrap(await app.engine.releaseHoldback({ scheduleId: request.params.scheduleId, channel: request.params.channel })));
 
   app.get('/admin/stats', {
     onRequest: [requireAdminKey],

@@ -18,7 +18,10 @@ const SchedulesQuery = Type.Object({
     description: 'true lists every upcoming schedule, sold out or not',
   })),
 });
-const SeatsQuery = Type.Object({ status: Type.Optional(SeatStatus) });
+const SeatsQuery = Type.Object({
+  status: Type.Optional(SeatStatus),
+  presaleCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A channel code shows its channel\'s held-back seats as they are (the public sees them RESERVED)' })),
+});
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 const concertRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -60,7 +63,13 @@ const concertRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: SeatMap, ...errorResponses(400, 401, 403, 404, ...ALWAYS) },
     },
   }, (request, reply) => {
-    const { status } = request.query;
+    const { status, presaleCode } = request.query;
+    if (presaleCode !== undefined) {
+      // A channel's own view of the map: not the public body, so not from (or into) its cache.
+      const channelView = unwrap(app.engine.getSeatMap(request.params.scheduleId, { presaleCode, ...(status === undefined ? {} : { status }) }));
+      reply.send(channelView);
+      return;
+    }
     const view = unwrap(app.engine.getSeatMap(request.params.scheduleId, status === undefined ? {} : { status }));
     // The route's own 200 serializer makes the body, so a cached body is byte for byte what Fastify would send.
     const body = seatMapBodies.body(view, status ?? 'ALL', (fresh) => reply.serialize(fresh));

@@ -204,6 +204,13 @@ export const PresaleCode = Type.Object({
   maxUses: Type.Integer({ minimum: 1 }),
   used: Type.Integer({ minimum: 0, description: 'Holds and bookings made with it that count: a hold that ended unpaid gave its use back' }),
   createdAt: IsoDateTime,
+  channel: Type.Unsafe<string | null>({ type: ['string', 'null'], description: 'The holdback channel whose seats it opens; null: the presale only' }),
+});
+export const Holdback = Type.Object({
+  scheduleId: Type.String(),
+  channel: Type.String(),
+  seatNumbers: Type.Array(Type.Integer({ minimum: 1 }), { description: 'Held back for the channel (sold, held or free)' }),
+  availableSeatNumbers: Type.Array(Type.Integer({ minimum: 1 }), { description: 'Of those, the ones free now' }),
 });
 export const ConcertCreated = Type.Object({
   concertId: Type.String(), title: Type.String(), venue: Type.String(), schedules: Type.Array(CreatedSchedule),

@@ -18,7 +18,7 @@ import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView,
 } from '../domain/views.js';
 import type {
   EventFeedView, EventJson, EventType, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
@@ -268,6 +268,14 @@ export class ClusterEngine implements BookingEngine {
     return this.replica.listPresaleCodes(scheduleId);
   }
 
+  releaseHoldback(command: Parameters<BookingEngine['releaseHoldback']>[0]): Promise<Result<HoldbackView>> {
+    return this.submit({ kind: 'releaseHoldback', args: command }) as Promise<Result<HoldbackView>>;
+  }
+
+  listHoldbacks(scheduleId: string): Result<HoldbackView[]> {
+    return this.replica.listHoldbacks(scheduleId);
+  }
+
   leaveWaitlist(command: Parameters<BookingEngine['leaveWaitlist']>[0]): Promise<Result<null>> {
     return this.submit({ kind: 'leaveWaitlist', args: command }) as Promise<Result<null>>;
   }
@@ -338,7 +346,7 @@ export class ClusterEngine implements BookingEngine {
     return this.replica.listSchedules(concertId, options);
   }
 
-  getSeatMap(scheduleId: string, options?: { status?: SeatStatus }): Result<SeatMapView> {
+  getSeatMap(scheduleId: string, options?: { status?: SeatStatus; presaleCode?: string }): Result<SeatMapView> {
     return this.replica.getSeatMap(scheduleId, options);
   }
 

@@ -25,6 +25,7 @@ export type ClusterCommand =
   | { kind: 'joinWaitlist'; args: FirstArg<'joinWaitlist'> }
   /** A drawn code is drawn while the entry applies, from its seed: every node draws the same. */
   | { kind: 'createPresaleCode'; args: FirstArg<'createPresaleCode'> }
+  | { kind: 'releaseHoldback'; args: FirstArg<'releaseHoldback'> }
   | { kind: 'leaveWaitlist'; args: FirstArg<'leaveWaitlist'> }
   /** Webhooks: the organiser's endpoints, and the leader's dispatcher reporting its attempts. */
   | { kind: 'createWebhookEndpoint'; args: FirstArg<'createWebhookEndpoint'> }

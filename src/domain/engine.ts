@@ -7,7 +7,7 @@ import type { Result } from './error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
   CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView,
-  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView,
+  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView,
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 import type {
@@ -93,7 +93,8 @@ export interface BookingEngine {
   // Catalogue
   listConcerts(): ConcertSummaryView[];
   listSchedules(concertId: string, options?: { includeSoldOut?: boolean }): Result<SchedulesView>;
-  getSeatMap(scheduleId: string, options?: { status?: SeatStatus }): Result<SeatMapView>;
+  /** `presaleCode`: a channel code shows its channel's held-back seats as they are (the public sees them RESERVED). */
+  getSeatMap(scheduleId: string, options?: { status?: SeatStatus; presaleCode?: string }): Result<SeatMapView>;
   createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>>;
   /** True when the database holds no concert (used to seed the demo catalogue). */
   isEmpty(): boolean;
@@ -156,8 +157,11 @@ export interface BookingEngine {
    * A presale code for the schedule, `maxUses` holds (a hold that ends unpaid gives its use back); `code`
    * omitted: one is drawn. SCHEDULE_NOT_FOUND, SCHEDULE_CANCELLED, PRESALE_CODE_EXISTS, VALIDATION_ERROR.
    */
-  createPresaleCode(command: { scheduleId: string; code?: string; maxUses: number }): Promise<Result<PresaleCodeView>>;
+  createPresaleCode(command: { scheduleId: string; code?: string; maxUses: number; channel?: string }): Promise<Result<PresaleCodeView>>;
   listPresaleCodes(scheduleId: string): Result<PresaleCodeView[]>;
+  /** The channel's held-back seats become the public's (a seat-map delta; offers to the waitlist if sold out). SCHEDULE_NOT_FOUND, HOLDBACK_NOT_FOUND. */
+  releaseHoldback(command: { scheduleId: string; channel: string }): Promise<Result<HoldbackView>>;
+  listHoldbacks(scheduleId: string): Result<HoldbackView[]>;
 
   // Waitlist (after sell-out; see src/machines/waitlist.ts)
   /**

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   PAYMENT_NOT_FOUND: { statusCode: 404, message: 'Payment not found.' },
   WEBHOOK_ENDPOINT_NOT_FOUND: { statusCode: 404, message: 'Webhook endpoint not found.' },
   WEBHOOK_DELIVERY_NOT_FOUND: { statusCode: 404, message: 'No delivery of this event to this endpoint exists.' },
+  HOLDBACK_NOT_FOUND: { statusCode: 404, message: 'This schedule holds no seats back for that channel.' },
   WAITLIST_ENTRY_NOT_FOUND: { statusCode: 404, message: 'You are not on the waitlist of this show.' },
   NOT_FOUND: { statusCode: 404, message: 'Not found.' },
   SEAT_UNAVAILABLE: { statusCode: 409, message: 'One or more seats are not available.' },

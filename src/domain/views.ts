@@ -142,12 +142,15 @@ export interface PaymentView {
 
 export interface GradeInput { grade: string; from: number; to: number; price: number }
 export interface SeatMapInput { seatCount: number; grades: GradeInput[] }
-export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; presaleOpensAt?: string; refundCutoffHours?: number; maxSeatsPerFan?: number; seatMap?: SeatMapInput }
+export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; presaleOpensAt?: string; holdbacks?: Array<{ channel: string; seatNumbers: number[] }>; refundCutoffHours?: number; maxSeatsPerFan?: number; seatMap?: SeatMapInput }
 export interface CreateConcertInput { title: string; venue: string; schedules: ScheduleInput[] }
 export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; presaleOpensAt: string | null; totalSeatCount: number; maxSeatsPerFan: number | null }
 
 /** A presale code of a schedule, for the organiser. */
-export interface PresaleCodeView { scheduleId: string; code: string; maxUses: number; used: number; createdAt: string }
+export interface PresaleCodeView { scheduleId: string; code: string; maxUses: number; used: number; createdAt: string; channel: string | null }
+
+/** Seats a schedule holds back for one channel, for the organiser. */
+export interface HoldbackView { scheduleId: string; channel: string; seatNumbers: number[]; availableSeatNumbers: number[] }
 export interface ConcertCreatedView { concertId: string; title: string; venue: string; schedules: CreatedScheduleView[] }
 
 export interface AdminStatsView {

@@ -8,7 +8,7 @@ import type { GradeInput, RefundReason, ReservationStatus, SeatChange } from '..
 import { nextReservationStatus } from './reservation.machine.js';
 import { stepSeat, type SeatRecord } from './seat.machine.js';
 import type { WaitlistEntry } from './waitlist.js';
-import { isPresaleWindow, presaleCodeForHold, type PresaleCode } from './presale.js';
+import { closedHeldBackSeats, isPresaleWindow, presaleCodeForHold, type PresaleCode } from './presale.js';
 
 export interface PaymentRecord {
   paymentId: string;
@@ -79,8 +79,16 @@ export interface ScheduleState {
   readonly reservations: Map<string, Reservation>;
   /** Fans waiting for seats freed after sell-out, in order (see waitlist.ts). */
   waitlist: WaitlistEntry[];
+  /**
+   * Seats held back for a channel (seat number -> channel): not sold to the public, shown to it as RESERVED,
+   * held only with a presale code of that channel, until the organiser releases the channel.
+   */
+  readonly heldBack: Map<number, string>;
   version: number;
+  /** Seats AVAILABLE to the public (held-back seats that are free are counted in heldBackCount instead). */
   availableCount: number;
+  /** Held-back seats that are free (AVAILABLE to their channel). */
+  heldBackCount: number;
   heldCount: number;
   reservedCount: number;
 }
@@ -90,20 +98,26 @@ export interface ScheduleState {
  * so a restarted schedule continues the sequence its subscribers saw.
  */
 export type ScheduleEvent = (
-  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number; maxSeatsPerFan?: number | null; presaleOpensAtMs?: number | null }
+  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number; maxSeatsPerFan?: number | null; presaleOpensAtMs?: number | null; holdbacks?: HoldbackInput[] }
   | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number; offer?: true; presaleCode?: string }
   | { type: 'reservation.confirmed'; scheduleId: string; reservationId: string; atMs: number; payment: PaymentRecord }
   | { type: 'reservation.cancelled'; scheduleId: string; reservationId: string; atMs: number }
   | { type: 'reservation.expired'; scheduleId: string; reservationId: string; atMs: number }
   | { type: 'reservation.refunded'; scheduleId: string; reservationId: string; atMs: number; refund: RefundRecord }
   | ({ type: 'schedule.cancelled'; scheduleId: string; atMs: number } & Omit<ScheduleCancellation, 'cancelledAtMs'>)
-  | { type: 'presale.code_created'; scheduleId: string; code: string; maxUses: number; atMs: number }
+  | { type: 'presale.code_created'; scheduleId: string; code: string; maxUses: number; atMs: number; channel?: string }
+  | { type: 'holdback.released'; scheduleId: string; channel: string; atMs: number }
   | { type: 'waitlist.joined'; scheduleId: string; userId: string; quantity: number; atMs: number }
   | { type: 'waitlist.left'; scheduleId: string; userId: string; atMs: number }
   | { type: 'waitlist.offered'; scheduleId: string; userId: string; reservationId: string; atMs: number }
 ) & { version?: number };
 
+/** Seats held back for a channel at creation. */
+export interface HoldbackInput { channel: string; seatNumbers: number[] }
+
 export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>): ScheduleState {
+  const heldBack = new Map<number, string>();
+  for (const { channel, seatNumbers } of event.holdbacks ?? []) for (const n of seatNumbers) heldBack.set(n, channel);
   const seats: SeatRecord[] = [];
   for (let seatNumber = 1; seatNumber <= event.seatCount; seatNumber++) {
     const grade = event.grades.find((g) => seatNumber >= g.from && seatNumber <= g.to);
@@ -127,8 +141,10 @@ export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.c
     cancellation: null,
     reservations: new Map(),
     waitlist: [],
+    heldBack,
     version: 0,
-    availableCount: seats.length,
+    availableCount: seats.length - heldBack.size,
+    heldBackCount: heldBack.size,
     heldCount: 0,
     reservedCount: 0,
   };
@@ -206,8 +222,11 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
   const events: ScheduleEvent[] = dueIds.map((reservationId) => ({
     type: 'reservation.expired', scheduleId: state.scheduleId, reservationId, atMs: request.nowMs,
   }));
+  // A held-back seat the hold's code does not open is as taken as a sold one: the public cannot buy it.
+  const closed = closedHeldBackSeats(state, request.seatNumbers, presaleCode.value);
   const taken = request.seatNumbers.filter((n) => {
     const seat = seatAt(state, n);
+    if (closed.includes(n)) return true;
     return seat !== undefined && seat.status !== 'AVAILABLE' && !(seat.reservationId !== null && dueIds.includes(seat.reservationId));
   });
   if (taken.length > 0) return fail('SEAT_UNAVAILABLE', { seatNumbers: taken });
@@ -219,7 +238,7 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
     seatNumbers: [...request.seatNumbers],
     atMs: request.nowMs,
     holdExpiresAtMs: request.nowMs + request.holdTtlMs,
-    ...(presaleCode.value === null ? {} : { presaleCode: presaleCode.value }),
+    ...(presaleCode.value === null ? {} : { presaleCode: presaleCode.value.code }),
   });
   return ok(events);
 }
@@ -246,13 +265,20 @@ function mustStep(state: ScheduleState, seatNumber: number, step: Parameters<typ
   const before = seat.status;
   const refusal = stepSeat(seat, step);
   if (refusal !== null) throw new Error(`illegal ${step.type} on seat ${seatNumber} of ${state.scheduleId}: ${refusal}`);
-  countMove(state, before, seat.status);
-  changes.push({ seatNumber, status: seat.status });
+  const heldBack = state.heldBack.has(seatNumber);
+  countMove(state, before, seat.status, heldBack);
+  changes.push({ seatNumber, status: publicSeatStatus(seat.status, heldBack) });
 }
 
-function countMove(state: ScheduleState, from: SeatRecord['status'], to: SeatRecord['status']): void {
+/** What the public sees of a seat: a free held-back seat is not for sale to it, so it shows as taken. */
+export function publicSeatStatus(status: SeatRecord['status'], heldBack: boolean): SeatRecord['status'] {
+  return heldBack && status === 'AVAILABLE' ? 'RESERVED' : status;
+}
+
+function countMove(state: ScheduleState, from: SeatRecord['status'], to: SeatRecord['status'], heldBack: boolean): void {
   const delta = (status: SeatRecord['status'], by: number): void => {
-    if (status === 'AVAILABLE') state.availableCount += by;
+    if (status === 'AVAILABLE' && heldBack) state.heldBackCount += by;
+    else if (status === 'AVAILABLE') state.availableCount += by;
     else if (status === 'TEMP_RESERVED') state.heldCount += by;
     else state.reservedCount += by;
   };
@@ -298,8 +324,20 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
       return changes;
     }
     case 'presale.code_created':
-      state.presaleCodes.set(event.code, { code: event.code, maxUses: event.maxUses, used: 0, createdAtMs: event.atMs });
+      state.presaleCodes.set(event.code, { code: event.code, maxUses: event.maxUses, used: 0, createdAtMs: event.atMs, channel: event.channel ?? null });
       return changes;
+    case 'holdback.released': {
+      for (const [seatNumber, channel] of state.heldBack) {
+        if (channel !== event.channel) continue;
+        state.heldBack.delete(seatNumber);
+        const seat = seatAt(state, seatNumber);
+        if (seat?.status !== 'AVAILABLE') continue;
+        state.heldBackCount -= 1;
+        state.availableCount += 1;
+        changes.push({ seatNumber, status: 'AVAILABLE' });
+      }
+      return changes;
+    }
     case 'waitlist.joined':
       state.waitlist.push({ userId: event.userId, quantity: event.quantity, joinedAtMs: event.atMs });
       return changes;

@@ -74,7 +74,7 @@ export interface OfferContext {
 export function decideOffers(state: ScheduleState, ctx: OfferContext): ScheduleEvent[] {
   if (state.cancellation !== null || ctx.nowMs < state.bookingOpensAtMs || ctx.nowMs >= state.startsAtMs) return [];
   const free: number[] = [];
-  for (const seat of state.seats) if (seat.status === 'AVAILABLE') free.push(seat.seatNumber);
+  for (const seat of state.seats) if (seat.status === 'AVAILABLE' && !state.heldBack.has(seat.seatNumber)) free.push(seat.seatNumber);
   const events: ScheduleEvent[] = [];
   const cap = state.maxSeatsPerFan;
   for (const entry of state.waitlist) {

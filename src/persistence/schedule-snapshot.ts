@@ -28,8 +28,10 @@ interface ScheduleImage {
   startsAtMs: number;
   bookingOpensAtMs: number;
   presaleOpensAtMs?: number | null;
-  /** [code, maxUses, createdAtMs]; uses are counted again from the reservations. */
-  presaleCodes?: Array<[string, number, number]>;
+  /** [code, maxUses, createdAtMs, channel?]; uses are counted again from the reservations. */
+  presaleCodes?: Array<[string, number, number] | [string, number, number, string]>;
+  /** Seats held back now, by channel. */
+  holdbacks?: Record<string, number[]>;
   refundCutoffMs?: number;
   maxSeatsPerFan?: number | null;
   seatCount: number;
@@ -41,6 +43,12 @@ interface ScheduleImage {
   waitlist?: Array<[string, number, number]>;
 }
 
+function holdbacksOf(state: ScheduleState): Record<string, number[]> {
+  const byChannel: Record<string, number[]> = {};
+  for (const [seatNumber, channel] of state.heldBack) (byChannel[channel] ??= []).push(seatNumber);
+  return byChannel;
+}
+
 export function encodeSchedule(state: ScheduleState): string {
   const image: ScheduleImage = {
     scheduleId: state.scheduleId,
@@ -48,7 +56,11 @@ export function encodeSchedule(state: ScheduleState): string {
     startsAtMs: state.startsAtMs,
     bookingOpensAtMs: state.bookingOpensAtMs,
     ...(state.presaleOpensAtMs === null ? {} : { presaleOpensAtMs: state.presaleOpensAtMs }),
-    ...(state.presaleCodes.size === 0 ? {} : { presaleCodes: [...state.presaleCodes.values()].map((c): [string, number, number] => [c.code, c.maxUses, c.createdAtMs]) }),
+    ...(state.presaleCodes.size === 0 ? {} : {
+      presaleCodes: [...state.presaleCodes.values()].map((c): [string, number, number] | [string, number, number, string] => (
+        c.channel === null ? [c.code, c.maxUses, c.createdAtMs] : [c.code, c.maxUses, c.createdAtMs, c.channel])),
+    }),
+    ...(state.heldBack.size === 0 ? {} : { holdbacks: holdbacksOf(state) }),
     refundCutoffMs: state.refundCutoffMs,
     maxSeatsPerFan: state.maxSeatsPerFan,
     seatCount: state.seats.length,
@@ -78,13 +90,14 @@ export function decodeSchedule(data: string): ScheduleState {
     startsAtMs: image.startsAtMs,
     bookingOpensAtMs: image.bookingOpensAtMs,
     presaleOpensAtMs: image.presaleOpensAtMs ?? null,
+    holdbacks: Object.entries(image.holdbacks ?? {}).map(([channel, seatNumbers]) => ({ channel, seatNumbers })),
     refundCutoffMs: image.refundCutoffMs ?? DEFAULT_REFUND_CUTOFF_MS,
     maxSeatsPerFan: image.maxSeatsPerFan ?? null,
     seatCount: image.seatCount,
     grades: image.grades,
   });
-  for (const [code, maxUses, createdAtMs] of image.presaleCodes ?? []) {
-    evolveSchedule(state, { type: 'presale.code_created', scheduleId: state.scheduleId, code, maxUses, atMs: createdAtMs });
+  for (const [code, maxUses, createdAtMs, channel] of image.presaleCodes ?? []) {
+    evolveSchedule(state, { type: 'presale.code_created', scheduleId: state.scheduleId, code, maxUses, atMs: createdAtMs, ...(channel === undefined ? {} : { channel }) });
   }
   for (const r of image.reservations) {
     evolveSchedule(state, {

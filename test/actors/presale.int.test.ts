@@ -1,6 +1,8 @@
 /**
  * Presale codes and their uses survive restarts, from the journal (a kill -9) and from the snapshot (a clean
  * shutdown's checkpoint): a single-use code that bought stays used, one whose hold ran out is free again.
+ * Held-back seats stay held back across restarts, and their release is a live seat-map change that feeds
+ * the waitlist of a show sold out to the public.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SEAT_MAP } from '../../src/domain/demo-catalogue.js';
@@ -43,5 +45,42 @@ describe('presale codes across restarts', () => {
     const codes = engine.listPresaleCodes(scheduleId);
     expect(codes.ok && codes.value.map((c) => c.used)).toEqual([1, 0]);
     expect((await engine.hold({ userId: 'other', scheduleId, seatNumbers: [3], presaleCode: 'LAPSED' })).ok).toBe(true);
+  });
+
+  it('given seats held back for a channel, when killed -9 and reopened, then they stay held back; when released while the public sold out, they go live and to the waitlist', async () => {
+    h = await openHarness({ holdTtlMs: 60_000 });
+    const now = h.clock.now();
+    const created = await h.engine.createConcert({
+      title: 'Holdback', venue: 'Hall',
+      schedules: [{
+        startsAt: new Date(now + 30 * 24 * HOUR_MS).toISOString(), bookingOpensAt: new Date(now - HOUR_MS).toISOString(),
+        seatMap: { seatCount: 4, grades: [{ grade: 'R', from: 1, to: 4, price: 100 }] }, holdbacks: [{ channel: 'sponsors', seatNumbers: [3, 4] }],
+      }],
+    });
+    if (!created.ok) throw new Error(created.error.code);
+    const { concertId } = created.value;
+    const scheduleId = created.value.schedules[0]!.scheduleId;
+    expect((await h.engine.hold({ userId: 'public', scheduleId, seatNumbers: [1, 2] })).ok).toBe(true);
+    expect((await h.engine.joinWaitlist({ userId: 'waiting', scheduleId, quantity: 2 })).ok).toBe(true);
+
+    for (const restart of [() => h!.crash(), () => h!.reopen()]) {
+      const engine = await restart();
+      const map = engine.getSeatMap(scheduleId);
+      expect(map.ok && map.value.seats.map((seat) => seat.status)).toEqual(['TEMP_RESERVED', 'TEMP_RESERVED', 'RESERVED', 'RESERVED']);
+      const listed = engine.listSchedules(concertId, { includeSoldOut: true });
+      expect(listed.ok && listed.value.schedules[0]!.availableSeatCount).toBe(0);
+      expect(engine.listHoldbacks(scheduleId)).toMatchObject({ ok: true, value: [{ channel: 'sponsors', seatNumbers: [3, 4], availableSeatNumbers: [3, 4] }] });
+    }
+    const deltas: unknown[] = [];
+    h.engine.subscribeSeatMap(scheduleId, (delta) => deltas.push(delta.changes));
+    expect((await h.engine.releaseHoldback({ scheduleId, channel: 'sponsors' })).ok).toBe(true);
+    // Released while sold out to the public: the seats go live, then straight to the first fan on the waitlist.
+    expect(deltas).toEqual([
+      [{ seatNumber: 3, status: 'AVAILABLE' }, { seatNumber: 4, status: 'AVAILABLE' }],
+      [{ seatNumber: 3, status: 'TEMP_RESERVED' }, { seatNumber: 4, status: 'TEMP_RESERVED' }],
+    ]);
+    expect(h.engine.getWaitlist('waiting').offers.map((offer) => offer.seats.map((seat) => seat.seatNumber))).toEqual([[3, 4]]);
+    const engine = await h.crash();
+    expect(engine.listHoldbacks(scheduleId)).toMatchObject({ ok: true, value: [] });
   });
 });

@@ -334,6 +334,10 @@ const cases: ErrorCase[] = [
     },
   },
   {
+    name: 'releasing a channel that holds nothing back', code: 'HOLDBACK_NOT_FOUND', status: 404,
+    when: async () => api.http.post(`/v1/admin/schedules/${scheduleId()}/holdbacks/press/release`, { adminKey: TEST_ADMIN_KEY }),
+  },
+  {
     name: 'leaving a waitlist one is not on', code: 'WAITLIST_ENTRY_NOT_FOUND', status: 404,
     when: async () => api.http.delete(`/v1/schedules/${scheduleId()}/waitlist/me`, { token: (await newFan()).token }),
   },

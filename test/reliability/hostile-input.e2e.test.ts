@@ -70,7 +70,10 @@ const ROUTES: RouteSpec[] = [
     method: 'GET', path: '/v1/schedules/{scheduleId}/seats',
     valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
     params: { scheduleId: unknownId },
-    query: { status: fc.oneof(fc.constantFrom('available', 'HELD', 'SOLD', '', '*'), fc.constant(['AVAILABLE', 'RESERVED']), anyText.filter((s) => !['AVAILABLE', 'TEMP_RESERVED', 'RESERVED'].includes(s))) },
+    query: {
+      status: fc.oneof(fc.constantFrom('available', 'HELD', 'SOLD', '', '*'), fc.constant(['AVAILABLE', 'RESERVED']), anyText.filter((s) => !['AVAILABLE', 'TEMP_RESERVED', 'RESERVED'].includes(s))),
+      presaleCode: fc.oneof(fc.constant(''), fc.constant('x'.repeat(65)), fc.constant(['A', 'B'])),
+    },
   },
   {
     method: 'POST', path: '/v1/reservations',
@@ -201,6 +204,15 @@ const ROUTES: RouteSpec[] = [
   {
     method: 'GET', path: '/v1/admin/schedules/{scheduleId}/presale-codes', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
     params: { scheduleId: unknownId },
+  },
+  {
+    method: 'GET', path: '/v1/admin/schedules/{scheduleId}/holdbacks', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
+    params: { scheduleId: unknownId },
+  },
+  {
+    // The fixture's schedule holds nothing back: even a well-formed release is 404, so nothing changes.
+    method: 'POST', path: '/v1/admin/schedules/{scheduleId}/holdbacks/{channel}/release', valid: (f) => ({ params: { scheduleId: f.scheduleId, channel: 'press' }, query: {} }),
+    params: { scheduleId: unknownId, channel: fc.oneof(anyText.filter((s) => s !== ''), fc.constant('x'.repeat(33))) },
   },
   // The waitlist: every case corrupts at least one part, so alice never joins.
   {
