@@ -13,6 +13,8 @@ export class Catalogue {
   constructor(
     private readonly context: PageContext,
     private readonly onShowPicked: (choice: ShowChoice) => void,
+    /** A sold-out date's waitlist, for this many seats together. */
+    private readonly onJoinWaitlist: (schedule: ScheduleView, quantity: number) => void = () => undefined,
   ) {}
 
   async load(): Promise<void> {
@@ -71,6 +73,16 @@ export class Catalogue {
     }
   }
 
+  /** Under a sold-out date: how many seats, and the button that puts the fan on its waitlist. */
+  private waitlistJoin(schedule: ScheduleView): HTMLElement {
+    const selectId = `waitlist-quantity-${schedule.scheduleId}`;
+    const quantity = el('select', { id: selectId, 'data-waitlist-quantity': schedule.scheduleId },
+      ...[1, 2, 3, 4].map((n) => el('option', { value: n }, String(n))));
+    const join = el('button', { type: 'button', class: 'secondary', 'data-waitlist-join': schedule.scheduleId }, 'Join the waitlist');
+    join.addEventListener('click', () => this.onJoinWaitlist(schedule, Number((quantity as HTMLSelectElement).value)));
+    return el('div', { class: 'waitlist-join inline-field' }, el('label', { for: selectId }, 'Seats'), quantity, join);
+  }
+
   private renderSchedules(concert: ConcertSummaryView, schedules: ScheduleView[]): void {
     const list = byId('schedule-list');
     if (schedules.length === 0) {
@@ -84,13 +96,14 @@ export class Catalogue {
       const detail = notOpenYet
         ? `Booking opens ${formatDateTime(schedule.bookingOpensAt)}`
         : soldOut
-          ? 'Sold out'
+          ? 'Sold out: join the waitlist for seats that free up'
           : `${schedule.availableSeatCount} of ${schedule.totalSeatCount} seats left`;
       const button = el('button', {
         type: 'button', class: 'choice', 'data-schedule-id': schedule.scheduleId, disabled: notOpenYet || soldOut,
       }, el('span', { class: 'choice-title' }, formatDateTime(schedule.startsAt)), el('span', { class: 'choice-detail' }, detail));
       button.addEventListener('click', () => this.onShowPicked({ concert, schedule }));
-      return el('li', {}, button);
+      if (!soldOut || notOpenYet) return el('li', {}, button);
+      return el('li', {}, button, this.waitlistJoin(schedule));
     }));
   }
 }

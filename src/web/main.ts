@@ -18,6 +18,7 @@ import { prefillSignIn, setUpSignIn } from './sign-in.js';
 import { showStage } from './stages.js';
 import { TurnTimer } from './turn-timer.js';
 import { WaitingRoom } from './waiting-room.js';
+import { WaitlistPanel } from './waitlist.js';
 
 let session: Session | null = loadSession();
 let currentShow: ShowChoice | null = null;
@@ -73,6 +74,17 @@ const catalogue = new Catalogue(context, (show) => {
   announcer.clearError();
   showStage('booking');
   void booking.open(show);
+}, (schedule, quantity) => void waitlist.join(schedule.scheduleId, quantity));
+
+// An offer paid from the waitlist ends like any payment: the confirmation with its tickets.
+const waitlist = new WaitlistPanel(context, (payment) => {
+  leaveBooking();
+  context.updateSession({ queueToken: null });
+  renderConfirmation(payment, null);
+  void renderTickets(context, payment.reservationId);
+  refundAction.offer(payment.reservationId);
+  showStage('done');
+  announcer.say(`Payment complete. You paid ${spokenWon(payment.amount)}.`);
 });
 
 const refundAction = new RefundAction(context);
@@ -112,6 +124,7 @@ function signIn(next: Session): void {
   announcer.clearError();
   byId('session-bar').hidden = false;
   setText('session-user', session.userId);
+  waitlist.start();
   showStage('queue');
   void waitingRoom.enter();
 }
@@ -119,6 +132,7 @@ function signIn(next: Session): void {
 function signOut(): void {
   leaveBooking();
   waitingRoom.stop();
+  waitlist.stop();
   session = null;
   saveSession(null);
   byId('session-bar').hidden = true;

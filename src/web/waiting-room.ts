@@ -124,14 +124,15 @@ export class WaitingRoom {
       : `You are number ${status.position} in line, with ${plural(ahead, 'person', 'people')} ahead of you.`;
     const summary = status.soldOut
       ? 'Every upcoming show is sold out, so admission has stopped. Sorry: there is nothing left to wait for.'
-      : `${place} Estimated wait: ${formatWait(status.estimatedWaitSeconds)}. ${outlookSentence(status)}`;
+      : `${place} Estimated wait: ${formatWait(status.estimatedWaitSeconds)}.`;
     setText('queue-summary', summary);
+    showOdds(status);
     byId('queue-panel').dataset['soldOut'] = String(status.soldOut);
     this.setProgress((this.firstPosition - status.position + 1) / this.firstPosition);
     const nowMs = Date.now();
     if (status.soldOut || nowMs - this.lastAnnouncedAtMs >= POSITION_ANNOUNCE_INTERVAL_MS) {
       this.lastAnnouncedAtMs = nowMs;
-      this.context.announcer.say(summary);
+      this.context.announcer.say(status.soldOut ? summary : `${summary} ${outlookSentence(status)}`);
     }
   }
 
@@ -174,3 +175,17 @@ export const CONNECTION_TEXT: Record<LiveState, string> = {
   stopped: '',
 };
 
+const OUTLOOK_WORDS: Record<QueueStatusView['outlook'], string> = {
+  LIKELY: 'Likely', UNCERTAIN: 'Uncertain', UNLIKELY: 'Unlikely', SOLD_OUT: 'Sold out',
+};
+
+/** The odds on their own line: a worded badge and the plain sentence, for a fan deciding whether to wait. */
+function showOdds(status: QueueStatusView): void {
+  const odds = byId('queue-odds');
+  odds.hidden = false;
+  odds.dataset['outlook'] = status.outlook;
+  setText('queue-odds-badge', OUTLOOK_WORDS[status.outlook]);
+  setText('queue-odds-text', status.outlook === 'UNLIKELY' || status.outlook === 'SOLD_OUT'
+    ? `${outlookSentence(status)} Once you are in, a sold-out date offers its waitlist: freed seats go to its fans in order.`
+    : outlookSentence(status));
+}

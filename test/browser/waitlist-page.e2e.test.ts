@@ -1,0 +1,112 @@
+/**
+ * The waitlist and the honest odds on the booking page, in a real Chromium against the real app:
+ *   a fan waiting in line sees the seats left and the outlook;
+ *   an admitted fan finds a date sold out (another fan holds its two seats), joins its waitlist for 2 seats
+ *   and sees their place; the other fan's hold runs out, the seats are offered to the fan live, with a
+ *   countdown; the fan pays without a queue token and gets the confirmation with tickets.
+ * Screenshots go to test-artifacts/waitlist-page/. Needs Chromium, as booking-page.e2e.test.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SystemClock } from '../../src/actors/clock.js';
+import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
+
+const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'waitlist-page');
+const DESKTOP = { width: 1280, height: 900 };
+const HOLD_TTL_MS = 3_000;
+const STEP_TIMEOUT_MS = 10_000;
+const TITLE = 'Small Room Sessions';
+
+const browserAvailable = existsSync(CHROMIUM_PATH);
+
+describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('waitlist and odds on the booking page in Chromium', () => {
+  let testApp: TestApp<SystemClock>;
+  let browser: Browser;
+  let baseUrl: string;
+  let scheduleId: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'pipe' });
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    testApp = await buildTestApp<SystemClock>({ clock: 'system', config: { limits: { queueMaxActive: 1, holdTtlMs: HOLD_TTL_MS, waitlistOfferTtlMs: 120_000 } } });
+    const now = testApp.engine.now();
+    const created = await testApp.engine.createConcert({
+      title: TITLE, venue: 'Cellar',
+      schedules: [{ startsAt: new Date(now + 7 * 86_400_000).toISOString(), bookingOpensAt: new Date(now - 60_000).toISOString(), seatMap: { seatCount: 2, grades: [{ grade: 'R', from: 1, to: 2, price: 40_000 }] } }],
+    });
+    if (!created.ok) throw new Error(created.error.code);
+    scheduleId = created.value.schedules[0]!.scheduleId;
+    await testApp.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = testApp.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
+    baseUrl = `http://127.0.0.1:${address.port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await testApp?.close();
+  });
+
+  async function openFan(userId: string): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
+    await page.goto(baseUrl);
+    await page.locator('html[data-ready="true"]').waitFor();
+    await page.getByLabel('Your name').fill(userId);
+    await page.getByRole('button', { name: 'Sign in and join the line' }).click();
+    return page;
+  }
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+  }
+
+  it('shows the odds in line, and takes a fan from a sold-out date to its waitlist, a live offer and a payment', { timeout: 90_000 }, async () => {
+    // One admission slot: the first fan is in, the second waits and sees the odds.
+    const fan = await openFan('wl-page-fan');
+    await fan.locator('body[data-stage="concerts"]').waitFor();
+    const waiter = await openFan('wl-page-waiter');
+    await waiter.locator('#queue-odds:not([hidden])').waitFor();
+    expect(await waiter.locator('#queue-odds').getAttribute('data-outlook')).toBe('LIKELY');
+    expect(await waiter.locator('#queue-odds-text').textContent()).toContain('2 seats left');
+    await screenshot(waiter, '01-odds-in-line');
+
+    // Another fan holds both seats: the date is sold out for now.
+    const held = await testApp.engine.hold({ userId: 'wl-page-holder', scheduleId, seatNumbers: [1, 2] });
+    expect(held.ok).toBe(true);
+    await fan.getByRole('button', { name: new RegExp(TITLE) }).click();
+    const join = fan.locator(`button[data-waitlist-join="${scheduleId}"]`);
+    await join.waitFor();
+    await fan.locator(`select[data-waitlist-quantity="${scheduleId}"]`).selectOption('2');
+    await join.click();
+    await fan.locator('#waitlist-panel:not([hidden]) #waitlist-entries li').waitFor();
+    expect(await fan.locator('#waitlist-entries li').first().textContent()).toContain('Number 1 of 1 for 2 seats');
+    await screenshot(fan, '02-on-the-waitlist');
+
+    // The hold runs out: the seats are offered to the fan, live, with a countdown.
+    await fan.locator('#waitlist-offer:not([hidden])').waitFor({ timeout: HOLD_TTL_MS + 5_000 });
+    expect(await fan.locator('#offer-summary').textContent()).toMatch(/Seat 1(,| and) 2/);
+    expect(await fan.locator('#offer-countdown').textContent()).toMatch(/^\d+:\d\d$/);
+    await screenshot(fan, '03-offer');
+
+    // Paid without a queue token (the fan's turn may be long over); the balance is topped up first.
+    await fan.locator('#offer-pay').click();
+    await fan.locator('body[data-stage="done"]').waitFor();
+    await fan.locator('#tickets img, #tickets canvas, #tickets svg').first().waitFor();
+    expect(await fan.locator('#done-summary').textContent()).toMatch(/Seat 1(,| and) 2/);
+    await screenshot(fan, '04-offer-paid');
+    const map = testApp.engine.getSeatMap(scheduleId);
+    expect(map.ok && map.value.seats.map((seat) => seat.status)).toEqual(['RESERVED', 'RESERVED']);
+    expect(pageErrors).toEqual([]);
+  });
+});
