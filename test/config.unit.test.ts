@@ -49,6 +49,8 @@ describe('loadConfig', () => {
       chargeMax: 1_000_000,
       balanceMax: 10_000_000,
       monthlyChargeMax: 5_000_000,
+      waitlistOfferTtlMs: 600_000,
+      waitlistMaxEntries: 20_000,
     });
     expect(config.http.bodyLimitBytes).toBe(65_536);
     expect(config.ws.heartbeatMs).toBe(30_000);

@@ -47,6 +47,10 @@ function aliceRequests(): Array<{ route: string; request: (headers: Record<strin
     { route: 'GET /v1/payments/{paymentId}', request: (h) => ({ method: 'GET', url: `/v1/payments/${fx.bobPaymentId}`, headers: h }) },
     { route: 'GET /v1/reservations/{reservationId}/tickets', request: (h) => ({ method: 'GET', url: `/v1/reservations/${fx.bobPaidId}/tickets`, headers: h }) },
     { route: 'POST /v1/reservations/{reservationId}/refunds', request: (h) => ({ method: 'POST', url: `/v1/reservations/${fx.aliceHeldId}/refunds`, headers: h, payload: {} }) },
+    { route: 'POST /v1/schedules/{scheduleId}/waitlist', request: (h) => ({ method: 'POST', url: `/v1/schedules/${fx.scheduleId}/waitlist`, headers: h, payload: { quantity: 1 } }) },
+    { route: 'GET /v1/schedules/{scheduleId}/waitlist/me', request: (h) => ({ method: 'GET', url: `/v1/schedules/${fx.scheduleId}/waitlist/me`, headers: h }) },
+    { route: 'DELETE /v1/schedules/{scheduleId}/waitlist/me', request: (h) => ({ method: 'DELETE', url: `/v1/schedules/${fx.scheduleId}/waitlist/me`, headers: h }) },
+    { route: 'GET /v1/users/me/waitlist', request: (h) => ({ method: 'GET', url: '/v1/users/me/waitlist', headers: h }) },
   ];
 }
 
