@@ -59,6 +59,10 @@ export class Booking {
     this.view.setLocked(false);
     this.view.clearSelection();
     this.checkout.hide();
+    // In the presale window a hold needs the fan's code; in the general sale nobody is asked for one.
+    const { presaleOpensAt, bookingOpensAt } = show.schedule;
+    byId('presale-field').hidden = !(presaleOpensAt !== null && Date.parse(bookingOpensAt) > this.context.clock.now());
+    byId<HTMLInputElement>('presale-code').value = '';
     this.listen(show.schedule.scheduleId);
     await this.resumeHeldReservation(show.schedule.scheduleId);
   }
@@ -130,7 +134,8 @@ export class Booking {
     const show = this.show;
     const seatNumbers = this.view.selection();
     if (show === null || seatNumbers.length === 0 || this.holding) return;
-    const body = { scheduleId: show.schedule.scheduleId, seatNumbers };
+    const presaleCode = byId('presale-field').hidden ? '' : byId<HTMLInputElement>('presale-code').value.trim();
+    const body = { scheduleId: show.schedule.scheduleId, seatNumbers, ...(presaleCode === '' ? {} : { presaleCode }) };
     const button = byId<HTMLButtonElement>('hold-button');
     this.holding = true;
     button.disabled = true;
@@ -152,6 +157,8 @@ export class Booking {
       } else {
         this.context.handleFailure(error, 'Could not hold the seats.');
       }
+      // Not holding any more, so the button comes back for another try (with a presale code, other seats).
+      this.holding = false;
       this.renderSelection(this.view.selection());
     } finally {
       this.holding = false;

@@ -91,10 +91,14 @@ export class Catalogue {
     }
     const nowMs = this.context.clock.now();
     replaceChildren(list, ...schedules.map((schedule) => {
-      const notOpenYet = Date.parse(schedule.bookingOpensAt) > nowMs;
+      const beforeGeneralSale = Date.parse(schedule.bookingOpensAt) > nowMs;
+      const inPresale = beforeGeneralSale && schedule.presaleOpensAt !== null && Date.parse(schedule.presaleOpensAt) <= nowMs;
+      const notOpenYet = beforeGeneralSale && !inPresale;
       const soldOut = schedule.availableSeatCount === 0;
       const detail = notOpenYet
-        ? `Booking opens ${formatDateTime(schedule.bookingOpensAt)}`
+        ? `Booking opens ${formatDateTime(schedule.presaleOpensAt ?? schedule.bookingOpensAt)}${schedule.presaleOpensAt === null ? '' : ' (presale, with a code)'}`
+        : inPresale && !soldOut
+          ? `Presale: a code is needed until ${formatDateTime(schedule.bookingOpensAt)}`
         : soldOut
           ? 'Sold out: join the waitlist for seats that free up'
           : `${schedule.availableSeatCount} of ${schedule.totalSeatCount} seats left`;

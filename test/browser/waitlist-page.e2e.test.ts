@@ -4,6 +4,7 @@
  *   an admitted fan finds a date sold out (another fan holds its two seats), joins its waitlist for 2 seats
  *   and sees their place; the other fan's hold runs out, the seats are offered to the fan live, with a
  *   countdown; the fan pays without a queue token and gets the confirmation with tickets.
+ * Then the fan who waited, now admitted, finds a date in its presale, is asked for a code, and holds with it.
  * Screenshots go to test-artifacts/waitlist-page/. Needs Chromium, as booking-page.e2e.test.ts.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,6 +21,7 @@ const DESKTOP = { width: 1280, height: 900 };
 const HOLD_TTL_MS = 3_000;
 const STEP_TIMEOUT_MS = 10_000;
 const TITLE = 'Small Room Sessions';
+const PRESALE_TITLE = 'Fan Club Night';
 
 const browserAvailable = existsSync(CHROMIUM_PATH);
 
@@ -28,6 +30,8 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('waitlist 
   let browser: Browser;
   let baseUrl: string;
   let scheduleId: string;
+  let presaleScheduleId: string;
+  let waiter: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -41,6 +45,13 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('waitlist 
     });
     if (!created.ok) throw new Error(created.error.code);
     scheduleId = created.value.schedules[0]!.scheduleId;
+    const presale = await testApp.engine.createConcert({
+      title: PRESALE_TITLE, venue: 'Club',
+      schedules: [{ startsAt: new Date(now + 9 * 86_400_000).toISOString(), presaleOpensAt: new Date(now - 60_000).toISOString(), bookingOpensAt: new Date(now + 86_400_000).toISOString() }],
+    });
+    if (!presale.ok) throw new Error(presale.error.code);
+    presaleScheduleId = presale.value.schedules[0]!.scheduleId;
+    expect((await testApp.engine.createPresaleCode({ scheduleId: presaleScheduleId, code: 'CLUB-2026', maxUses: 10 })).ok).toBe(true);
     await testApp.app.listen({ port: 0, host: '127.0.0.1' });
     const address = testApp.app.server.address();
     if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
@@ -75,7 +86,7 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('waitlist 
     // One admission slot: the first fan is in, the second waits and sees the odds.
     const fan = await openFan('wl-page-fan');
     await fan.locator('body[data-stage="concerts"]').waitFor();
-    const waiter = await openFan('wl-page-waiter');
+    waiter = await openFan('wl-page-waiter');
     await waiter.locator('#queue-odds:not([hidden])').waitFor();
     expect(await waiter.locator('#queue-odds').getAttribute('data-outlook')).toBe('LIKELY');
     expect(await waiter.locator('#queue-odds-text').textContent()).toContain('2 seats left');
@@ -107,6 +118,30 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('waitlist 
     await screenshot(fan, '04-offer-paid');
     const map = testApp.engine.getSeatMap(scheduleId);
     expect(map.ok && map.value.seats.map((seat) => seat.status)).toEqual(['RESERVED', 'RESERVED']);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('asks for the presale code on a date in its presale, refuses a hold without it, and holds with it', { timeout: 60_000 }, async () => {
+    // The first fan's payment ended their turn, so the fan who waited is in now.
+    await waiter.locator('body[data-stage="concerts"]').waitFor({ timeout: 15_000 });
+    await waiter.getByRole('button', { name: new RegExp(PRESALE_TITLE) }).click();
+    const date = waiter.locator(`#schedule-list button[data-schedule-id="${presaleScheduleId}"]`);
+    expect(await date.textContent()).toContain('Presale: a code is needed');
+    await date.click();
+    await waiter.locator('body[data-stage="booking"]').waitFor();
+    await waiter.locator('#presale-field:not([hidden])').waitFor();
+    await waiter.locator('#seat-map button[data-seat="7"]').click();
+    await waiter.locator('#hold-button').click();
+    await waiter.locator('#alert:not([hidden])').waitFor();
+    expect(await waiter.locator('#alert').textContent()).toContain('presale code');
+    await screenshot(waiter, '05-presale-code-asked');
+
+    await waiter.getByLabel('Presale code').fill('club-2026');
+    await waiter.locator('#hold-button').click();
+    await waiter.locator('#checkout-panel:not([hidden])').waitFor();
+    await screenshot(waiter, '06-presale-held');
+    const codes = testApp.engine.listPresaleCodes(presaleScheduleId);
+    expect(codes.ok && codes.value[0]!.used).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });
