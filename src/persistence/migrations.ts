@@ -187,4 +187,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, event_seq);
   CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (status) WHERE status = 'PENDING';
   `,
+  // v7: an archived reservation remembers whether it was a waitlist offer (its view says so for good).
+  `
+  ALTER TABLE ended_reservations ADD COLUMN offer INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -24,8 +24,10 @@ export interface EndedReservationRow {
   totalPrice: number;
   heldAtMs: number;
   holdExpiresAtMs: number;
+  /** It was a waitlist offer. */
+  offer?: true;
 }
-type EndedRowTuple = [string, string, string, 'EXPIRED' | 'CANCELLED', string, number, number, number];
+type EndedRowTuple = [string, string, string, 'EXPIRED' | 'CANCELLED', string, number, number, number, number];
 
 export const ENDED_EXPIRED_KEY = 'ended_expired';
 export const ENDED_CANCELLED_KEY = 'ended_cancelled';
@@ -40,6 +42,7 @@ function endedRow(row: EndedRowTuple): EndedReservationRow {
     totalPrice: row[5],
     heldAtMs: row[6],
     holdExpiresAtMs: row[7],
+    ...(row[8] === 1 ? { offer: true as const } : {}),
   };
 }
 
@@ -87,8 +90,8 @@ export class Store {
     // The archive's key is time-ordered (a reservation id sorts by its hold's time): the first `limit` keys are
     // the oldest holds, so a call reads at most `limit` rows even when none is old enough.
     this.purgeArchiveStmt = db.prepare('DELETE FROM ended_reservations WHERE reservation_id IN (SELECT reservation_id FROM ended_reservations ORDER BY reservation_id LIMIT ?) AND ended_at_ms < ?');
-    const endedColumns = 'reservation_id, user_id, schedule_id, status, seat_numbers, total_price, held_at_ms, hold_expires_at_ms';
-    this.archiveStmt = db.prepare(`INSERT INTO ended_reservations (${endedColumns}, ended_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const endedColumns = 'reservation_id, user_id, schedule_id, status, seat_numbers, total_price, held_at_ms, hold_expires_at_ms, offer';
+    this.archiveStmt = db.prepare(`INSERT INTO ended_reservations (${endedColumns}, ended_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.archivedStmt = db.prepare(`SELECT ${endedColumns} FROM ended_reservations WHERE reservation_id = ?`).raw();
     this.archivedByUserStmt = db.prepare(`SELECT ${endedColumns} FROM ended_reservations WHERE user_id = ? AND (? IS NULL OR status = ?) ORDER BY ended_at_ms DESC LIMIT ?`).raw();
     this.historyStmt = db.prepare('SELECT entry_id, kind, amount, balance_after, at_ms, reference FROM ledger_entries WHERE account_id = ? ORDER BY entry_id DESC LIMIT ?');
@@ -160,7 +163,7 @@ export class Store {
   }
 
   archiveReservation(row: EndedReservationRow, endedAtMs: number): void {
-    this.archiveStmt.run(row.reservationId, row.userId, row.scheduleId, row.status, row.seatNumbers.join(','), row.totalPrice, row.heldAtMs, row.holdExpiresAtMs, endedAtMs);
+    this.archiveStmt.run(row.reservationId, row.userId, row.scheduleId, row.status, row.seatNumbers.join(','), row.totalPrice, row.heldAtMs, row.holdExpiresAtMs, row.offer === true ? 1 : 0, endedAtMs);
   }
 
   // --- reads ---

@@ -142,6 +142,9 @@ describe('waitlist offers', () => {
     }
     await h.advance(OFFER_TTL_MS);
     expect(h.engine.getWaitlist('second').offers.map((o) => o.seats.length)).toEqual([2]);
+    // The lapsed offer is archived by the clean shutdown's checkpoint and still reads as an offer.
+    const reopened = await h.reopen();
+    expect(reopened.getReservation('first', offer.reservationId)).toMatchObject({ ok: true, value: { status: 'EXPIRED', waitlistOffer: true } });
     const engine = await h.crash();
     expect(engine.getWaitlist('second').offers.map((o) => o.waitlistOffer)).toEqual([true]);
     expect(engine.getWaitlistEntry('third', scheduleId)).toMatchObject({ ok: true, value: { position: 1, length: 1 } });

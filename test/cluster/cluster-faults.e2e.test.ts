@@ -1,7 +1,7 @@
 /**
  * The cluster under faults, over real processes: three nats-servers (JetStream, replicas 3), three
  * booking nodes, and a load driver sending every request to a node picked at random (as a load
- * balancer would), recording every acknowledged answer. After each fault every running node is audited
+ * balancer would), recording every acknowledged answer (waitlist fans included). After each fault every running node is audited
  * against the record with the single-node crash loop's auditor: charges and payments exactly once,
  * balances equal to ledgers and never negative, no seat held or sold twice, holds keep their absolute
  * deadlines, keys replay, queue order kept; and every node must report the same state.
@@ -28,10 +28,11 @@ let run: ClusterRun;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cluster-faults-'));
-  run = await ClusterRun.start({ dir, nodes: 3, seed: 17, bookingUsers: 10, waiterUsers: 6 });
+  run = await ClusterRun.start({ dir, nodes: 3, seed: 17, bookingUsers: 10, waiterUsers: 6, waitlistUsers: 4 });
 }, 120_000);
 
 afterAll(async () => {
+  if (run !== undefined) process.stdout.write(`cluster faults: ${run.offers} waitlist offers made and audited on every node\n`);
   await run?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
@@ -39,7 +40,7 @@ afterAll(async () => {
 describe('a cluster of three booking nodes on JetStream', () => {
   it('serves the contract on every node; a seat-map socket on node 1 sees changes made through node 3, in version order', async () => {
     const [n1, , n3] = run.cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
-    const scheduleId = run.schedules[1]!.scheduleId;
+    const scheduleId = run.schedules.find((s) => !s.hot)!.scheduleId;
     const { auditorToken, auditorQueueToken } = run;
     const url = `${n1.server.baseUrl.replace('http', 'ws')}/v1/schedules/${scheduleId}/seats/ws?token=${auditorToken}&queueToken=${auditorQueueToken}`;
     const socket = new WebSocket(url);

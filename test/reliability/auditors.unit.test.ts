@@ -169,7 +169,7 @@ describe('auditors find planted faults', () => {
       const auditor = new JournalAuditor(options);
       auditor.read(db);
       db.prepare('INSERT INTO snapshots (stream, seq, data) VALUES (?, ?, ?)').run('schedule:s', 3, snapshot([]));
-      if (archived) db.exec("INSERT INTO ended_reservations VALUES ('r1', 'u-r1', 's', 'CANCELLED', '1,2', 200, 0, 1000, 5)");
+      if (archived) db.exec("INSERT INTO ended_reservations (reservation_id, user_id, schedule_id, status, seat_numbers, total_price, held_at_ms, hold_expires_at_ms, ended_at_ms) VALUES ('r1', 'u-r1', 's', 'CANCELLED', '1,2', 200, 0, 1000, 5)");
       db.exec("INSERT INTO meta VALUES ('checkpoint_seq', '3'); DELETE FROM journal WHERE seq <= 2");
       return { db, auditor };
     }

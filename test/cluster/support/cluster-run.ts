@@ -12,6 +12,7 @@ import { AuditModel } from '../../reliability/support/audit-model.js';
 import { createSchedule, type CreatedSchedule } from '../../reliability/support/catalogue.js';
 import { sleep, type HttpClient } from '../../reliability/support/http-client.js';
 import { auditOverHttp } from '../../reliability/support/http-audit.js';
+import { auditOutbox } from '../../reliability/support/outbox-audit.js';
 import { readRecord } from '../../reliability/support/record.js';
 import { RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET } from '../../reliability/support/server-process.js';
 import { userToken } from '../../reliability/support/tokens.js';
@@ -20,6 +21,7 @@ import { startDriverProcess, type DriverProcess } from '../../reliability/suppor
 
 export const AUDITOR = 'auditor';
 export const HOLD_TTL_SECONDS = 3;
+export const OFFER_TTL_SECONDS = 2;
 
 export interface ClusterRunOptions {
   dir: string;
@@ -27,12 +29,16 @@ export interface ClusterRunOptions {
   seed: number;
   bookingUsers: number;
   waiterUsers: number;
+  /** Fans on the waitlist of a small sold-out schedule, answering the offers they get (default none). */
+  waitlistUsers?: number;
 }
 
 export class ClusterRun {
   readonly auditorToken = userToken(AUDITOR, RELIABILITY_AUTH_SECRET);
   private auditSeed: number;
   private probes = 0;
+  /** Waitlist offers made so far (events), as the last audit read them. */
+  offers = 0;
   /** Holds and tokens seen final by earlier audits: re-checked by a sample only. */
   private readonly settled = new Set<string>();
 
@@ -50,6 +56,7 @@ export class ClusterRun {
   static async start(options: ClusterRunOptions): Promise<ClusterRun> {
     const cluster = await ClusterProcesses.start(options.dir, options.nodes, {
       HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
+      WAITLIST_OFFER_SECONDS: String(OFFER_TTL_SECONDS),
       QUEUE_MAX_ACTIVE: '9',
       // Nobody leaves the room except by leaving or paying, so every disappearance is explained.
       QUEUE_ACTIVE_TTL_SECONDS: '86400',
@@ -61,6 +68,8 @@ export class ClusterRun {
       const first = cluster.nodes[0]!.server.http;
       const auditorQueueToken = await admit(first, userToken(AUDITOR, RELIABILITY_AUTH_SECRET));
       const schedules = [
+        // Before the first hot one: booking users reach it now and then, it sells out, and its waitlist gets offers.
+        ...(options.waitlistUsers === undefined || options.waitlistUsers === 0 ? [] : [await createSchedule(first, RELIABILITY_ADMIN_KEY, 'tiny', '1')]),
         await createSchedule(first, RELIABILITY_ADMIN_KEY, 'hot', '1'),
         await createSchedule(first, RELIABILITY_ADMIN_KEY, 'big', '1'),
       ];
@@ -72,6 +81,7 @@ export class ClusterRun {
         authSecret: RELIABILITY_AUTH_SECRET, recordPath, runId: 'c', seed: options.seed,
         bookingUsers: Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`),
         waiterUsers: Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`),
+        waitlistUsers: Array.from({ length: options.waitlistUsers ?? 0 }, (_, i) => `fan-l${i}`),
         schedulesPath, holdTtlMs: HOLD_TTL_SECONDS * 1000, maxSeatsPerReservation: 4,
       });
       await driver.ready;
@@ -125,6 +135,12 @@ export class ClusterRun {
         const c = report.checked;
         checked += c.charges + c.payments + c.holds + c.cancels + c.replays + c.tokens + c.checkins;
         violations.push(...report.violations.map((v) => `${label}, ${node.id}: ${v}`));
+        // The outbox each replica wrote from the log: every acknowledged payment, refund and check-in has its
+        // event; every waitlist join is still listed unless its fan left or was offered seats.
+        const outbox = await auditOutbox(model, { http: node.server.http, adminKey: RELIABILITY_ADMIN_KEY, authSecret: RELIABILITY_AUTH_SECRET });
+        checked += outbox.events + outbox.waitlistChecked;
+        this.offers = Math.max(this.offers, outbox.offers);
+        violations.push(...outbox.violations.map((v) => `${label}, ${node.id}: ${v}`));
       }
       return { acknowledged: model.acknowledged, checked, violations };
     } finally {
