@@ -12,10 +12,13 @@ import { fail, ok, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
 } from '../domain/views.js';
 import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition } from '../machines/waitlist.js';
 import { decideCreatePresaleCode, decideReleaseHoldback, normalizePresaleCode } from '../machines/presale.js';
+import { validateLayout } from '../venues/layout.js';
+import { summarizeLayout } from '../venues/layout-summary.js';
+import { LayoutStore } from '../persistence/layout-store.js';
 import { createSchedule, decideHold, refusalForSettled, seatAt, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
@@ -61,6 +64,7 @@ const EVENT_PAGE_LIMIT = 1_000;
 const SEATS_REMAINING_REFRESH_MS = 1_000;
 const DELIVERY_LIST_LIMIT = 1_000;
 const MAX_PRESALE_CODES = 10_000;
+const LAYOUT_LIST_LIMIT = 1_000;
 const MAX_PRESALE_CODE_USES = 100_000;
 /** Drawn codes: no 0/O or 1/I to misread from an e-mail. */
 const PRESALE_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -119,6 +123,7 @@ class Engine implements ReplicaEngine {
   private readonly observers = new Observers();
   private readonly checkins: CheckinBook;
   private readonly outbox: OutboxStore;
+  private readonly layouts: LayoutStore;
   private readonly webhooks: WebhookBook;
   /** The waiting room being read for recovery since construction (in a worker when it is big). */
   private readonly queueLoad: QueueLoad;
@@ -145,6 +150,7 @@ class Engine implements ReplicaEngine {
     this.store = new Store(this.db);
     this.checkins = new CheckinBook(new CheckinStore(this.db));
     this.outbox = new OutboxStore(this.db);
+    this.layouts = new LayoutStore(this.db);
     this.webhooks = new WebhookBook(this.outbox, options.webhookRetry ?? DEFAULT_WEBHOOK_RETRY);
     const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
     this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0
@@ -706,6 +712,36 @@ class Engine implements ReplicaEngine {
   getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView> {
     const actor = this.schedules.get(scheduleId);
     return actor === undefined ? fail('SCHEDULE_NOT_FOUND', { scheduleId }) : ok(cancellationView(actor.state));
+  }
+
+  // ---------------------------------------------------------------- venue layouts
+
+  createLayout(command: { layout: unknown }): Promise<Result<LayoutView>> {
+    return this.runner.run('', undefined, (change) => {
+      const valid = validateLayout(command.layout);
+      if (!valid.ok) return fail('LAYOUT_INVALID', { errors: valid.errors });
+      const layoutId = this.newId('lay');
+      const createdAtMs = this.clock.now();
+      const json = JSON.stringify(command.layout);
+      change.write(() => this.layouts.insert({ layoutId, json, createdAtMs }));
+      return ok({ layoutId, createdAt: iso(createdAtMs), ...summarizeLayout(valid.layout) });
+    });
+  }
+
+  listLayouts(): LayoutView[] {
+    return this.layouts.list(LAYOUT_LIST_LIMIT).flatMap((row) => {
+      const valid = validateLayout(JSON.parse(row.json));
+      return valid.ok ? [{ layoutId: row.layoutId, createdAt: iso(row.createdAtMs), ...summarizeLayout(valid.layout) }] : [];
+    });
+  }
+
+  getLayout(layoutId: string): Result<LayoutDetailView> {
+    const row = this.layouts.get(layoutId);
+    if (row === undefined) return fail('LAYOUT_NOT_FOUND', { layoutId });
+    const layout = JSON.parse(row.json) as unknown;
+    const valid = validateLayout(layout);
+    if (!valid.ok) throw new Error(`stored layout ${layoutId} no longer validates`);
+    return ok({ layoutId, createdAt: iso(row.createdAtMs), ...summarizeLayout(valid.layout), layout });
   }
 
   // ---------------------------------------------------------------- presales

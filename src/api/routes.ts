@@ -15,6 +15,7 @@ import queueRoutes from './queue.routes.js';
 import reservationRoutes from './reservations.routes.js';
 import ticketRoutes from './tickets.routes.js';
 import waitlistRoutes from './waitlist.routes.js';
+import layoutRoutes from './layouts.routes.js';
 import webhookRoutes from './webhooks.routes.js';
 
 function rateLimited(_request: unknown, context: { ttl: number; max: number }): ApiError {
@@ -37,4 +38,5 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(ticketRoutes);
   await app.register(webhookRoutes);
   await app.register(waitlistRoutes);
+  await app.register(layoutRoutes);
 }

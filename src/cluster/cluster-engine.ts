@@ -18,7 +18,7 @@ import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
 } from '../domain/views.js';
 import type {
   EventFeedView, EventJson, EventType, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
@@ -54,6 +54,8 @@ export interface ClusterEngineOptions {
 }
 
 const MAX_ENTRY_BYTES = 512 * 1024;
+/** A layout's JSON in one command: a quarter of an entry. */
+const MAX_LAYOUT_BYTES = MAX_ENTRY_BYTES / 4;
 const DEFAULT_PRESENCE_REPORT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 const RESEND_AFTER_MS = 1_500;
@@ -266,6 +268,26 @@ export class ClusterEngine implements BookingEngine {
 
   listPresaleCodes(scheduleId: string): Result<PresaleCodeView[]> {
     return this.replica.listPresaleCodes(scheduleId);
+  }
+
+  createLayout(command: Parameters<BookingEngine['createLayout']>[0]): Promise<Result<LayoutView>> {
+    // The layout travels in one log entry: bounded well inside an entry (the compact row format keeps an
+    // 80,000-seat arena near 100 KiB), refused here rather than left to wedge the log.
+    const bytes = Buffer.byteLength(JSON.stringify(command.layout ?? null));
+    if (bytes > MAX_LAYOUT_BYTES) {
+      return Promise.resolve(fail('LAYOUT_INVALID', {
+        errors: [{ path: '$', code: 'TOO_MANY_ITEMS', message: `a layout's JSON is at most ${MAX_LAYOUT_BYTES} bytes in a cluster (this one has ${bytes}): list rows as ranges` }],
+      }));
+    }
+    return this.submit({ kind: 'createLayout', args: command }) as Promise<Result<LayoutView>>;
+  }
+
+  listLayouts(): LayoutView[] {
+    return this.replica.listLayouts();
+  }
+
+  getLayout(layoutId: string): Result<LayoutDetailView> {
+    return this.replica.getLayout(layoutId);
   }
 
   releaseHoldback(command: Parameters<BookingEngine['releaseHoldback']>[0]): Promise<Result<HoldbackView>> {

@@ -135,6 +135,7 @@ export class CommandApplier {
       case 'joinWaitlist': return engine.joinWaitlist(command.args);
       case 'createPresaleCode': return engine.createPresaleCode(command.args);
       case 'releaseHoldback': return engine.releaseHoldback(command.args);
+      case 'createLayout': return engine.createLayout(command.args);
       case 'leaveWaitlist': return engine.leaveWaitlist(command.args);
       case 'createWebhookEndpoint': return engine.createWebhookEndpoint(command.args);
       case 'updateWebhookEndpoint': return engine.updateWebhookEndpoint(command.args);

@@ -26,6 +26,8 @@ export type ClusterCommand =
   /** A drawn code is drawn while the entry applies, from its seed: every node draws the same. */
   | { kind: 'createPresaleCode'; args: FirstArg<'createPresaleCode'> }
   | { kind: 'releaseHoldback'; args: FirstArg<'releaseHoldback'> }
+  /** The imported JSON travels in the entry (validated by every replica alike); the id comes from the entry's seed. */
+  | { kind: 'createLayout'; args: FirstArg<'createLayout'> }
   | { kind: 'leaveWaitlist'; args: FirstArg<'leaveWaitlist'> }
   /** Webhooks: the organiser's endpoints, and the leader's dispatcher reporting its attempts. */
   | { kind: 'createWebhookEndpoint'; args: FirstArg<'createWebhookEndpoint'> }

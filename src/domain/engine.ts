@@ -7,7 +7,7 @@ import type { Result } from './error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
   CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView,
-  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView,
+  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 import type {
@@ -151,6 +151,12 @@ export interface BookingEngine {
   cancelSchedule(command: { scheduleId: string; reason?: string }): Promise<Result<ScheduleCancellationView>>;
   /** How a schedule's cancellation stands (NOT_CANCELLED, or COMPLETED with its totals). SCHEDULE_NOT_FOUND. */
   getScheduleCancellation(scheduleId: string): Result<ScheduleCancellationView>;
+
+  // Venue layouts (src/venues/)
+  /** Validates and keeps an imported layout (docs/venue-layout.md). LAYOUT_INVALID with every error found (up to 100). */
+  createLayout(command: { layout: unknown }): Promise<Result<LayoutView>>;
+  listLayouts(): LayoutView[];
+  getLayout(layoutId: string): Result<LayoutDetailView>;
 
   // Presales (see src/machines/presale.ts)
   /**

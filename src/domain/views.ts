@@ -2,6 +2,7 @@
  * The bodies of the HTTP contract (../shared/contract/API.md), as the engine returns them.
  * Times are ISO 8601 UTC strings, money is integer won. The API layer sends these as they are.
  */
+import type { LayoutSummary } from '../venues/layout-summary.js';
 export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
 export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
 export type QueueTokenStatus = 'WAITING' | 'ACTIVE';
@@ -145,6 +146,11 @@ export interface SeatMapInput { seatCount: number; grades: GradeInput[] }
 export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; presaleOpensAt?: string; holdbacks?: Array<{ channel: string; seatNumbers: number[] }>; refundCutoffHours?: number; maxSeatsPerFan?: number; seatMap?: SeatMapInput }
 export interface CreateConcertInput { title: string; venue: string; schedules: ScheduleInput[] }
 export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; presaleOpensAt: string | null; totalSeatCount: number; maxSeatsPerFan: number | null }
+
+/** An imported venue layout as the organiser reads it back (src/venues/layout-summary.ts), by id. */
+export type LayoutView = { layoutId: string; createdAt: string } & LayoutSummary;
+/** One layout with the JSON it was imported as. */
+export type LayoutDetailView = LayoutView & { layout: unknown };
 
 /** A presale code of a schedule, for the organiser. */
 export interface PresaleCodeView { scheduleId: string; code: string; maxUses: number; used: number; createdAt: string; channel: string | null }

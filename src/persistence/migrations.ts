@@ -191,4 +191,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE ended_reservations ADD COLUMN offer INTEGER NOT NULL DEFAULT 0;
   `,
+  // v8: venue layouts the organisers imported, kept as imported (validated on the way in).
+  `
+  CREATE TABLE venue_layouts (
+    layout_id TEXT PRIMARY KEY,
+    layout TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

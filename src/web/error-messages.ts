@@ -28,6 +28,8 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   WEBHOOK_DELIVERY_NOT_PARKED: () => 'Only a delivery that ran out of attempts can be sent again.',
   PRESALE_CODE_INVALID: () => 'This show is in its presale: enter the presale code you were sent.',
   PRESALE_CODE_USED_UP: () => 'That presale code has been used as often as it allows.',
+  LAYOUT_INVALID: () => 'That venue layout is not valid; the details say where.',
+  LAYOUT_NOT_FOUND: () => 'That venue layout does not exist.',
   HOLDBACK_NOT_FOUND: () => 'No seats of this show are held back for that channel.',
   PRESALE_CODE_EXISTS: () => 'That presale code already exists for this show.',
   WAITLIST_ENTRY_NOT_FOUND: () => 'You are not on the waitlist for this show.',

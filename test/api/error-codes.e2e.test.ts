@@ -334,6 +334,17 @@ const cases: ErrorCase[] = [
     },
   },
   {
+    name: 'a venue layout whose rows overlap', code: 'LAYOUT_INVALID', status: 400,
+    when: async () => api.http.post('/v1/admin/layouts', {
+      adminKey: TEST_ADMIN_KEY,
+      body: { name: 'Hall', version: 1, categories: [{ id: 'A', name: 'A', priceWon: 1, rank: 1 }], sections: [{ id: 'M', name: 'M', category: 'A', rows: [{ label: 'A', seats: [1, 1] }] }] },
+    }),
+  },
+  {
+    name: 'an unknown venue layout', code: 'LAYOUT_NOT_FOUND', status: 404,
+    when: async () => api.http.get('/v1/admin/layouts/lay_unknown', { adminKey: TEST_ADMIN_KEY }),
+  },
+  {
     name: 'releasing a channel that holds nothing back', code: 'HOLDBACK_NOT_FOUND', status: 404,
     when: async () => api.http.post(`/v1/admin/schedules/${scheduleId()}/holdbacks/press/release`, { adminKey: TEST_ADMIN_KEY }),
   },

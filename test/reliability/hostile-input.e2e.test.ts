@@ -214,6 +214,21 @@ const ROUTES: RouteSpec[] = [
     method: 'POST', path: '/v1/admin/schedules/{scheduleId}/holdbacks/{channel}/release', valid: (f) => ({ params: { scheduleId: f.scheduleId, channel: 'press' }, query: {} }),
     params: { scheduleId: unknownId, channel: fc.oneof(anyText.filter((s) => s !== ''), fc.constant('x'.repeat(33))) },
   },
+  // Venue layouts (admin): a well-formed import would add one, so every body is a bad layout or no JSON object.
+  {
+    method: 'POST', path: '/v1/admin/layouts', valid: () => ({ params: {}, query: {}, body: { name: 'H', version: 1, categories: [{ id: 'A', name: 'A', priceWon: 1, rank: 1 }], sections: [{ id: 'M', name: 'M', category: 'A', rows: [{ label: 'A', seats: [1] }] }] } }),
+    body: fc.oneof(genericBadBodies, json(fc.oneof(
+      fc.constantFrom<unknown>({}, { name: 'H' }, { name: 'H', version: 0, categories: [], sections: [] }, { name: 'H', version: 1, categories: 'A', sections: [] },
+        { name: 'H', version: 1, categories: [{ id: 'A', name: 'A', priceWon: -1, rank: 1 }], sections: [{ id: 'M', name: 'M', category: 'A', rows: [{ label: 'A', seats: [1] }] }] },
+        { name: 'H', version: 1, categories: [{ id: 'A', name: 'A', priceWon: 1, rank: 1 }], sections: [{ id: 'M', name: 'M', category: 'B', rows: [{ label: 'A', seats: { from: 5, to: 1 } }] }] }),
+      fc.record({ name: anyText, version: badMoney, categories: fc.constant([]), sections: fc.constant([]) }),
+    ))),
+  },
+  { method: 'GET', path: '/v1/admin/layouts', valid: () => ({ params: {}, query: {} }) },
+  {
+    method: 'GET', path: '/v1/admin/layouts/{layoutId}', valid: () => ({ params: { layoutId: 'lay_not_in_the_fixture' }, query: {} }),
+    params: { layoutId: unknownId },
+  },
   // The waitlist: every case corrupts at least one part, so alice never joins.
   {
     method: 'POST', path: '/v1/schedules/{scheduleId}/waitlist', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {}, body: { quantity: 1 } }),

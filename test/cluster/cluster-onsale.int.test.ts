@@ -2,7 +2,8 @@
  * The waitlist in a real cluster (three nats-servers, three nodes in one process): fans join through
  * different nodes, a hold of the sold-out show expires on the log's clock, and every replica decides the
  * same offer (same reservation id, same seats, same deadline); the fan hears it on the node they watch and
- * pays it there without a queue token. A presale code drawn through one node is the same code on every node.
+ * pays it there without a queue token. A presale code drawn through one node is the same code on every node,
+ * and a venue layout imported through one node is on every node under the same id.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { startNatsServers } from '../../scripts/nats-servers.mjs';
 import { createClusterEngine, type ClusterEngine } from '../../src/cluster/cluster-engine.js';
 import { DEFAULT_LIMITS } from '../../src/domain/engine.js';
 import type { ReservationView } from '../../src/domain/views.js';
+import { demoArenaLayout } from '../../src/venues/demo-layouts.js';
 
 const HOLD_TTL_MS = 1_500;
 
@@ -35,7 +37,7 @@ function node(id: string): ClusterEngine {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cluster-waitlist-'));
+  dir = mkdtempSync(join(tmpdir(), 'cluster-onsale-'));
   nats = await startNatsServers({ dir, count: 3 });
   for (const id of ['a', 'b', 'c']) nodes.push(node(id));
   await Promise.all(nodes.map((n) => n.start()));
@@ -48,7 +50,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the waitlist in cluster mode', () => {
+describe('waitlist, presale codes and venue layouts in cluster mode', () => {
   it('given fans joining through nodes b and c, when the hold of the sold-out show expires, then every node makes the same offer and the fan pays it through node c', async () => {
     const [a, b, c] = nodes as [ClusterEngine, ClusterEngine, ClusterEngine];
     const created = await a.createConcert({
@@ -100,5 +102,15 @@ describe('the waitlist in cluster mode', () => {
     expect((await c.hold({ userId: 'presale-fan', scheduleId, seatNumbers: [1], presaleCode: code.value.code })).ok).toBe(true);
     for (const n of nodes) await n.readBarrier();
     for (const n of nodes) expect(n.listPresaleCodes(scheduleId)).toMatchObject({ ok: true, value: [{ code: code.value.code, maxUses: 3, used: 1 }] });
+  });
+
+  it('given the demo arena imported through node c, then every node has it under the same id; a layout too big for one log entry is refused', async () => {
+    const [, , c] = nodes as [ClusterEngine, ClusterEngine, ClusterEngine];
+    const created = await c.createLayout({ layout: demoArenaLayout() });
+    if (!created.ok) throw new Error(created.error.code);
+    for (const n of nodes) await n.readBarrier();
+    for (const n of nodes) expect(n.getLayout(created.value.layoutId)).toMatchObject({ ok: true, value: { seatCount: 50_000, name: 'Demo arena' } });
+    const huge = { ...demoArenaLayout(), padding: 'x'.repeat(200_000) };
+    expect(await c.createLayout({ layout: huge })).toMatchObject({ ok: false, error: { code: 'LAYOUT_INVALID' } });
   });
 });
