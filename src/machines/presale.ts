@@ -57,12 +57,13 @@ export function decideCreatePresaleCode(state: ScheduleState, request: CreateCod
 /**
  * The code a hold takes a use of, or null when it takes none. In the presale window a code is required: a
  * missing or unknown one is PRESALE_CODE_INVALID, one with no use left PRESALE_CODE_USED_UP. In the general
- * sale only a channel code counts (it opens its channel's held-back seats); any other is ignored.
+ * sale a code counts only when the hold asks for seats its channel holds back (it opens them); any other
+ * code, or a channel code used for public seats, is ignored and keeps its uses.
  */
-export function presaleCodeForHold(state: ScheduleState, presaleCode: string | undefined, nowMs: number): Result<PresaleCode | null> {
+export function presaleCodeForHold(state: ScheduleState, presaleCode: string | undefined, nowMs: number, seatNumbers: readonly number[]): Result<PresaleCode | null> {
   const code = presaleCode === undefined ? undefined : state.presaleCodes.get(normalizePresaleCode(presaleCode));
   if (!isPresaleWindow(state, nowMs)) {
-    if (code === undefined || code.channel === null) return ok(null);
+    if (code === undefined || code.channel === null || !seatNumbers.some((n) => state.heldBack.get(n) === code.channel)) return ok(null);
     return code.used >= code.maxUses ? fail('PRESALE_CODE_USED_UP', { maxUses: code.maxUses }) : ok(code);
   }
   const details = { presaleOpensAt: new Date(state.presaleOpensAtMs ?? 0).toISOString(), bookingOpensAt: new Date(state.bookingOpensAtMs).toISOString() };

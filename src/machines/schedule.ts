@@ -211,7 +211,7 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
       ...(state.presaleOpensAtMs === null ? {} : { presaleOpensAt: new Date(state.presaleOpensAtMs).toISOString() }),
     });
   }
-  const presaleCode = presaleCodeForHold(state, request.presaleCode, request.nowMs);
+  const presaleCode = presaleCodeForHold(state, request.presaleCode, request.nowMs, request.seatNumbers);
   if (!presaleCode.ok) return presaleCode;
   if (request.heldElsewhere !== null) return fail('HOLD_LIMIT_REACHED', { reservationId: request.heldElsewhere });
   const cap = state.maxSeatsPerFan;

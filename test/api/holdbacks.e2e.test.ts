@@ -52,6 +52,12 @@ describe('holdbacks', () => {
 
     const journalist = await admittedFan(api, 'holdback-press');
     expect(await seatStatuses(journalist, 'press-desk')).toEqual(['AVAILABLE', 'AVAILABLE', 'AVAILABLE']);
+    // The press code used for a public seat opens nothing and keeps its one use.
+    const publicSeat = await api.http.post('/v1/reservations', { token: journalist.token, queueToken: journalist.queueToken, body: { scheduleId, seatNumbers: [10], presaleCode: 'PRESS-DESK' } });
+    expect(publicSeat.status).toBe(201);
+    const unused = await api.http.get(`/v1/admin/schedules/${scheduleId}/presale-codes`, { adminKey: TEST_ADMIN_KEY });
+    expect(unused.body.codes).toMatchObject([{ code: 'PRESS-DESK', used: 0 }]);
+    expect((await api.http.delete(`/v1/reservations/${publicSeat.body.reservationId as string}`, { token: journalist.token })).status).toBe(200);
     const pressHold = await api.http.post('/v1/reservations', { token: journalist.token, queueToken: journalist.queueToken, body: { scheduleId, seatNumbers: [1], presaleCode: 'PRESS-DESK' } });
     expect(pressHold.status, JSON.stringify(pressHold.body)).toBe(201);
     const listed = await api.http.get(`/v1/admin/schedules/${scheduleId}/holdbacks`, { adminKey: TEST_ADMIN_KEY });
