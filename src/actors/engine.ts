@@ -17,7 +17,7 @@ import type {
 import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition } from '../machines/waitlist.js';
 import { decideCreatePresaleCode, decideReleaseHoldback, normalizePresaleCode } from '../machines/presale.js';
 import { validateLayout } from '../venues/layout.js';
-import { summarizeLayout } from '../venues/layout-summary.js';
+import { summarizeLayout, type LayoutSummary } from '../venues/layout-summary.js';
 import { LayoutStore } from '../persistence/layout-store.js';
 import { createSchedule, decideHold, refusalForSettled, seatAt, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
@@ -151,6 +151,7 @@ class Engine implements ReplicaEngine {
     this.checkins = new CheckinBook(new CheckinStore(this.db));
     this.outbox = new OutboxStore(this.db);
     this.layouts = new LayoutStore(this.db);
+    this.layouts.fillSummaries((json) => JSON.stringify(summarizeStoredLayout(json)));
     this.webhooks = new WebhookBook(this.outbox, options.webhookRetry ?? DEFAULT_WEBHOOK_RETRY);
     const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
     this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0
@@ -722,26 +723,21 @@ class Engine implements ReplicaEngine {
       if (!valid.ok) return fail('LAYOUT_INVALID', { errors: valid.errors });
       const layoutId = this.newId('lay');
       const createdAtMs = this.clock.now();
-      const json = JSON.stringify(command.layout);
-      change.write(() => this.layouts.insert({ layoutId, json, createdAtMs }));
-      return ok({ layoutId, createdAt: iso(createdAtMs), ...summarizeLayout(valid.layout) });
+      const summary = summarizeLayout(valid.layout);
+      change.write(() => this.layouts.insert({ layoutId, json: JSON.stringify(command.layout), summary: JSON.stringify(summary), createdAtMs }));
+      return ok({ layoutId, createdAt: iso(createdAtMs), ...summary });
     });
   }
 
   listLayouts(): LayoutView[] {
-    return this.layouts.list(LAYOUT_LIST_LIMIT).flatMap((row) => {
-      const valid = validateLayout(JSON.parse(row.json));
-      return valid.ok ? [{ layoutId: row.layoutId, createdAt: iso(row.createdAtMs), ...summarizeLayout(valid.layout) }] : [];
-    });
+    return this.layouts.summaries(LAYOUT_LIST_LIMIT)
+      .map((row) => ({ layoutId: row.layoutId, createdAt: iso(row.createdAtMs), ...(JSON.parse(row.summary) as LayoutSummary) }));
   }
 
   getLayout(layoutId: string): Result<LayoutDetailView> {
     const row = this.layouts.get(layoutId);
     if (row === undefined) return fail('LAYOUT_NOT_FOUND', { layoutId });
-    const layout = JSON.parse(row.json) as unknown;
-    const valid = validateLayout(layout);
-    if (!valid.ok) throw new Error(`stored layout ${layoutId} no longer validates`);
-    return ok({ layoutId, createdAt: iso(row.createdAtMs), ...summarizeLayout(valid.layout), layout });
+    return ok({ layoutId, createdAt: iso(row.createdAtMs), ...(JSON.parse(row.summary) as LayoutSummary), layout: JSON.parse(row.json) as unknown });
   }
 
   // ---------------------------------------------------------------- presales
@@ -775,9 +771,11 @@ class Engine implements ReplicaEngine {
     return this.runner.run('', undefined, (change) => {
       const actor = this.schedules.get(command.scheduleId);
       if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
-      const released = holdbackViews(actor.state).find((view) => view.channel === command.channel);
       const decision = decideReleaseHoldback(actor.state, command.channel, this.clock.now());
-      if (!decision.ok || released === undefined) return decision.ok ? fail('HOLDBACK_NOT_FOUND', { scheduleId: command.scheduleId, channel: command.channel }) : decision;
+      if (!decision.ok) return decision;
+      // Read before the release, which removes the channel's marks: the answer says what was held back.
+      const released = holdbackViews(actor.state).find((view) => view.channel === command.channel);
+      if (released === undefined) throw new Error(`channel ${command.channel} held back but has no seats`);
       this.schedules.applyBatch(actor, decision.value, change);
       this.seatsRemainingAtMs = Number.NEGATIVE_INFINITY;
       this.afterSeatBatch(0);
@@ -1017,4 +1015,11 @@ class Engine implements ReplicaEngine {
   observe(observer: Partial<EngineObserver>): Unsubscribe {
     return this.observers.add(observer);
   }
+}
+
+/** A stored layout was validated at its import; one that no longer validates means the validator changed under it. */
+function summarizeStoredLayout(json: string): LayoutSummary {
+  const valid = validateLayout(JSON.parse(json));
+  if (!valid.ok) throw new Error(`a stored layout no longer validates: ${JSON.stringify(valid.errors.slice(0, 3))}`);
+  return summarizeLayout(valid.layout);
 }

@@ -199,4 +199,9 @@ export const MIGRATIONS: readonly string[] = [
     created_at_ms INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // v9: each layout's summary as computed at its import, so reading layouts back never validates one again.
+  // Rows imported under v8 have none until the engine opens and fills them in (LayoutStore.fillSummaries).
+  `
+  ALTER TABLE venue_layouts ADD COLUMN summary TEXT;
+  `,
 ];

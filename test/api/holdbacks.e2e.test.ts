@@ -4,7 +4,7 @@
  * seats are the public's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admittedFan, hold, startLiveApi, type Fan, type LiveApi } from './http-client.js';
+import { admittedFan, createConcert, hold, startLiveApi, type Fan, type LiveApi } from './http-client.js';
 import { TEST_ADMIN_KEY } from '../helpers/build-test-app.js';
 
 const DAY_MS = 86_400_000;
@@ -15,15 +15,10 @@ let scheduleId: string;
 beforeAll(async () => {
   api = await startLiveApi({ config: { limits: { queueMaxActive: 100 } } });
   const now = api.engine.now();
-  const created = await api.http.post('/v1/admin/concerts', {
-    adminKey: TEST_ADMIN_KEY,
-    body: {
-      title: 'Held back', venue: 'Hall',
-      schedules: [{ startsAt: new Date(now + 9 * DAY_MS).toISOString(), bookingOpensAt: new Date(now - DAY_MS).toISOString(), holdbacks: [{ channel: 'press', seatNumbers: [1, 2] }] }],
-    },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  scheduleId = created.body.schedules[0].scheduleId as string;
+  const created = await createConcert(api, [{
+    startsAt: new Date(now + 9 * DAY_MS).toISOString(), bookingOpensAt: new Date(now - DAY_MS).toISOString(), holdbacks: [{ channel: 'press', seatNumbers: [1, 2] }],
+  }]);
+  scheduleId = created.schedules[0]!.scheduleId;
 });
 afterAll(async () => {
   await api?.close();

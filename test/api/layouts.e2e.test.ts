@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoArenaLayout } from '../../src/venues/demo-layouts.js';
 import { TEST_ADMIN_KEY } from '../helpers/build-test-app.js';
@@ -62,13 +63,16 @@ describe('venue layouts', () => {
     expect((await api.http.get('/v1/admin/layouts/lay_nope', { adminKey: TEST_ADMIN_KEY })).body).toMatchObject({ code: 'LAYOUT_NOT_FOUND' });
   });
 
-  it('keeps layouts across a restart', async () => {
+  it('keeps layouts across a restart, and sums up a layout imported before summaries were stored (schema v8)', async () => {
     const first = await startLiveApi({ database: 'file' });
     let second: LiveApi | undefined;
     try {
       const created = await first.engine.createLayout({ layout: demoArenaLayout() });
       if (!created.ok) throw new Error(created.error.code);
       await first.close({ keepDatabase: true });
+      const v8 = new Database(first.dbPath);
+      v8.prepare('UPDATE venue_layouts SET summary = NULL').run();
+      v8.close();
       second = await startLiveApi({ dbPath: first.dbPath });
       expect(second.engine.getLayout(created.value.layoutId)).toMatchObject({ ok: true, value: { seatCount: 50_000, name: 'Demo arena' } });
     } finally {

@@ -3,7 +3,7 @@
  * of its code and gives it back if it ends unpaid; from bookingOpensAt on, nobody needs a code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admittedFan, charge, hold, pay, startLiveApi, type LiveApi } from './http-client.js';
+import { admittedFan, charge, createConcert, hold, pay, startLiveApi, type LiveApi } from './http-client.js';
 import { TEST_ADMIN_KEY } from '../helpers/build-test-app.js';
 
 const HOUR_MS = 3_600_000;
@@ -14,16 +14,11 @@ let scheduleId: string;
 beforeAll(async () => {
   api = await startLiveApi({ config: { limits: { queueMaxActive: 100 } } });
   const now = api.engine.now();
-  const created = await api.http.post('/v1/admin/concerts', {
-    adminKey: TEST_ADMIN_KEY,
-    body: {
-      title: 'Fan club first', venue: 'Hall',
-      schedules: [{ startsAt: new Date(now + 30 * 24 * HOUR_MS).toISOString(), presaleOpensAt: new Date(now + HOUR_MS).toISOString(), bookingOpensAt: new Date(now + 2 * HOUR_MS).toISOString() }],
-    },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  expect(created.body.schedules[0]).toMatchObject({ presaleOpensAt: new Date(now + HOUR_MS).toISOString() });
-  scheduleId = created.body.schedules[0].scheduleId as string;
+  const created = await createConcert(api, [{
+    startsAt: new Date(now + 30 * 24 * HOUR_MS).toISOString(), presaleOpensAt: new Date(now + HOUR_MS).toISOString(), bookingOpensAt: new Date(now + 2 * HOUR_MS).toISOString(),
+  }]);
+  expect(created.schedules[0]).toMatchObject({ presaleOpensAt: new Date(now + HOUR_MS).toISOString() });
+  scheduleId = created.schedules[0]!.scheduleId;
 });
 afterAll(async () => {
   await api?.close();

@@ -15,26 +15,25 @@
  * when it is missing; in CI (CI set) a missing browser fails the run.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium, SKIP_BROWSER_TESTS } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SystemClock } from '../../src/actors/clock.js';
 import { buildTestApp, TEST_ADMIN_KEY, type TestApp } from '../helpers/build-test-app.js';
 
-const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'booking-page');
 const CONCERT_TITLE = 'Aurora Live in Seoul';
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 375, height: 812 };
 const STEP_TIMEOUT_MS = 10_000;
 
-const browserAvailable = existsSync(CHROMIUM_PATH);
-if (!browserAvailable && process.env['CI'] === undefined) {
+if (SKIP_BROWSER_TESTS) {
   console.warn(`booking-page e2e skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
 }
 
-describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking page in Chromium', () => {
+describe.skipIf(SKIP_BROWSER_TESTS)('booking page in Chromium', () => {
   let testApp: TestApp<SystemClock>;
   let browser: Browser;
   let baseUrl: string;
@@ -52,11 +51,7 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('booking p
     const address = testApp.app.server.address();
     if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
     baseUrl = `http://127.0.0.1:${address.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

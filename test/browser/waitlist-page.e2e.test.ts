@@ -8,14 +8,14 @@
  * Screenshots go to test-artifacts/waitlist-page/. Needs Chromium, as booking-page.e2e.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SKIP_BROWSER_TESTS } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SystemClock } from '../../src/actors/clock.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 
-const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'waitlist-page');
 const DESKTOP = { width: 1280, height: 900 };
 const HOLD_TTL_MS = 3_000;
@@ -23,9 +23,7 @@ const STEP_TIMEOUT_MS = 10_000;
 const TITLE = 'Small Room Sessions';
 const PRESALE_TITLE = 'Fan Club Night';
 
-const browserAvailable = existsSync(CHROMIUM_PATH);
-
-describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('waitlist and odds on the booking page in Chromium', () => {
+describe.skipIf(SKIP_BROWSER_TESTS)('waitlist and odds on the booking page in Chromium', () => {
   let testApp: TestApp<SystemClock>;
   let browser: Browser;
   let baseUrl: string;
@@ -56,10 +54,7 @@ describe.skipIf(!browserAvailable && process.env['CI'] === undefined)('waitlist 
     const address = testApp.app.server.address();
     if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
     baseUrl = `http://127.0.0.1:${address.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -3,46 +3,21 @@
  * node and scanned at two doors served by two other nodes at the same instant is admitted exactly once,
  * every replica agrees on when, and a node restarted (its replica rebuilt from the log) still has it used.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServers } from '../../scripts/nats-servers.mjs';
-import { createClusterEngine, type ClusterEngine } from '../../src/cluster/cluster-engine.js';
-import { DEFAULT_LIMITS } from '../../src/domain/engine.js';
+import type { ClusterEngine } from '../../src/cluster/cluster-engine.js';
+import { startInProcessCluster, type InProcessCluster } from './support/in-process-cluster.js';
 import type { TicketRef } from '../../src/domain/tickets.js';
 
-let dir: string;
-let nats: Awaited<ReturnType<typeof startNatsServers>>;
-const nodes: ClusterEngine[] = [];
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function node(id: string): ClusterEngine {
-  return createClusterEngine({
-    nodeId: id, natsServers: nats.urls, clusterName: 'doors', replicas: 3, leaseTtlMs: 2_000,
-    replicaDbPath: join(dir, `${id}.db`), limits: DEFAULT_LIMITS,
-  });
-}
+let cluster: InProcessCluster;
+let nodes: ClusterEngine[];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cluster-checkin-'));
-  nats = await startNatsServers({ dir, count: 3 });
-  for (const id of ['a', 'b', 'c']) nodes.push(node(id));
-  await Promise.all(nodes.map((n) => n.start()));
-  await until(() => nodes.some((n) => n.replication().leader));
+  cluster = await startInProcessCluster('doors');
+  nodes = cluster.nodes;
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('check-in in cluster mode', () => {
@@ -77,7 +52,7 @@ describe('check-in in cluster mode', () => {
 
     // Node c restarts: its replica is deleted and rebuilt from the log.
     await c.close();
-    const restarted = node('c');
+    const restarted = cluster.node('c');
     nodes[2] = restarted;
     await restarted.start();
     const again = await restarted.checkIn({ ticket });

@@ -2,46 +2,21 @@
  * Three booking nodes in one process on a three-server JetStream cluster: each node is a full replica
  * fed by the command log, any node takes any command, and all of them answer the same.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServers } from '../../scripts/nats-servers.mjs';
-import { createClusterEngine, type ClusterEngine } from '../../src/cluster/cluster-engine.js';
-import { DEFAULT_LIMITS } from '../../src/domain/engine.js';
+import type { ClusterEngine } from '../../src/cluster/cluster-engine.js';
+import { startInProcessCluster, until, type InProcessCluster } from './support/in-process-cluster.js';
 import type { SeatMapDelta } from '../../src/domain/views.js';
 
-let dir: string;
-let nats: Awaited<ReturnType<typeof startNatsServers>>;
-const nodes: ClusterEngine[] = [];
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function node(id: string): ClusterEngine {
-  return createClusterEngine({
-    nodeId: id, natsServers: nats.urls, clusterName: 'booking', replicas: 3, leaseTtlMs: 2_000,
-    replicaDbPath: join(dir, `${id}.db`), limits: { ...DEFAULT_LIMITS, queueMaxActive: 2 },
-  });
-}
+let cluster: InProcessCluster;
+let nodes: ClusterEngine[];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cluster-engine-'));
-  nats = await startNatsServers({ dir, count: 3 });
-  for (const id of ['a', 'b', 'c']) nodes.push(node(id));
-  await Promise.all(nodes.map((n) => n.start()));
-  await until(() => nodes.some((n) => n.replication().leader));
-});
+  cluster = await startInProcessCluster('booking', { queueMaxActive: 2 });
+  nodes = cluster.nodes;
+}, 60_000);
 
 afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('cluster engine', () => {

@@ -3,51 +3,27 @@
  * different nodes, a hold of the sold-out show expires on the log's clock, and every replica decides the
  * same offer (same reservation id, same seats, same deadline); the fan hears it on the node they watch and
  * pays it there without a queue token. A presale code drawn through one node is the same code on every node,
- * and a venue layout imported through one node is on every node under the same id.
+ * a channel's held-back seats released through one node are the public's on every node, every node tells
+ * a fan in line the same odds, and a venue layout imported through one node is on every node under the same id.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServers } from '../../scripts/nats-servers.mjs';
-import { createClusterEngine, type ClusterEngine } from '../../src/cluster/cluster-engine.js';
-import { DEFAULT_LIMITS } from '../../src/domain/engine.js';
+import type { ClusterEngine } from '../../src/cluster/cluster-engine.js';
+import { startInProcessCluster, until, type InProcessCluster } from './support/in-process-cluster.js';
 import type { ReservationView } from '../../src/domain/views.js';
 import { demoArenaLayout } from '../../src/venues/demo-layouts.js';
 
 const HOLD_TTL_MS = 1_500;
 
-let dir: string;
-let nats: Awaited<ReturnType<typeof startNatsServers>>;
-const nodes: ClusterEngine[] = [];
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function node(id: string): ClusterEngine {
-  return createClusterEngine({
-    nodeId: id, natsServers: nats.urls, clusterName: 'waitlist', replicas: 3, leaseTtlMs: 2_000,
-    replicaDbPath: join(dir, `${id}.db`), limits: { ...DEFAULT_LIMITS, holdTtlMs: HOLD_TTL_MS },
-  });
-}
+let cluster: InProcessCluster;
+let nodes: ClusterEngine[];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cluster-onsale-'));
-  nats = await startNatsServers({ dir, count: 3 });
-  for (const id of ['a', 'b', 'c']) nodes.push(node(id));
-  await Promise.all(nodes.map((n) => n.start()));
-  await until(() => nodes.some((n) => n.replication().leader));
+  cluster = await startInProcessCluster('onsale', { holdTtlMs: HOLD_TTL_MS });
+  nodes = cluster.nodes;
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('waitlist, presale codes and venue layouts in cluster mode', () => {
@@ -112,5 +88,35 @@ describe('waitlist, presale codes and venue layouts in cluster mode', () => {
     for (const n of nodes) expect(n.getLayout(created.value.layoutId)).toMatchObject({ ok: true, value: { seatCount: 50_000, name: 'Demo arena' } });
     const huge = { ...demoArenaLayout(), padding: 'x'.repeat(200_000) };
     expect(await c.createLayout({ layout: huge })).toMatchObject({ ok: false, error: { code: 'LAYOUT_INVALID' } });
+  });
+
+  it('given seats held back for the press, when released through node b, then every node shows them AVAILABLE and gives a fan in line the same odds', async () => {
+    const [a, b, c] = nodes as [ClusterEngine, ClusterEngine, ClusterEngine];
+    const created = await a.createConcert({
+      title: 'Holdback', venue: 'Hall',
+      schedules: [{ startsAt: new Date(a.now() + 7 * 86_400_000).toISOString(), seatMap: { seatCount: 3, grades: [{ grade: 'R', from: 1, to: 3, price: 1_000 }] }, holdbacks: [{ channel: 'press', seatNumbers: [2, 3] }] }],
+    });
+    if (!created.ok) throw new Error(created.error.code);
+    const scheduleId = created.value.schedules[0]!.scheduleId;
+    const statusesOn = (n: ClusterEngine): string[] => {
+      const map = n.getSeatMap(scheduleId);
+      return map.ok ? map.value.seats.map((seat) => seat.status) : [];
+    };
+    for (const n of nodes) await n.readBarrier();
+    for (const n of nodes) expect(statusesOn(n)).toEqual(['AVAILABLE', 'RESERVED', 'RESERVED']);
+    expect((await b.releaseHoldback({ scheduleId, channel: 'press' })).ok).toBe(true);
+    for (const n of nodes) await n.readBarrier();
+    for (const n of nodes) expect(statusesOn(n)).toEqual(['AVAILABLE', 'AVAILABLE', 'AVAILABLE']);
+
+    const issued = await c.issueQueueToken('odds-fan');
+    if (!issued.ok) throw new Error(issued.error.code);
+    const token = issued.value.status.token;
+    const odds = (n: ClusterEngine): string => {
+      const status = n.queueStatus('odds-fan', token);
+      return status.ok ? JSON.stringify([status.value.seatsRemaining, status.value.outlook]) : status.error.code;
+    };
+    // Each node sums the seats left at most once a second of its log time: they agree within a second.
+    await until(() => nodes.every((n) => odds(n) === odds(a)), 5_000);
+    expect(JSON.parse(odds(a))[1]).toBe('LIKELY');
   });
 });
