@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../domain/error-codes.js';
 import { DEFAULT_REFUND_CUTOFF_MS, type HoldbackInput } from '../machines/schedule.js';
 import { CHANNEL_PATTERN } from '../machines/presale.js';
 import type { CreateConcertInput, GradeInput } from '../domain/views.js';
+import type { VenuePlan } from '../venues/venue-plan.js';
 
 export const MAX_SEATS_PER_SCHEDULE = 500;
 export const MAX_SCHEDULES_PER_CONCERT = 100;
@@ -16,7 +17,7 @@ const HOUR_MS = 3_600_000;
 
 export const MAX_HOLDBACK_CHANNELS = 20;
 
-export interface ValidSchedule { holdbacks: HoldbackInput[]; startsAtMs: number; bookingOpensAtMs: number; presaleOpensAtMs: number | null; refundCutoffMs: number; maxSeatsPerFan: number | null; seatCount: number; grades: GradeInput[] }
+export interface ValidSchedule { plan: VenuePlan | null; holdbacks: HoldbackInput[]; startsAtMs: number; bookingOpensAtMs: number; presaleOpensAtMs: number | null; refundCutoffMs: number; maxSeatsPerFan: number | null; seatCount: number; grades: GradeInput[] }
 
 function invalid<T>(field: string, problem: string): Result<T> {
   return fail('VALIDATION_ERROR', { field, problem });
@@ -52,8 +53,11 @@ export function validateGrades(seatCount: number, grades: readonly GradeInput[],
   return ok(grades.map((g) => ({ grade: g.grade, from: g.from, to: g.to, price: g.price })));
 }
 
-/** Channels named once, each with distinct seats of the map, no seat in two channels. */
-function validateHoldbacks(holdbacks: readonly HoldbackInput[], seatCount: number, field: string): Result<HoldbackInput[]> {
+/**
+ * Channels named once, each with distinct seats of the map, no seat in two channels. In a venue layout
+ * only its seats can be held back (not standing places, not seats it blocks).
+ */
+function validateHoldbacks(holdbacks: readonly HoldbackInput[], seatCount: number, field: string, plan: VenuePlan | null): Result<HoldbackInput[]> {
   if (holdbacks.length > MAX_HOLDBACK_CHANNELS) return invalid(field, `at most ${MAX_HOLDBACK_CHANNELS} channels`);
   const channelOf = new Map<number, string>();
   const channels = new Set<string>();
@@ -65,6 +69,7 @@ function validateHoldbacks(holdbacks: readonly HoldbackInput[], seatCount: numbe
     if (!Array.isArray(seatNumbers) || seatNumbers.length === 0) return invalid(`${at}.seatNumbers`, 'at least one seat is required');
     for (const n of seatNumbers) {
       if (!Number.isInteger(n) || n < 1 || n > seatCount) return invalid(`${at}.seatNumbers`, `seat ${n} is not within 1..${seatCount}`);
+      if (plan !== null && (!plan.isSeat(n) || plan.isBlocked(n))) return invalid(`${at}.seatNumbers`, `seat ${n} is a standing place or blocked in the layout`);
       const other = channelOf.get(n);
       if (other !== undefined) return invalid(`${at}.seatNumbers`, `seat ${n} is already held back for ${other}`);
       channelOf.set(n, channel);
@@ -73,7 +78,8 @@ function validateHoldbacks(holdbacks: readonly HoldbackInput[], seatCount: numbe
   return ok(holdbacks.map(({ channel, seatNumbers }) => ({ channel, seatNumbers: [...seatNumbers] })));
 }
 
-export function validateConcert(input: CreateConcertInput, nowMs: number): Result<ValidSchedule[]> {
+/** `planOf` finds an imported layout by id (undefined: no such layout). */
+export function validateConcert(input: CreateConcertInput, nowMs: number, planOf: (layoutId: string) => VenuePlan | undefined): Result<ValidSchedule[]> {
   if (typeof input.title !== 'string' || input.title.trim() === '') return invalid('title', 'must be a non-empty string');
   if (typeof input.venue !== 'string' || input.venue.trim() === '') return invalid('venue', 'must be a non-empty string');
   if (!Array.isArray(input.schedules) || input.schedules.length === 0 || input.schedules.length > MAX_SCHEDULES_PER_CONCERT) {
@@ -99,12 +105,24 @@ export function validateConcert(input: CreateConcertInput, nowMs: number): Resul
     if (cap !== undefined && (!Number.isInteger(cap) || cap < 1 || cap > MAX_SEATS_PER_SCHEDULE)) {
       return invalid(`${field}.maxSeatsPerFan`, `must be an integer from 1 to ${MAX_SEATS_PER_SCHEDULE}`);
     }
-    const seatMap = schedule.seatMap ?? DEMO_SEAT_MAP;
-    const grades = validateGrades(seatMap.seatCount, seatMap.grades ?? [], `${field}.seatMap`);
-    if (!grades.ok) return grades;
-    const holdbacks = validateHoldbacks(schedule.holdbacks ?? [], seatMap.seatCount, `${field}.holdbacks`);
+    let plan: VenuePlan | null = null;
+    let seatCount: number;
+    let grades: GradeInput[] = [];
+    if (schedule.layoutId !== undefined) {
+      if (schedule.seatMap !== undefined) return invalid(`${field}.layoutId`, 'give seatMap or layoutId, not both');
+      plan = planOf(schedule.layoutId) ?? null;
+      if (plan === null) return fail('LAYOUT_NOT_FOUND', { layoutId: schedule.layoutId, field: `${field}.layoutId` });
+      seatCount = plan.seatCount;
+    } else {
+      const seatMap = schedule.seatMap ?? DEMO_SEAT_MAP;
+      const valid = validateGrades(seatMap.seatCount, seatMap.grades ?? [], `${field}.seatMap`);
+      if (!valid.ok) return valid;
+      seatCount = seatMap.seatCount;
+      grades = valid.value;
+    }
+    const holdbacks = validateHoldbacks(schedule.holdbacks ?? [], seatCount, `${field}.holdbacks`, plan);
     if (!holdbacks.ok) return holdbacks;
-    schedules.push({ holdbacks: holdbacks.value, startsAtMs, bookingOpensAtMs, presaleOpensAtMs, refundCutoffMs, maxSeatsPerFan: cap ?? null, seatCount: seatMap.seatCount, grades: grades.value });
+    schedules.push({ plan, holdbacks: holdbacks.value, startsAtMs, bookingOpensAtMs, presaleOpensAtMs, refundCutoffMs, maxSeatsPerFan: cap ?? null, seatCount, grades });
   }
   return ok(schedules);
 }

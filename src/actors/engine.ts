@@ -7,13 +7,16 @@
  * arrival order without locks; what waits is the acknowledgement, queued behind the commit.
  */
 import pino from 'pino';
-import type { BookingEngine, EngineLimits, EngineObserver, IdempotencyInput, Outcome, QueueEndReason, Unsubscribe } from '../domain/engine.js';
+import type { BookingEngine, HoldCommand, EngineLimits, EngineObserver, IdempotencyInput, Outcome, QueueEndReason, Unsubscribe } from '../domain/engine.js';
 import { fail, ok, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
   SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
+  CompactSeatMapView, VenueView,
 } from '../domain/views.js';
+import { VenuePlan } from '../venues/venue-plan.js';
+import { freePlaces, resolveSelection, type SeatSelection } from '../machines/schedule-venue.js';
 import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition } from '../machines/waitlist.js';
 import { decideCreatePresaleCode, decideReleaseHoldback, normalizePresaleCode } from '../machines/presale.js';
 import { validateLayout } from '../venues/layout.js';
@@ -30,7 +33,7 @@ import { WalCheckpointer } from '../persistence/wal-checkpointer.js';
 import { SystemClock, type Clock } from './clock.js';
 import { Checkpoints } from './checkpoints.js';
 import { CommandRunner } from './command-runner.js';
-import { validateConcert } from './concert-validation.js';
+import { MAX_SEATS_PER_SCHEDULE, validateConcert } from './concert-validation.js';
 import type { EngineOptions } from './engine-options.js';
 import { timeOrderedId, timeOrderedSecret } from './ids.js';
 import { HoldTimers, type HoldDeadline } from './hold-timers.js';
@@ -124,6 +127,8 @@ class Engine implements ReplicaEngine {
   private readonly checkins: CheckinBook;
   private readonly outbox: OutboxStore;
   private readonly layouts: LayoutStore;
+  /** Layouts schedules use, validated and numbered once each (a layout never changes once imported). */
+  private readonly plans = new Map<string, VenuePlan>();
   private readonly webhooks: WebhookBook;
   /** The waiting room being read for recovery since construction (in a worker when it is big). */
   private readonly queueLoad: QueueLoad;
@@ -278,9 +283,10 @@ class Engine implements ReplicaEngine {
     return {
       addConcert: (concertId, title, venue) => this.concerts.set(concertId, { concertId, title, venue, scheduleIds: [] }),
       addSchedule: (state) => this.addSchedule(state),
+      planOf: (layoutId) => this.mustPlanOf(layoutId),
       replaySchedule: (event) => {
         if (event.type === 'schedule.created') {
-          this.addSchedule(createSchedule(event));
+          this.addSchedule(createSchedule(event, event.layoutId === undefined ? undefined : this.mustPlanOf(event.layoutId)));
           this.schedules.dirty.add(event.scheduleId);
           return;
         }
@@ -335,6 +341,10 @@ class Engine implements ReplicaEngine {
     const actor = this.schedules.get(scheduleId);
     if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
     const state = actor.state;
+    // A seat object per seat, rebuilt every version, would make every read of a stadium cost megabytes.
+    if (state.seats.length > MAX_SEATS_PER_SCHEDULE) {
+      return fail('SEAT_MAP_TOO_LARGE', { seatCount: state.seats.length, max: MAX_SEATS_PER_SCHEDULE, compactMap: `/v1/schedules/${scheduleId}/venue/map` });
+    }
     const channel = options.presaleCode === undefined ? null : state.presaleCodes.get(normalizePresaleCode(options.presaleCode))?.channel ?? null;
     // The public map is built once per version; a channel's own view (a few holders) is built when asked.
     const all = channel === null
@@ -344,10 +354,53 @@ class Engine implements ReplicaEngine {
     return ok({ scheduleId, concertId: state.concertId, startsAt: iso(state.startsAtMs), version: state.version, seats });
   }
 
+  getVenue(scheduleId: string): Result<VenueView> {
+    const actor = this.schedules.get(scheduleId);
+    if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
+    const venue = actor.state.venue;
+    if (venue === null) return fail('NOT_FOUND', { scheduleId, problem: 'this schedule has no venue layout: its map is GET /v1/schedules/{scheduleId}/seats' });
+    const { plan } = venue;
+    return ok({
+      scheduleId, layoutId: plan.layoutId, seatCount: plan.seatCount, layout: JSON.parse(plan.json) as unknown,
+      areas: plan.areas.map((area) => ({ id: area.id, name: area.name, categoryId: plan.layout.categories[area.categoryIndex]!.id, firstSeatNumber: area.firstSeatNumber, capacity: area.capacity })),
+    });
+  }
+
+  getCompactSeatMap(scheduleId: string): Result<CompactSeatMapView> {
+    const actor = this.schedules.get(scheduleId);
+    if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
+    const venue = actor.state.venue;
+    if (venue === null) return fail('NOT_FOUND', { scheduleId, problem: 'this schedule has no venue layout: its map is GET /v1/schedules/{scheduleId}/seats' });
+    return ok({
+      scheduleId, version: actor.state.version, seatCount: actor.state.seats.length, statusBase64: this.schedules.compactStatus(actor),
+      areas: venue.plan.areas.map((area, index) => ({ id: area.id, free: freePlaces(venue, index) })),
+    });
+  }
+
+  /** The numbered plan of an imported layout, or undefined when there is no such layout. */
+  private planOf(layoutId: string): VenuePlan | undefined {
+    const cached = this.plans.get(layoutId);
+    if (cached !== undefined) return cached;
+    const row = this.layouts.get(layoutId);
+    if (row === undefined) return undefined;
+    const valid = validateLayout(JSON.parse(row.json));
+    if (!valid.ok) throw new Error(`stored layout ${layoutId} no longer validates`);
+    const plan = new VenuePlan(layoutId, valid.layout, row.json);
+    this.plans.set(layoutId, plan);
+    return plan;
+  }
+
+  /** A schedule's layout, which must exist: layouts are never deleted and are committed before their schedules. */
+  private mustPlanOf(layoutId: string): VenuePlan {
+    const plan = this.planOf(layoutId);
+    if (plan === undefined) throw new Error(`layout ${layoutId} of a schedule is missing`);
+    return plan;
+  }
+
   async createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>> {
     if (!this.ready) return fail('NOT_READY');
     const nowMs = this.clock.now();
-    const valid = validateConcert(input, nowMs);
+    const valid = validateConcert(input, nowMs, (layoutId) => this.planOf(layoutId));
     if (!valid.ok) return valid;
     const concertId = this.newId('con');
     const change = new PendingChange();
@@ -362,8 +415,9 @@ class Engine implements ReplicaEngine {
         refundCutoffMs: schedule.refundCutoffMs, maxSeatsPerFan: schedule.maxSeatsPerFan,
         ...(schedule.presaleOpensAtMs === null ? {} : { presaleOpensAtMs: schedule.presaleOpensAtMs }),
         ...(schedule.holdbacks.length === 0 ? {} : { holdbacks: schedule.holdbacks }),
+        ...(schedule.plan === null ? {} : { layoutId: schedule.plan.layoutId }),
       };
-      const actor = this.addSchedule(createSchedule(event));
+      const actor = this.addSchedule(createSchedule(event, schedule.plan ?? undefined));
       change.record(`schedule:${event.scheduleId}`, event);
       this.schedules.dirty.add(event.scheduleId);
       const { availableSeatCount: _available, ...created } = scheduleView(actor.state);
@@ -482,13 +536,15 @@ class Engine implements ReplicaEngine {
 
   // ---------------------------------------------------------------- reservations
 
-  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput; queueToken?: string; presaleCode?: string }): Promise<Outcome<ReservationView>> {
+  hold(command: HoldCommand): Promise<Outcome<ReservationView>> {
     return this.runner.run(command.userId, command.idempotency, (change) => {
       const actor = this.schedules.get(command.scheduleId);
       if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: command.scheduleId });
-      const count = command.seatNumbers.length;
+      const selection = selectionOf(command);
+      if (selection === null) return fail('VALIDATION_ERROR', { field: 'seatNumbers', problem: 'name the seats one way: seatNumbers, seatLabels, bestAvailable or generalAdmission' });
+      const count = selectionSize(selection);
       if (count < 1 || count > this.limits.maxSeatsPerReservation) {
-        return fail('VALIDATION_ERROR', { field: 'seatNumbers', min: 1, max: this.limits.maxSeatsPerReservation });
+        return fail('VALIDATION_ERROR', { field: selectionField(selection), min: 1, max: this.limits.maxSeatsPerReservation });
       }
       const nowMs = this.clock.now();
       const existing = this.schedules.heldReservationOf(command.userId);
@@ -498,11 +554,14 @@ class Engine implements ReplicaEngine {
         if (nowMs < existing.reservation.holdExpiresAtMs) heldElsewhere = existing.reservation.reservationId;
         else this.expireReservation(existing.actor, existing.reservation.reservationId, nowMs);
       }
+      // Decided here, inside the schedule's turn: two fans asking for the best seats at once get different ones.
+      const seatNumbers = resolveSelection(actor.state.venue, selection);
+      if (!seatNumbers.ok) return seatNumbers;
       const reservationId = this.newId('res');
       // Counted only where the organiser set a cap: a hold elsewhere pays nothing for it.
       const seatsOwned = actor.state.maxSeatsPerFan === null ? 0 : this.seatsOwnedIn(actor, command.userId);
       const decision = decideHold(actor.state, {
-        reservationId, userId: command.userId, seatNumbers: command.seatNumbers, nowMs, holdTtlMs: this.limits.holdTtlMs, heldElsewhere, seatsOwned,
+        reservationId, userId: command.userId, seatNumbers: seatNumbers.value, nowMs, holdTtlMs: this.limits.holdTtlMs, heldElsewhere, seatsOwned,
         ...(command.presaleCode === undefined ? {} : { presaleCode: command.presaleCode }),
       });
       if (!decision.ok) return decision;
@@ -1022,4 +1081,32 @@ function summarizeStoredLayout(json: string): LayoutSummary {
   const valid = validateLayout(JSON.parse(json));
   if (!valid.ok) throw new Error(`a stored layout no longer validates: ${JSON.stringify(valid.errors.slice(0, 3))}`);
   return summarizeLayout(valid.layout);
+}
+
+/** The one way the command names its seats, or null when it names none or several. */
+function selectionOf(command: HoldCommand): SeatSelection | null {
+  const given: SeatSelection[] = [];
+  if (command.seatNumbers !== undefined) given.push({ kind: 'numbers', seatNumbers: command.seatNumbers });
+  if (command.seatLabels !== undefined) given.push({ kind: 'labels', seatLabels: command.seatLabels });
+  if (command.bestAvailable !== undefined) given.push({ kind: 'best', request: command.bestAvailable });
+  if (command.generalAdmission !== undefined) given.push({ kind: 'standing', ...command.generalAdmission });
+  return given.length === 1 ? given[0]! : null;
+}
+
+function selectionSize(selection: SeatSelection): number {
+  switch (selection.kind) {
+    case 'numbers': return selection.seatNumbers.length;
+    case 'labels': return selection.seatLabels.length;
+    case 'best': return selection.request.quantity;
+    case 'standing': return selection.quantity;
+  }
+}
+
+function selectionField(selection: SeatSelection): string {
+  switch (selection.kind) {
+    case 'numbers': return 'seatNumbers';
+    case 'labels': return 'seatLabels';
+    case 'best': return 'bestAvailable.quantity';
+    case 'standing': return 'generalAdmission.quantity';
+  }
 }

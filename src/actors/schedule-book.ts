@@ -8,7 +8,7 @@ import type { ReservationView, SeatChange, SeatMapDelta, SeatView } from '../dom
 import { evolveSchedule, type Reservation, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { ENDED_CANCELLED_KEY, ENDED_EXPIRED_KEY, type EndedReservationRow, type Store } from '../persistence/store.js';
 import type { PendingChange } from './pending-change.js';
-import { cancellationView, iso, paymentView, reservationView, seatViews } from './views.js';
+import { cancellationView, compactStatusOf, iso, paymentView, reservationView, seatViews } from './views.js';
 
 /** The seat changes of two events of one batch, each seat once with its latest status, in first-change order. */
 function latestPerSeat(earlier: SeatChange[], later: SeatChange[]): SeatChange[] {
@@ -96,6 +96,8 @@ export interface ScheduleActor {
   readonly subscribers: Set<(delta: SeatMapDelta) => void>;
   /** The seat views of one version: a seat map is read far more often than it changes. */
   seatViewCache: { version: number; seats: SeatView[] } | null;
+  /** The compact map of one version (venue schedules only), for the same reason. */
+  compactMapCache: { version: number; statusBase64: string } | null;
 }
 
 export interface BatchEffects {
@@ -137,7 +139,7 @@ export class ScheduleBook {
   ) {}
 
   add(state: ScheduleState): ScheduleActor {
-    const actor: ScheduleActor = { state, subscribers: new Set(), seatViewCache: null };
+    const actor: ScheduleActor = { state, subscribers: new Set(), seatViewCache: null, compactMapCache: null };
     this.actors.set(state.scheduleId, actor);
     for (const reservation of state.reservations.values()) this.index(reservation);
     return actor;
@@ -181,6 +183,15 @@ export class ScheduleBook {
     const seats = seatViews(actor.state);
     actor.seatViewCache = { version: actor.state.version, seats };
     return seats;
+  }
+
+  /** The schedule's compact status (every seat number, 2 bits), built once per version; venue schedules only. */
+  compactStatus(actor: ScheduleActor): string {
+    const cached = actor.compactMapCache;
+    if (cached !== null && cached.version === actor.state.version) return cached.statusBase64;
+    const statusBase64 = compactStatusOf(actor.state);
+    actor.compactMapCache = { version: actor.state.version, statusBase64 };
+    return statusBase64;
   }
 
   subscribe(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null {

@@ -1,9 +1,11 @@
 /** Internal state -> the contract's bodies. */
 import type { RefundRecord, Reservation, ScheduleState } from '../machines/schedule.js';
-import { publicSeatStatus, seatAt } from '../machines/schedule.js';
+import { isBlockedSeat, publicSeatStatus, seatAt } from '../machines/schedule.js';
 import { outlookFor } from '../machines/odds.js';
 import type { PresaleCode } from '../machines/presale.js';
 import type { QueueToken } from '../machines/waiting-room.js';
+import { encodeSnapshot } from '../venues/seat-map-codec.js';
+import { SEAT_STATUS } from '../venues/seat-status.js';
 import type {
   HoldbackView, PaymentView, PresaleCodeView, QueueStatusView, RefundView, ReservationView, ReservedSeatView, ScheduleCancellationView, ScheduleView, SeatView,
 } from '../domain/views.js';
@@ -28,7 +30,9 @@ export function iso(ms: number): string {
 export function reservedSeats(schedule: ScheduleState, seatNumbers: readonly number[]): ReservedSeatView[] {
   return seatNumbers.map((seatNumber) => {
     const seat = seatAt(schedule, seatNumber);
-    return { seatNumber, grade: seat?.grade ?? '', price: seat?.price ?? 0 };
+    const view: ReservedSeatView = { seatNumber, grade: seat?.grade ?? '', price: seat?.price ?? 0 };
+    if (schedule.venue !== null) view.label = schedule.venue.plan.place(seatNumber).label;
+    return view;
   });
 }
 
@@ -106,8 +110,22 @@ export function seatViews(schedule: ScheduleState): SeatView[] {
   const { heldBack } = schedule;
   return schedule.seats.map((seat) => ({
     seatNumber: seat.seatNumber, grade: seat.grade, price: seat.price,
-    status: heldBack.size === 0 ? seat.status : publicSeatStatus(seat.status, heldBack.has(seat.seatNumber)),
+    status: heldBack.size === 0 && schedule.blockedCount === 0
+      ? seat.status
+      : publicSeatStatus(seat.status, heldBack.has(seat.seatNumber) || isBlockedSeat(schedule, seat.seatNumber)),
   }));
+}
+
+/** Layout seats as the venue keeps them (public codes already), then standing places: free or taken. */
+export function compactStatusOf(schedule: ScheduleState): string {
+  const venue = schedule.venue;
+  if (venue === null) throw new Error(`schedule ${schedule.scheduleId} has no venue`);
+  const status = new Uint8Array(schedule.seats.length);
+  status.set(venue.availability.status);
+  for (let n = venue.plan.layout.seatCount + 1; n <= schedule.seats.length; n++) {
+    status[n - 1] = schedule.seats[n - 1]!.status === 'AVAILABLE' ? SEAT_STATUS.AVAILABLE : SEAT_STATUS.TAKEN;
+  }
+  return encodeSnapshot(venue.plan.layout.version, status).statusBase64;
 }
 
 export function scheduleView(schedule: ScheduleState): ScheduleView {
@@ -121,6 +139,7 @@ export function scheduleView(schedule: ScheduleState): ScheduleView {
     availableSeatCount: schedule.availableCount,
     totalSeatCount: schedule.seats.length,
     maxSeatsPerFan: schedule.maxSeatsPerFan,
+    layoutId: schedule.venue?.plan.layoutId ?? null,
   };
 }
 

@@ -45,7 +45,8 @@ const ScheduleBody = Type.Object({
     minimum: 0, maximum: MAX_REFUND_CUTOFF_HOURS, description: 'Fans may refund until this many hours before startsAt (default 24; 0: until the show starts)',
   })),
   maxSeatsPerFan: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'Purchase cap: seats one fan may own in this schedule across all their bookings (default: none)' })),
-  seatMap: Type.Optional({ ...SeatMapBody, description: 'Defaults to the 50-seat demo map' }),
+  seatMap: Type.Optional({ ...SeatMapBody, description: 'Seats 1..seatCount priced by grade; defaults to the 50-seat demo map. Not with layoutId' }),
+  layoutId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A venue layout (POST /v1/admin/layouts): its seats, rows, sections, standing areas and category prices. Not with seatMap' })),
 }, { additionalProperties: false });
 const CreateConcertBody = Type.Object({
   title: Type.String({ minLength: 1, maxLength: 200 }),
@@ -94,6 +95,7 @@ function concertProblems(body: CreateConcertBody): Record<string, unknown> | nul
     if (opensAtMs !== undefined && opensAtMs > startsAtMs) {
       problems.push({ index, field: 'bookingOpensAt', problem: 'after startsAt' });
     }
+    if (schedule.seatMap !== undefined && schedule.layoutId !== undefined) problems.push({ index, field: 'layoutId', problem: 'give seatMap or layoutId, not both' });
     const seatMap = schedule.seatMap === undefined ? null : seatMapProblems(schedule.seatMap);
     if (seatMap !== null) problems.push({ index, field: 'seatMap', problem: 'grades must cover every seat exactly once', ...seatMap });
   });

@@ -8,7 +8,7 @@ import { unwrap } from './errors.js';
 import { requireActiveQueueToken } from './queue-gate.js';
 import { SeatMapBodies } from './seat-map-bodies.js';
 import {
-  ALWAYS, ConcertList, OpaqueId, QUEUE_GATED_SECURITY, QueueTokenHeaders, ScheduleList, SeatMap, SeatStatus,
+  ALWAYS, CompactSeatMap, ConcertList, OpaqueId, Venue, QUEUE_GATED_SECURITY, QueueTokenHeaders, ScheduleList, SeatMap, SeatStatus,
   errorResponses,
 } from './schemas.js';
 
@@ -60,7 +60,7 @@ const concertRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: QueueTokenHeaders,
       params: Type.Object({ scheduleId: OpaqueId }),
       querystring: SeatsQuery,
-      response: { 200: SeatMap, ...errorResponses(400, 401, 403, 404, ...ALWAYS) },
+      response: { 200: SeatMap, ...errorResponses(400, 401, 403, 404, 409, ...ALWAYS) },
     },
   }, (request, reply) => {
     const { status, presaleCode } = request.query;
@@ -76,6 +76,30 @@ const concertRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // A Buffer is sent as it is (the schema types the object form of the payload, hence the widening).
     (reply as FastifyReply).type(JSON_CONTENT_TYPE).send(body);
   });
+
+  app.get('/schedules/:scheduleId/venue', {
+    onRequest: gated,
+    schema: {
+      tags: ['concerts'],
+      summary: 'The venue of a schedule created from a layout: sections, rows, seats, categories and standing areas, to draw its map',
+      security: QUEUE_GATED_SECURITY,
+      headers: QueueTokenHeaders,
+      params: Type.Object({ scheduleId: OpaqueId }),
+      response: { 200: Venue, ...errorResponses(400, 401, 403, 404, ...ALWAYS) },
+    },
+  }, async (request) => unwrap(app.engine.getVenue(request.params.scheduleId)));
+
+  app.get('/schedules/:scheduleId/venue/map', {
+    onRequest: gated,
+    schema: {
+      tags: ['concerts'],
+      summary: 'The live map of a venue schedule, compact: 2 bits a seat number (an 80,000-seat stadium in ~20 KB)',
+      security: QUEUE_GATED_SECURITY,
+      headers: QueueTokenHeaders,
+      params: Type.Object({ scheduleId: OpaqueId }),
+      response: { 200: CompactSeatMap, ...errorResponses(400, 401, 403, 404, ...ALWAYS) },
+    },
+  }, async (request) => unwrap(app.engine.getCompactSeatMap(request.params.scheduleId)));
 };
 
 export default concertRoutes;

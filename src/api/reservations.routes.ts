@@ -9,7 +9,7 @@ import { unwrap } from './errors.js';
 import { idempotencyOf, unwrapOutcome } from './idempotency.js';
 import { queueTokenOf, requireQueueTokenHeader } from './queue-gate.js';
 import {
-  ALWAYS, IdempotentHeaders, IdempotentQueueGatedHeaders, OpaqueId, OptionalBody, QUEUE_GATED_SECURITY, Refund, Reservation, ReservationList,
+  ALWAYS, IdempotentHeaders, IdempotentQueueGatedHeaders, OpaqueId, OptionalBody, QUEUE_GATED_SECURITY, SeatLabel, Refund, Reservation, ReservationList,
   ReservationStatus, USER_SECURITY, errorResponses,
 } from './schemas.js';
 
@@ -18,9 +18,22 @@ const ReservationParams = Type.Object({ reservationId: OpaqueId });
 const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // More seats than allowed is a malformed request (VALIDATION_ERROR); out-of-range or repeated seat
   // numbers are the engine's INVALID_SEAT, because only it knows the seat map.
+  const maxSeats = app.config.limits.maxSeatsPerReservation;
   const HoldBody = Type.Object({
     scheduleId: OpaqueId,
-    seatNumbers: Type.Array(Type.Integer(), { minItems: 1, maxItems: app.config.limits.maxSeatsPerReservation }),
+    seatNumbers: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, maxItems: maxSeats, description: 'The seats, by number (any schedule). Name the seats exactly one way: seatNumbers, seatLabels, bestAvailable or generalAdmission' })),
+    seatLabels: Type.Optional(Type.Array(SeatLabel, { minItems: 1, maxItems: maxSeats, description: 'The seats, by label (a schedule created from a venue layout)' })),
+    bestAvailable: Type.Optional(Type.Object({
+      quantity: Type.Integer({ minimum: 1, maximum: maxSeats }),
+      maxPriceWon: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'The most a seat may cost' })),
+      categoryId: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'Only this category' })),
+      need: Type.Optional(Type.Literal('WHEELCHAIR', { description: 'The block holds a wheelchair place (and may hold companion seats)' })),
+      avoidRestrictedView: Type.Optional(Type.Boolean()),
+    }, { additionalProperties: false, description: 'N adjacent seats in one row, in the best category allowed, never leaving a single empty seat beside them' })),
+    generalAdmission: Type.Optional(Type.Object({
+      areaId: Type.String({ minLength: 1, maxLength: 16 }),
+      quantity: Type.Integer({ minimum: 1, maximum: maxSeats }),
+    }, { additionalProperties: false, description: 'N places of a standing area' })),
     presaleCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Needed while the schedule is in its presale (presaleOpensAt..bookingOpensAt); ignored after' })),
   }, { additionalProperties: false });
 
@@ -36,10 +49,12 @@ const reservationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const idempotency = idempotencyOf(request);
-    const { scheduleId, seatNumbers, presaleCode } = request.body;
+    const { scheduleId, seatNumbers, seatLabels, bestAvailable, generalAdmission, presaleCode } = request.body;
     // The engine checks the queue token after the key's lookup, so a keyed retry replays its stored answer.
     const outcome = await app.engine.hold({
-      userId: request.userId, scheduleId, seatNumbers, queueToken: queueTokenOf(request),
+      userId: request.userId, scheduleId, queueToken: queueTokenOf(request),
+      ...(seatNumbers === undefined ? {} : { seatNumbers }), ...(seatLabels === undefined ? {} : { seatLabels }),
+      ...(bestAvailable === undefined ? {} : { bestAvailable }), ...(generalAdmission === undefined ? {} : { generalAdmission }),
       ...(presaleCode === undefined ? {} : { presaleCode }), ...(idempotency === undefined ? {} : { idempotency }),
     });
     const reservation = unwrapOutcome(reply, outcome);

@@ -106,6 +106,7 @@ export const Schedule = Type.Object({
   availableSeatCount: Type.Integer({ minimum: 0 }),
   totalSeatCount: Type.Integer({ minimum: 0 }),
   maxSeatsPerFan: Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 1, description: 'Seats one fan may own in this schedule across all bookings; null: no cap' }),
+  layoutId: Type.Unsafe<string | null>({ type: ['string', 'null'], description: 'The venue layout the schedule was created from (its map: GET /v1/schedules/{scheduleId}/venue); null: seats 1..N' }),
 });
 export const ScheduleList = Type.Object({ concertId: Type.String(), schedules: Type.Array(Schedule) });
 export const Seat = Type.Object({ seatNumber: Type.Integer({ minimum: 1 }), grade: Type.String(), price: Won, status: SeatStatus });
@@ -117,8 +118,27 @@ export const SeatMap = Type.Object({
   seats: Type.Array(Seat),
 });
 
+export const Venue = Type.Object({
+  scheduleId: Type.String(),
+  layoutId: Type.String(),
+  seatCount: Type.Integer({ minimum: 1, description: 'Seat numbers 1..seatCount: the layout\'s seats in order (section, row, seat), then each standing area\'s places' }),
+  layout: Type.Unknown({ description: 'The layout as imported (docs/venue-layout.md)' }),
+  areas: Type.Array(Type.Object({
+    id: Type.String(), name: Type.String(), categoryId: Type.String(),
+    firstSeatNumber: Type.Integer({ minimum: 1 }), capacity: Type.Integer({ minimum: 1 }),
+  }), { description: 'Standing areas: places firstSeatNumber..firstSeatNumber+capacity-1' }),
+});
+export const CompactSeatMap = Type.Object({
+  scheduleId: Type.String(),
+  version: Type.Integer({ minimum: 0 }),
+  seatCount: Type.Integer({ minimum: 1 }),
+  statusBase64: Type.String({ description: 'Seat number n is entry n-1: 4 entries a byte, entry i in bits 2*(i%4)..2*(i%4)+1 of byte i>>2; 0 available, 1 taken, 2 blocked, 3 held back' }),
+  areas: Type.Array(Type.Object({ id: Type.String(), free: Type.Integer({ minimum: 0 }) }), { description: 'Free places per standing area' }),
+});
+
 // Reservations
-export const ReservedSeat = Type.Object({ seatNumber: Type.Integer({ minimum: 1 }), grade: Type.String(), price: Won });
+export const SeatLabel = Type.String({ minLength: 1, maxLength: 52, description: 'A seat of a venue layout by section, row and number ("S1-1-12"); a standing place carries its area id' });
+export const ReservedSeat = Type.Object({ seatNumber: Type.Integer({ minimum: 1 }), grade: Type.String(), price: Won, label: Type.Optional(SeatLabel) });
 export const Reservation = Type.Object({
   reservationId: Type.String(),
   userId: UserId,

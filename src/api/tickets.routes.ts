@@ -11,7 +11,7 @@ import { Type } from 'typebox';
 import { parseTicketSigningKey } from '../tickets/signing-key.js';
 import { MAX_TICKET_CODE_LENGTH, TicketSigner } from '../tickets/ticket-signer.js';
 import { raise, unwrap } from './errors.js';
-import { ALWAYS, IsoDateTime, NullableIsoDateTime, OpaqueId, USER_SECURITY, errorResponses } from './schemas.js';
+import { ALWAYS, IsoDateTime, SeatLabel, NullableIsoDateTime, OpaqueId, USER_SECURITY, errorResponses } from './schemas.js';
 
 /** How long a client may cache the public key; a rotated key shows up within this. */
 const PUBLIC_KEY_MAX_AGE_SECONDS = 300;
@@ -30,6 +30,7 @@ const TicketFields = {
   startsAt: IsoDateTime,
   seatNumber: Type.Integer({ minimum: 1 }),
   grade: Type.String(),
+  label: Type.Optional(SeatLabel),
 };
 const Ticket = Type.Object({
   ...TicketFields,

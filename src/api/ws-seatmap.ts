@@ -105,6 +105,14 @@ class ScheduleChannel {
   /** Sends the current map and moves the watcher's version to it; false when the schedule is unknown. */
   sendSnapshot(subscriber: Subscriber): boolean {
     const snapshot = this.engine.getSeatMap(this.scheduleId);
+    if (!snapshot.ok && snapshot.error.code === 'SEAT_MAP_TOO_LARGE') {
+      // A stadium: 2 bits a seat instead of an object a seat; deltas stay as they are (a batch is small).
+      const compact = this.engine.getCompactSeatMap(this.scheduleId);
+      if (!compact.ok) return false;
+      const { version, seatCount, statusBase64, areas } = compact.value;
+      if (subscriber.peer.send({ type: 'seatmap.snapshot', scheduleId: this.scheduleId, version, compact: { seatCount, statusBase64, areas } })) subscriber.lastVersion = version;
+      return true;
+    }
     if (!snapshot.ok) return false;
     const { version, seats } = snapshot.value;
     if (subscriber.peer.send({ type: 'seatmap.snapshot', scheduleId: this.scheduleId, version, seats })) subscriber.lastVersion = version;
@@ -184,7 +192,8 @@ export function registerSeatMapRoute(app: FastifyInstance, connections: WsConnec
       tags: ['concerts'],
       summary: 'Live seat map (WebSocket): a snapshot, then one delta per committed change batch',
       description: 'Queue-gated like GET /v1/schedules/{scheduleId}/seats, with both tokens in the query string. '
-        + 'Sends `{ type: "seatmap.snapshot", scheduleId, version, seats, serverTime }` first, then '
+        + 'Sends `{ type: "seatmap.snapshot", scheduleId, version, seats, serverTime }` first (for a venue over 500 seats '
+        + '`compact: { seatCount, statusBase64, areas }` instead of `seats`, as GET /v1/schedules/{scheduleId}/venue/map), then '
         + '`{ type: "seatmap.delta", scheduleId, version, changes: [{ seatNumber, status }], serverTime }` for every '
         + 'committed change batch (holds, expiries, cancellations, payments); `version` rises by exactly 1, so a '
         + 'client that sees a gap reconnects for a fresh snapshot. The socket closes with 1000 QUEUE_TOKEN_ENDED when '

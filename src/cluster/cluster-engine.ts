@@ -18,7 +18,7 @@ import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView, CompactSeatMapView, VenueView,
 } from '../domain/views.js';
 import type {
   EventFeedView, EventJson, EventType, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
@@ -370,6 +370,14 @@ export class ClusterEngine implements BookingEngine {
 
   getSeatMap(scheduleId: string, options?: { status?: SeatStatus; presaleCode?: string }): Result<SeatMapView> {
     return this.replica.getSeatMap(scheduleId, options);
+  }
+
+  getVenue(scheduleId: string): Result<VenueView> {
+    return this.replica.getVenue(scheduleId);
+  }
+
+  getCompactSeatMap(scheduleId: string): Result<CompactSeatMapView> {
+    return this.replica.getCompactSeatMap(scheduleId);
   }
 
   isEmpty(): boolean {

@@ -7,7 +7,7 @@ import type { Result } from './error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
   CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView,
-  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
+  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView, CompactSeatMapView, VenueView,
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 import type {
@@ -95,6 +95,10 @@ export interface BookingEngine {
   listSchedules(concertId: string, options?: { includeSoldOut?: boolean }): Result<SchedulesView>;
   /** `presaleCode`: a channel code shows its channel's held-back seats as they are (the public sees them RESERVED). */
   getSeatMap(scheduleId: string, options?: { status?: SeatStatus; presaleCode?: string }): Result<SeatMapView>;
+  /** The venue of a schedule created from a layout: the layout as imported and how its places are numbered. */
+  getVenue(scheduleId: string): Result<VenueView>;
+  /** The live map of a venue schedule, 2 bits a seat (a stadium in ~20 KB), answered from memory. */
+  getCompactSeatMap(scheduleId: string): Result<CompactSeatMapView>;
   createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>>;
   /** True when the database holds no concert (used to seed the demo catalogue). */
   isEmpty(): boolean;
@@ -109,13 +113,17 @@ export interface BookingEngine {
 
   // Reservations
   /**
+   * The seats of a hold are named exactly one way: `seatNumbers` (any schedule), or, in a schedule created
+   * from a venue layout, `seatLabels`, `bestAvailable` (N adjacent seats, decided inside the schedule's actor
+   * so two racing requests never get one seat) or `generalAdmission` (N places of a standing area).
+   *
    * `queueToken`: the caller's X-Queue-Token (hold and pay are queue-gated). When given, the engine checks it
    * after the Idempotency-Key lookup: a stored answer replays whatever the token's state is now, and a new
    * command is refused unless the token is this user's and ACTIVE (QUEUE_TOKEN_INVALID / QUEUE_NOT_ACTIVE,
    * as checkQueueAccess); such a refusal is never stored under the key. Omitted, the command is not gated
    * (a library caller that admits its users itself).
    */
-  hold(command: { userId: string; scheduleId: string; seatNumbers: number[]; idempotency?: IdempotencyInput; queueToken?: string; presaleCode?: string }): Promise<Outcome<ReservationView>>;
+  hold(command: HoldCommand): Promise<Outcome<ReservationView>>;
   getReservation(userId: string, reservationId: string): Result<ReservationView>;
   listReservations(userId: string, status?: ReservationStatus): ReservationView[];
   cancelReservation(userId: string, reservationId: string): Promise<Result<ReservationView>>;
@@ -258,4 +266,19 @@ export interface BookingEngine {
 
   /** Flushes pending commits and closes the database. */
   close(): Promise<void>;
+}
+
+/** "N seats together, in the best category I can afford" (src/venues/best-available.ts). */
+export interface BestAvailableInput { quantity: number; maxPriceWon?: number; categoryId?: string; need?: 'WHEELCHAIR'; avoidRestrictedView?: boolean }
+
+export interface HoldCommand {
+  userId: string;
+  scheduleId: string;
+  seatNumbers?: number[];
+  seatLabels?: string[];
+  bestAvailable?: BestAvailableInput;
+  generalAdmission?: { areaId: string; quantity: number };
+  idempotency?: IdempotencyInput;
+  queueToken?: string;
+  presaleCode?: string;
 }

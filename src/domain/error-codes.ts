@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   WAITLIST_ENTRY_NOT_FOUND: { statusCode: 404, message: 'You are not on the waitlist of this show.' },
   NOT_FOUND: { statusCode: 404, message: 'Not found.' },
   SEAT_UNAVAILABLE: { statusCode: 409, message: 'One or more seats are not available.' },
+  NOT_ENOUGH_SEATS: { statusCode: 409, message: 'No block of that many seats together is free within your choice (or the area has fewer places left).' },
+  SEAT_MAP_TOO_LARGE: { statusCode: 409, message: 'This venue is too large for a seat-by-seat map: read its compact map instead.' },
   HOLD_LIMIT_REACHED: { statusCode: 409, message: 'You already hold a reservation.' },
   PURCHASE_LIMIT_REACHED: { statusCode: 409, message: 'These seats would take you past the most one fan may buy for this show.' },
   ALREADY_PAID: { statusCode: 409, message: 'The reservation is already paid.' },

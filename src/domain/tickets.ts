@@ -16,6 +16,8 @@ export interface TicketView extends TicketRef {
   concertId: string;
   startsAt: string;
   grade: string;
+  /** The seat's label in a venue layout ("S1-1-12", or a standing area's id); absent for seats 1..N. */
+  label?: string;
   /** When it was first scanned at the door, or null. */
   checkedInAt: string | null;
 }

@@ -20,17 +20,30 @@ export interface ScheduleView {
   totalSeatCount: number;
   /** Seats one fan may own in this schedule across all their bookings; null: no cap. */
   maxSeatsPerFan: number | null;
+  /** The venue layout the schedule was created from; null: seats 1..N. */
+  layoutId: string | null;
 }
 export interface SchedulesView { concertId: string; schedules: ScheduleView[] }
 
 export interface SeatView { seatNumber: number; grade: string; price: number; status: SeatStatus }
 export interface SeatMapView { scheduleId: string; concertId: string; startsAt: string; version: number; seats: SeatView[] }
 
+/** A standing area of a venue: its places are seat numbers firstSeatNumber..firstSeatNumber+capacity-1. */
+export interface VenueAreaView { id: string; name: string; categoryId: string; firstSeatNumber: number; capacity: number }
+/** A schedule's venue: the layout as imported (sections, rows, seats, categories with prices) and how it is numbered. */
+export interface VenueView { scheduleId: string; layoutId: string; seatCount: number; layout: unknown; areas: VenueAreaView[] }
+/**
+ * A schedule's live venue map in compact form: every seat number's public status, 2 bits each (0 available,
+ * 1 taken, 2 blocked, 3 held back; seat number n is entry n - 1), as base64 (src/venues/seat-map-codec.ts).
+ */
+export interface CompactSeatMapView { scheduleId: string; version: number; seatCount: number; statusBase64: string; areas: Array<{ id: string; free: number }> }
+
 export interface SeatChange { seatNumber: number; status: SeatStatus }
 /** One change batch of a schedule: `version` rises by exactly 1 per batch. */
 export interface SeatMapDelta { scheduleId: string; version: number; changes: SeatChange[] }
 
-export interface ReservedSeatView { seatNumber: number; grade: string; price: number }
+/** `label` only for a schedule created from a venue layout ("S1-1-12", or a standing area's id). */
+export interface ReservedSeatView { seatNumber: number; grade: string; price: number; label?: string }
 export interface ReservationView {
   reservationId: string;
   userId: string;
@@ -143,9 +156,9 @@ export interface PaymentView {
 
 export interface GradeInput { grade: string; from: number; to: number; price: number }
 export interface SeatMapInput { seatCount: number; grades: GradeInput[] }
-export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; presaleOpensAt?: string; holdbacks?: Array<{ channel: string; seatNumbers: number[] }>; refundCutoffHours?: number; maxSeatsPerFan?: number; seatMap?: SeatMapInput }
+export interface ScheduleInput { startsAt: string; bookingOpensAt?: string; presaleOpensAt?: string; holdbacks?: Array<{ channel: string; seatNumbers: number[] }>; refundCutoffHours?: number; maxSeatsPerFan?: number; seatMap?: SeatMapInput; layoutId?: string }
 export interface CreateConcertInput { title: string; venue: string; schedules: ScheduleInput[] }
-export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; presaleOpensAt: string | null; totalSeatCount: number; maxSeatsPerFan: number | null }
+export interface CreatedScheduleView { scheduleId: string; date: string; startsAt: string; bookingOpensAt: string; presaleOpensAt: string | null; totalSeatCount: number; maxSeatsPerFan: number | null; layoutId: string | null }
 
 /** An imported venue layout as the organiser reads it back (src/venues/layout-summary.ts), by id. */
 export type LayoutView = { layoutId: string; createdAt: string } & LayoutSummary;

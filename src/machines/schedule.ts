@@ -9,6 +9,8 @@ import { nextReservationStatus } from './reservation.machine.js';
 import { stepSeat, type SeatRecord } from './seat.machine.js';
 import type { WaitlistEntry } from './waitlist.js';
 import { closedHeldBackSeats, isPresaleWindow, presaleCodeForHold, type PresaleCode } from './presale.js';
+import { createScheduleVenue, noteSeat, type ScheduleVenue } from './schedule-venue.js';
+import type { VenuePlan } from '../venues/venue-plan.js';
 
 export interface PaymentRecord {
   paymentId: string;
@@ -84,11 +86,15 @@ export interface ScheduleState {
    * held only with a presale code of that channel, until the organiser releases the channel.
    */
   readonly heldBack: Map<number, string>;
+  /** The venue of a schedule created from a layout (seat labels, best available, standing areas), else null. */
+  readonly venue: ScheduleVenue | null;
   version: number;
   /** Seats AVAILABLE to the public (held-back seats that are free are counted in heldBackCount instead). */
   availableCount: number;
   /** Held-back seats that are free (AVAILABLE to their channel). */
   heldBackCount: number;
+  /** Seats the layout blocks from sale: never sold, shown taken, counted nowhere else. */
+  readonly blockedCount: number;
   heldCount: number;
   reservedCount: number;
 }
@@ -98,7 +104,7 @@ export interface ScheduleState {
  * so a restarted schedule continues the sequence its subscribers saw.
  */
 export type ScheduleEvent = (
-  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number; maxSeatsPerFan?: number | null; presaleOpensAtMs?: number | null; holdbacks?: HoldbackInput[] }
+  | { type: 'schedule.created'; atMs: number; scheduleId: string; concertId: string; startsAtMs: number; bookingOpensAtMs: number; seatCount: number; grades: GradeInput[]; refundCutoffMs?: number; maxSeatsPerFan?: number | null; presaleOpensAtMs?: number | null; holdbacks?: HoldbackInput[]; layoutId?: string }
   | { type: 'reservation.held'; scheduleId: string; reservationId: string; userId: string; seatNumbers: number[]; atMs: number; holdExpiresAtMs: number; offer?: true; presaleCode?: string }
   | { type: 'reservation.confirmed'; scheduleId: string; reservationId: string; atMs: number; payment: PaymentRecord }
   | { type: 'reservation.cancelled'; scheduleId: string; reservationId: string; atMs: number }
@@ -115,15 +121,20 @@ export type ScheduleEvent = (
 /** Seats held back for a channel at creation. */
 export interface HoldbackInput { channel: string; seatNumbers: number[] }
 
-export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>): ScheduleState {
+/**
+ * A schedule from its creation event. One created from a layout (`layoutId`) takes its seats from `plan`:
+ * the layout's seats and then its standing places, each priced by its category (grade = category id).
+ */
+export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>, plan?: VenuePlan): ScheduleState {
   const heldBack = new Map<number, string>();
   for (const { channel, seatNumbers } of event.holdbacks ?? []) for (const n of seatNumbers) heldBack.set(n, channel);
-  const seats: SeatRecord[] = [];
-  for (let seatNumber = 1; seatNumber <= event.seatCount; seatNumber++) {
-    const grade = event.grades.find((g) => seatNumber >= g.from && seatNumber <= g.to);
-    if (grade === undefined) throw new Error(`seat ${seatNumber} has no grade`);
-    seats.push({ seatNumber, grade: grade.grade, price: grade.price, status: 'AVAILABLE', reservationId: null, userId: null, holdExpiresAtMs: 0 });
+  if ((event.layoutId === undefined) !== (plan === undefined) || (plan !== undefined && plan.layoutId !== event.layoutId)) {
+    throw new Error(`schedule ${event.scheduleId} of layout ${event.layoutId ?? 'none'} given plan ${plan?.layoutId ?? 'none'}`);
   }
+  const seats = plan === undefined ? numberedSeats(event) : plannedSeats(plan);
+  if (seats.length !== event.seatCount) throw new Error(`schedule ${event.scheduleId}: ${seats.length} seats, the event says ${event.seatCount}`);
+  let blockedCount = 0;
+  if (plan !== undefined) for (let n = 1; n <= plan.layout.seatCount; n++) if (plan.isBlocked(n)) blockedCount++;
   return {
     scheduleId: event.scheduleId,
     concertId: event.concertId,
@@ -142,12 +153,39 @@ export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.c
     reservations: new Map(),
     waitlist: [],
     heldBack,
+    venue: plan === undefined ? null : createScheduleVenue(plan, heldBack),
     version: 0,
-    availableCount: seats.length - heldBack.size,
+    availableCount: seats.length - heldBack.size - blockedCount,
     heldBackCount: heldBack.size,
+    blockedCount,
     heldCount: 0,
     reservedCount: 0,
   };
+}
+
+function numberedSeats(event: Extract<ScheduleEvent, { type: 'schedule.created' }>): SeatRecord[] {
+  const seats: SeatRecord[] = [];
+  for (let seatNumber = 1; seatNumber <= event.seatCount; seatNumber++) {
+    const grade = event.grades.find((g) => seatNumber >= g.from && seatNumber <= g.to);
+    if (grade === undefined) throw new Error(`seat ${seatNumber} has no grade`);
+    seats.push({ seatNumber, grade: grade.grade, price: grade.price, status: 'AVAILABLE', reservationId: null, userId: null, holdExpiresAtMs: 0 });
+  }
+  return seats;
+}
+
+function plannedSeats(plan: VenuePlan): SeatRecord[] {
+  const { categories } = plan.layout;
+  const seats = new Array<SeatRecord>(plan.seatCount);
+  for (let seatNumber = 1; seatNumber <= plan.seatCount; seatNumber++) {
+    const category = categories[plan.categoryOf(seatNumber)]!;
+    seats[seatNumber - 1] = { seatNumber, grade: category.id, price: category.priceWon, status: 'AVAILABLE', reservationId: null, userId: null, holdExpiresAtMs: 0 };
+  }
+  return seats;
+}
+
+/** A seat the layout blocks from sale. */
+export function isBlockedSeat(state: ScheduleState, seatNumber: number): boolean {
+  return state.venue !== null && state.venue.plan.isBlocked(seatNumber);
 }
 
 export function seatAt(state: ScheduleState, seatNumber: number): SeatRecord | undefined {
@@ -226,7 +264,7 @@ export function decideHold(state: ScheduleState, request: HoldRequest): Result<S
   const closed = closedHeldBackSeats(state, request.seatNumbers, presaleCode.value);
   const taken = request.seatNumbers.filter((n) => {
     const seat = seatAt(state, n);
-    if (closed.includes(n)) return true;
+    if (closed.includes(n) || isBlockedSeat(state, n)) return true;
     return seat !== undefined && seat.status !== 'AVAILABLE' && !(seat.reservationId !== null && dueIds.includes(seat.reservationId));
   });
   if (taken.length > 0) return fail('SEAT_UNAVAILABLE', { seatNumbers: taken });
@@ -267,6 +305,7 @@ function mustStep(state: ScheduleState, seatNumber: number, step: Parameters<typ
   if (refusal !== null) throw new Error(`illegal ${step.type} on seat ${seatNumber} of ${state.scheduleId}: ${refusal}`);
   const heldBack = state.heldBack.has(seatNumber);
   countMove(state, before, seat.status, heldBack);
+  if (state.venue !== null) noteSeat(state.venue, seat, heldBack);
   changes.push({ seatNumber, status: publicSeatStatus(seat.status, heldBack) });
 }
 
@@ -334,6 +373,7 @@ export function evolveSchedule(state: ScheduleState, event: ScheduleEvent): Seat
         if (seat?.status !== 'AVAILABLE') continue;
         state.heldBackCount -= 1;
         state.availableCount += 1;
+        if (state.venue !== null) noteSeat(state.venue, seat, false);
         changes.push({ seatNumber, status: 'AVAILABLE' });
       }
       return changes;

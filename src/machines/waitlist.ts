@@ -10,7 +10,7 @@
  * to the public.
  */
 import { fail, ok, type Result } from '../domain/error-codes.js';
-import type { ScheduleEvent, ScheduleState } from './schedule.js';
+import { isBlockedSeat, type ScheduleEvent, type ScheduleState } from './schedule.js';
 
 export interface WaitlistEntry {
   readonly userId: string;
@@ -74,7 +74,7 @@ export interface OfferContext {
 export function decideOffers(state: ScheduleState, ctx: OfferContext): ScheduleEvent[] {
   if (state.cancellation !== null || ctx.nowMs < state.bookingOpensAtMs || ctx.nowMs >= state.startsAtMs) return [];
   const free: number[] = [];
-  for (const seat of state.seats) if (seat.status === 'AVAILABLE' && !state.heldBack.has(seat.seatNumber)) free.push(seat.seatNumber);
+  for (const seat of state.seats) if (seat.status === 'AVAILABLE' && !state.heldBack.has(seat.seatNumber) && !isBlockedSeat(state, seat.seatNumber)) free.push(seat.seatNumber);
   const events: ScheduleEvent[] = [];
   const cap = state.maxSeatsPerFan;
   for (const entry of state.waitlist) {

@@ -9,6 +9,7 @@ import type { RestoredIndexTables, RestoreOutcome } from '../machines/waiting-ro
 import { monthOf } from '../machines/wallet.js';
 import type { QueueLoad } from './queue-load.js';
 import { decodeSchedule } from './schedule-snapshot.js';
+import type { VenuePlan } from '../venues/venue-plan.js';
 import type { QueueTokenImage, Store } from './store.js';
 
 export const CHECKPOINT_SEQ_KEY = 'checkpoint_seq';
@@ -17,6 +18,8 @@ export interface RecoveryTarget {
   addConcert(concertId: string, title: string, venue: string): void;
   /** A schedule from its snapshot. */
   addSchedule(state: ScheduleState): void;
+  /** The layout of a schedule created from one (layouts are read before schedules, and never deleted). */
+  planOf(layoutId: string): VenuePlan;
   /**
    * A schedule event from the journal tail (after the checkpoint), in commit order, `schedule.created`
    * included. What it touches must be snapshotted at the next checkpoint, which moves past these rows.
@@ -59,7 +62,7 @@ export async function recover(store: Store, target: RecoveryTarget, nowMs: numbe
   let schedules = 0;
   for (const snapshot of store.snapshots()) {
     if (!snapshot.stream.startsWith('schedule:')) continue;
-    target.addSchedule(decodeSchedule(snapshot.data));
+    target.addSchedule(decodeSchedule(snapshot.data, (layoutId) => target.planOf(layoutId)));
     schedules++;
   }
 

@@ -9,6 +9,7 @@ import {
   createSchedule, DEFAULT_REFUND_CUTOFF_MS, evolveSchedule, type PaymentRecord, type RefundRecord, type ScheduleCancellation, type ScheduleState,
 } from '../machines/schedule.js';
 import type { GradeInput } from '../domain/views.js';
+import type { VenuePlan } from '../venues/venue-plan.js';
 
 interface ReservationImage {
   id: string;
@@ -24,6 +25,8 @@ interface ReservationImage {
 
 interface ScheduleImage {
   scheduleId: string;
+  /** The layout of a schedule created from one; its seats and places come from it. */
+  layoutId?: string;
   concertId: string;
   startsAtMs: number;
   bookingOpensAtMs: number;
@@ -65,6 +68,7 @@ export function encodeSchedule(state: ScheduleState): string {
     maxSeatsPerFan: state.maxSeatsPerFan,
     seatCount: state.seats.length,
     grades: [...state.grades],
+    ...(state.venue === null ? {} : { layoutId: state.venue.plan.layoutId }),
     version: state.version,
     reservations: [...state.reservations.values()]
       .filter((r) => r.status === 'HELD' || r.status === 'CONFIRMED' || r.status === 'REFUNDED')
@@ -80,7 +84,8 @@ export function encodeSchedule(state: ScheduleState): string {
   return JSON.stringify(image);
 }
 
-export function decodeSchedule(data: string): ScheduleState {
+/** `planOf` gives the layout of a schedule created from one (it must exist: layouts are never deleted). */
+export function decodeSchedule(data: string, planOf: (layoutId: string) => VenuePlan): ScheduleState {
   const image = JSON.parse(data) as ScheduleImage;
   const state = createSchedule({
     type: 'schedule.created',
@@ -95,7 +100,8 @@ export function decodeSchedule(data: string): ScheduleState {
     maxSeatsPerFan: image.maxSeatsPerFan ?? null,
     seatCount: image.seatCount,
     grades: image.grades,
-  });
+    ...(image.layoutId === undefined ? {} : { layoutId: image.layoutId }),
+  }, image.layoutId === undefined ? undefined : planOf(image.layoutId));
   for (const [code, maxUses, createdAtMs, channel] of image.presaleCodes ?? []) {
     evolveSchedule(state, { type: 'presale.code_created', scheduleId: state.scheduleId, code, maxUses, atMs: createdAtMs, ...(channel === undefined ? {} : { channel }) });
   }

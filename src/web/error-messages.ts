@@ -52,6 +52,12 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
       ? `Sorry, seat ${listSeats(seats)} was just taken by someone else. Nothing was held; please adjust your choice.`
       : 'Sorry, one of those seats was just taken by someone else. Nothing was held; please adjust your choice.';
   },
+  NOT_ENOUGH_SEATS: (details) => details?.['reason'] === 'NOT_ENOUGH_PLACES'
+    ? 'The standing area has fewer places left than you asked for. Nothing was held; try fewer places.'
+    : details?.['reason'] === 'NO_CATEGORY_WITHIN_PRICE'
+      ? 'No seats are priced within your budget. Nothing was held; raise the budget or pick seats on the map.'
+      : 'No block of that many seats together is free right now. Nothing was held; try fewer seats or pick them on the map.',
+  SEAT_MAP_TOO_LARGE: () => 'This venue is drawn from its compact map. Please reload the page.',
   HOLD_LIMIT_REACHED: () => 'You already hold seats. Pay for them or release them before holding others.',
   ALREADY_PAID: () => 'These seats are already paid for. Nothing was charged twice.',
   RESERVATION_NOT_HELD: () => 'This hold is no longer active (it was paid, expired or released), so there is nothing to release.',

@@ -41,6 +41,16 @@ async function presaleSchedule(): Promise<string> {
     startsAt: new Date(now + 9 * DAY_MS).toISOString(), presaleOpensAt: new Date(now - DAY_MS).toISOString(), bookingOpensAt: new Date(now + DAY_MS).toISOString(),
   }])).schedules[0]!.scheduleId;
 }
+/** A schedule from a 600-seat one-row layout, bookable now (too big for the seat-by-seat map). */
+async function venueSchedule(): Promise<string> {
+  const layout = await api.http.post('/v1/admin/layouts', {
+    adminKey: TEST_ADMIN_KEY,
+    body: { name: 'Long hall', version: 1, categories: [{ id: 'A', name: 'A', priceWon: 10, rank: 1 }], sections: [{ id: 'M', name: 'M', category: 'A', rows: [{ label: '1', seats: { from: 1, to: 600 } }] }] },
+  });
+  expect(layout.status).toBe(201);
+  const now = api.engine.now();
+  return (await createConcert(api, [{ startsAt: new Date(now + 9 * DAY_MS).toISOString(), bookingOpensAt: new Date(now - DAY_MS).toISOString(), layoutId: layout.body.layoutId as string }])).schedules[0]!.scheduleId;
+}
 function gated(fan: Fan): { token: string; queueToken: string } {
   return { token: fan.token, queueToken: fan.queueToken };
 }
@@ -343,6 +353,18 @@ const cases: ErrorCase[] = [
   {
     name: 'an unknown venue layout', code: 'LAYOUT_NOT_FOUND', status: 404,
     when: async () => api.http.get('/v1/admin/layouts/lay_unknown', { adminKey: TEST_ADMIN_KEY }),
+  },
+  {
+    name: 'the best two seats within a budget no category fits', code: 'NOT_ENOUGH_SEATS', status: 409,
+    when: async () => {
+      const venue = await venueSchedule();
+      const fan = await newFan();
+      return api.http.post('/v1/reservations', { ...gated(fan), body: { scheduleId: venue, bestAvailable: { quantity: 2, maxPriceWon: 5 } } });
+    },
+  },
+  {
+    name: 'the seat-by-seat map of a 600-seat venue', code: 'SEAT_MAP_TOO_LARGE', status: 409,
+    when: async () => api.http.get(`/v1/schedules/${await venueSchedule()}/seats`, gated(await newFan())),
   },
   {
     name: 'releasing a channel that holds nothing back', code: 'HOLDBACK_NOT_FOUND', status: 404,

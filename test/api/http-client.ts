@@ -174,7 +174,7 @@ export interface CreatedConcert { concertId: string; schedules: { scheduleId: st
  */
 export async function createConcert(
   api: LiveApi<Clock>,
-  schedules?: { startsAt: string; bookingOpensAt?: string; presaleOpensAt?: string; seatMap?: unknown; maxSeatsPerFan?: number; holdbacks?: Array<{ channel: string; seatNumbers: number[] }> }[],
+  schedules?: { startsAt: string; bookingOpensAt?: string; presaleOpensAt?: string; seatMap?: unknown; layoutId?: string; maxSeatsPerFan?: number; holdbacks?: Array<{ channel: string; seatNumbers: number[] }> }[],
 ): Promise<CreatedConcert> {
   const now = api.engine.now();
   const response = await api.http.post('/v1/admin/concerts', {

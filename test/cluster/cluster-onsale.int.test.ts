@@ -90,6 +90,28 @@ describe('waitlist, presale codes and venue layouts in cluster mode', () => {
     expect(await c.createLayout({ layout: huge })).toMatchObject({ ok: false, error: { code: 'LAYOUT_INVALID' } });
   });
 
+  it('given an arena schedule, when fans ask for the best seats through nodes a, b and c at once, then no seat is given twice and every node has the same compact map', async () => {
+    const [a, b, c] = nodes as [ClusterEngine, ClusterEngine, ClusterEngine];
+    const layout = await b.createLayout({ layout: demoArenaLayout() });
+    if (!layout.ok) throw new Error(layout.error.code);
+    const created = await c.createConcert({ title: 'Arena', venue: 'Arena', schedules: [{ startsAt: new Date(a.now() + 7 * 86_400_000).toISOString(), layoutId: layout.value.layoutId }] });
+    if (!created.ok) throw new Error(created.error.code);
+    const scheduleId = created.value.schedules[0]!.scheduleId;
+    const holds = await Promise.all([a, b, c, a, b, c].map((n, i) => n.hold({ userId: `best-${i}`, scheduleId, bestAvailable: { quantity: 4 } })));
+    const seats = holds.flatMap((outcome) => (outcome.ok ? outcome.value.seats.map((seat) => seat.label) : [outcome.error.code]));
+    expect(seats).toHaveLength(24);
+    expect(new Set(seats).size).toBe(24);
+    // The front row of the five VIP sections, each centred block before any off-centre one.
+    expect(seats.filter((label) => !/^S(9|1[0-3])-1-\d+$/.test(label ?? ''))).toEqual([]);
+    const floor = await a.hold({ userId: 'floor-fan', scheduleId, generalAdmission: { areaId: 'FLOOR', quantity: 2 } });
+    expect(floor.ok && floor.value.seats.map((seat) => seat.seatNumber)).toEqual([50_001, 50_002]);
+    for (const n of nodes) await n.readBarrier();
+    const maps = nodes.map((n) => n.getCompactSeatMap(scheduleId));
+    expect(maps[0]).toMatchObject({ ok: true, value: { seatCount: 55_000, areas: [{ id: 'FLOOR', free: 4_998 }] } });
+    expect(maps[1]).toEqual(maps[0]);
+    expect(maps[2]).toEqual(maps[0]);
+  });
+
   it('given seats held back for the press, when released through node b, then every node shows them AVAILABLE and gives a fan in line the same odds', async () => {
     const [a, b, c] = nodes as [ClusterEngine, ClusterEngine, ClusterEngine];
     const created = await a.createConcert({

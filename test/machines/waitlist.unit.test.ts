@@ -80,7 +80,7 @@ describe('the waitlist machine', () => {
     const state = schedule(3);
     for (const user of ['a', 'b', 'c']) join(state, user, 1);
     apply(state, decideOffers(state, ctx()).slice(0, 2));
-    const restored = decodeSchedule(encodeSchedule(state));
+    const restored = decodeSchedule(encodeSchedule(state), (layoutId) => { throw new Error(`no layout ${layoutId}`); });
     expect(restored.waitlist).toEqual(state.waitlist);
     expect([...restored.reservations.values()].map((r) => [r.userId, r.offer])).toEqual([['a', true]]);
     expect(encodeSchedule(restored)).toBe(encodeSchedule(state));

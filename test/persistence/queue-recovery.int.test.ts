@@ -30,7 +30,7 @@ async function recovered(dbPath: string, offThread: boolean): Promise<{ report: 
     const room = new WaitingRoom({ maxActive: 2, activeTtlMs: 600_000, idleMs: 600_000 });
     const report = await recover(store, {
       addConcert: () => undefined,
-      addSchedule: () => undefined,
+      addSchedule: () => undefined, planOf: () => { throw new Error('no layouts here'); },
       replaySchedule: () => undefined,
       restoreWallet: () => undefined,
       beginQueueRestore: () => {

@@ -130,7 +130,7 @@ describe('retention: the journal behind the checkpoints', () => {
       const checkpointSeq = Number(store.getMeta(CHECKPOINT_SEQ_KEY));
       db.exec('DELETE FROM journal');
       const report = await recover(store, {
-        addConcert: () => undefined, addSchedule: () => undefined, replaySchedule: () => undefined, restoreWallet: () => undefined,
+        addConcert: () => undefined, addSchedule: () => undefined, planOf: () => { throw new Error('no layouts here'); }, replaySchedule: () => undefined, restoreWallet: () => undefined,
         beginQueueRestore: () => ({ add: () => undefined, finish: () => ({ count: 0, indexesAdopted: false }) }),
       }, Date.now(), startQueueLoad(store, ':memory:', Number.POSITIVE_INFINITY));
       expect(checkpointSeq).toBeGreaterThan(0);

@@ -36,6 +36,8 @@ function aliceRequests(): Array<{ route: string; request: (headers: Record<strin
     { route: 'DELETE /v1/queue/tokens/current', request: (h) => ({ method: 'DELETE', url: '/v1/queue/tokens/current', headers: gated(h) }) },
     { route: 'GET /v1/concerts/{concertId}/schedules', request: (h) => ({ method: 'GET', url: `/v1/concerts/${fx.concertId}/schedules`, headers: gated(h) }) },
     { route: 'GET /v1/schedules/{scheduleId}/seats', request: (h) => ({ method: 'GET', url: `/v1/schedules/${fx.scheduleId}/seats`, headers: gated(h) }) },
+    { route: 'GET /v1/schedules/{scheduleId}/venue', request: (h) => ({ method: 'GET', url: `/v1/schedules/${fx.scheduleId}/venue`, headers: gated(h) }) },
+    { route: 'GET /v1/schedules/{scheduleId}/venue/map', request: (h) => ({ method: 'GET', url: `/v1/schedules/${fx.scheduleId}/venue/map`, headers: gated(h) }) },
     { route: 'POST /v1/reservations', request: (h) => ({ method: 'POST', url: '/v1/reservations', headers: gated(h), payload: { scheduleId: fx.scheduleId, seatNumbers: [30] } }) },
     { route: 'GET /v1/reservations', request: (h) => ({ method: 'GET', url: '/v1/reservations', headers: h }) },
     { route: 'GET /v1/reservations/{reservationId}', request: (h) => ({ method: 'GET', url: `/v1/reservations/${fx.aliceHeldId}`, headers: h }) },
@@ -119,8 +121,8 @@ describe('access control', () => {
   });
 
   it("refuses every queue-gated endpoint with another user's queue token (401) or a waiting one (403)", async () => {
-    const gatedRoutes = aliceRequests().filter((r) => ['GET /v1/concerts/{concertId}/schedules', 'GET /v1/schedules/{scheduleId}/seats', 'POST /v1/reservations', 'POST /v1/payments'].includes(r.route));
-    expect(gatedRoutes).toHaveLength(4);
+    const gatedRoutes = aliceRequests().filter((r) => ['GET /v1/concerts/{concertId}/schedules', 'GET /v1/schedules/{scheduleId}/seats', 'GET /v1/schedules/{scheduleId}/venue', 'GET /v1/schedules/{scheduleId}/venue/map', 'POST /v1/reservations', 'POST /v1/payments'].includes(r.route));
+    expect(gatedRoutes).toHaveLength(6);
     for (const { route, request } of gatedRoutes) {
       for (const other of ['bob', 'carol'] as const) {
         await expectRefused({ name: `${route} with ${other}'s queue token`, request: () => request({ ...bearer(fx.tokens.alice), 'x-queue-token': fx.queueTokens[other] }), status: 401, code: 'QUEUE_TOKEN_INVALID' });

@@ -75,6 +75,8 @@ const ROUTES: RouteSpec[] = [
       presaleCode: fc.oneof(fc.constant(''), fc.constant('x'.repeat(65)), fc.constant(['A', 'B'])),
     },
   },
+  { method: 'GET', path: '/v1/schedules/{scheduleId}/venue', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }), params: { scheduleId: unknownId } },
+  { method: 'GET', path: '/v1/schedules/{scheduleId}/venue/map', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }), params: { scheduleId: unknownId } },
   {
     method: 'POST', path: '/v1/reservations',
     valid: (f) => ({ params: {}, query: {}, body: { scheduleId: f.scheduleId, seatNumbers: [3] } }),
@@ -84,6 +86,12 @@ const ROUTES: RouteSpec[] = [
       fc.constantFrom({}, { seatNumbers: [3] }, { scheduleId: 42, seatNumbers: [3] }),
       fc.constant(null).map(() => ({ scheduleId: fx.scheduleId })),
       fc.constant(null).map(() => ({ scheduleId: fx.scheduleId, seatNumbers: [3], userId: 'bob' })),
+      // Other ways to name seats: malformed, several at once, or not applying to a schedule without a layout.
+      fc.constantFrom<unknown>(
+        { bestAvailable: { quantity: 0 } }, { bestAvailable: { quantity: 2, need: 'STAIRS' } }, { bestAvailable: 2 }, { bestAvailable: { quantity: 2 } },
+        { seatLabels: [] }, { seatLabels: [''] }, { seatLabels: ['A-1-1'] }, { seatLabels: [3] }, { generalAdmission: { areaId: 'FLOOR', quantity: 1 } },
+        { generalAdmission: { areaId: 'FLOOR' } }, { seatNumbers: [3], bestAvailable: { quantity: 1 } }, { seatLabels: ['A-1-1'], generalAdmission: { areaId: 'F', quantity: 1 } },
+      ).map((selection) => ({ scheduleId: fx.scheduleId, ...(selection as object) })),
       fc.constantFrom<unknown>('', 42, null, ['CODE'], 'x'.repeat(65)).map((presaleCode) => ({ scheduleId: fx.scheduleId, seatNumbers: [3], presaleCode })),
       // Free seats, taken seats, alice's own seats: alice already holds, so every one is refused.
       fc.integer({ min: 1, max: 50 }).map((n) => ({ scheduleId: fx.scheduleId, seatNumbers: [n] })),
