@@ -5,7 +5,6 @@
 import type { Logger } from 'pino';
 import { createEngine } from './actors/engine.js';
 import type { Config } from './config.js';
-import { seedDemoCatalogue } from './domain/demo-catalogue.js';
 import type { BookingEngine } from './domain/engine.js';
 import { DEFAULT_WEBHOOK_RETRY, type WebhookRetryPolicy } from './domain/webhooks.js';
 
@@ -22,7 +21,7 @@ export async function createNodeEngine(config: Config, logger: Logger): Promise<
   const webhookRetry: WebhookRetryPolicy = { ...DEFAULT_WEBHOOK_RETRY, maxAttempts: config.webhooks.maxAttempts };
   if (cluster === null) {
     const engine = createEngine({ dbPath: config.dbPath, limits: config.limits, durability: config.durability, webhookRetry, logger: logger.child({ component: 'engine' }) });
-    return { engine, seedDemo: () => seedDemoCatalogue(engine), describe: { mode: 'embedded', dbPath: config.dbPath, durability: config.durability } };
+    return { engine, seedDemo: () => engine.seedDemo(), describe: { mode: 'embedded', dbPath: config.dbPath, durability: config.durability } };
   }
   // Loaded only in cluster mode: the embedded default never loads the NATS client.
   const { createClusterEngine } = await import('./cluster/cluster-engine.js');

@@ -109,7 +109,9 @@ describe('server process', () => {
     const firstExit = await first.exited;
 
     expect(health.status).toBe(200);
-    expect(concerts.concerts).toHaveLength(2);
+    // The 50-seat hall's two concerts and the arena's, whose schedule comes back from its layout after the restart.
+    expect(concerts.concerts).toHaveLength(3);
+    expect(concerts.concerts).toContainEqual(expect.objectContaining({ title: 'Nova Arena Tour', venue: 'Demo Arena' }));
     expect(firstExit).toBe(0);
     expect(first.output()).toContain('shutdown complete');
 

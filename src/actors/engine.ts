@@ -16,6 +16,8 @@ import type {
   CompactSeatMapView, VenueView,
 } from '../domain/views.js';
 import { VenuePlan } from '../venues/venue-plan.js';
+import { demoArenaLayout } from '../venues/demo-layouts.js';
+import { demoCatalogue } from '../domain/demo-catalogue.js';
 import { freePlaces, resolveSelection, type SeatSelection } from '../machines/schedule-venue.js';
 import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition } from '../machines/waitlist.js';
 import { decideCreatePresaleCode, decideReleaseHoldback, normalizePresaleCode } from '../machines/presale.js';
@@ -80,7 +82,7 @@ function drawPresaleCode(random: (size: number) => Buffer): string {
   return code;
 }
 
-interface Concert { concertId: string; title: string; venue: string; scheduleIds: string[] }
+interface Concert { concertId: string; title: string; venue: string; createdAtMs: number; scheduleIds: string[] }
 
 function eventView(row: OutboxRow): EventView {
   return { id: eventId(row.seq), sequence: row.seq, type: row.type as EventType, createdAt: iso(row.at_ms), data: JSON.parse(row.data) as unknown };
@@ -281,7 +283,7 @@ class Engine implements ReplicaEngine {
 
   private recoveryTarget(nowMs: number): RecoveryTarget {
     return {
-      addConcert: (concertId, title, venue) => this.concerts.set(concertId, { concertId, title, venue, scheduleIds: [] }),
+      addConcert: (concertId, title, venue, createdAtMs) => this.concerts.set(concertId, { concertId, title, venue, createdAtMs, scheduleIds: [] }),
       addSchedule: (state) => this.addSchedule(state),
       planOf: (layoutId) => this.mustPlanOf(layoutId),
       replaySchedule: (event) => {
@@ -322,7 +324,11 @@ class Engine implements ReplicaEngine {
   }
 
   listConcerts(): ConcertSummaryView[] {
-    return [...this.concerts.values()].map(({ concertId, title, venue }) => ({ concertId, title, venue }));
+    // The order recovery reads them in: concerts created in the same millisecond (a catalogue seeded at
+    // once) are listed alike before and after a restart.
+    return [...this.concerts.values()]
+      .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.concertId < b.concertId ? -1 : a.concertId > b.concertId ? 1 : 0))
+      .map(({ concertId, title, venue }) => ({ concertId, title, venue }));
   }
 
   listSchedules(concertId: string, options: { includeSoldOut?: boolean } = {}): Result<SchedulesView> {
@@ -406,7 +412,7 @@ class Engine implements ReplicaEngine {
     const change = new PendingChange();
     change.record('catalogue', { type: 'concert.created', atMs: nowMs, concertId, title: input.title, venue: input.venue } as { type: string; atMs: number });
     change.write((store) => store.insertConcert(concertId, input.title, input.venue, nowMs));
-    const concert: Concert = { concertId, title: input.title, venue: input.venue, scheduleIds: [] };
+    const concert: Concert = { concertId, title: input.title, venue: input.venue, createdAtMs: nowMs, scheduleIds: [] };
     this.concerts.set(concertId, concert);
     const created = valid.value.map((schedule) => {
       const event: Extract<ScheduleEvent, { type: 'schedule.created' }> = {
@@ -777,14 +783,36 @@ class Engine implements ReplicaEngine {
   // ---------------------------------------------------------------- venue layouts
 
   createLayout(command: { layout: unknown }): Promise<Result<LayoutView>> {
-    return this.runner.run('', undefined, (change) => {
-      const valid = validateLayout(command.layout);
-      if (!valid.ok) return fail('LAYOUT_INVALID', { errors: valid.errors });
-      const layoutId = this.newId('lay');
-      const createdAtMs = this.clock.now();
-      const summary = summarizeLayout(valid.layout);
-      change.write(() => this.layouts.insert({ layoutId, json: JSON.stringify(command.layout), summary: JSON.stringify(summary), createdAtMs }));
-      return ok({ layoutId, createdAt: iso(createdAtMs), ...summary });
+    return this.runner.run('', undefined, (change) => this.decideLayout(command.layout, change));
+  }
+
+  /**
+   * A layout is usable from its decision on, like every other decided state: a command decided after it
+   * (even one in the same log entry of a cluster, before the group commit wrote the row) finds it.
+   */
+  private decideLayout(layout: unknown, change: PendingChange): Result<LayoutView> {
+    const valid = validateLayout(layout);
+    if (!valid.ok) return fail('LAYOUT_INVALID', { errors: valid.errors });
+    const layoutId = this.newId('lay');
+    const createdAtMs = this.clock.now();
+    const summary = summarizeLayout(valid.layout);
+    const json = JSON.stringify(layout);
+    change.write(() => this.layouts.insert({ layoutId, json, summary: JSON.stringify(summary), createdAtMs }));
+    this.plans.set(layoutId, new VenuePlan(layoutId, valid.layout, json));
+    return ok({ layoutId, createdAt: iso(createdAtMs), ...summary });
+  }
+
+  seedDemo(): Promise<number> {
+    if (!this.isEmpty()) return Promise.resolve(0);
+    // Decided synchronously, layout then concerts, so a replica seeding from the log decides exactly this.
+    const arena: { result?: Result<LayoutView> } = {};
+    const layoutCommitted = this.runner.run('', undefined, (change) => (arena.result = this.decideLayout(demoArenaLayout(), change)));
+    if (arena.result?.ok !== true) return layoutCommitted.then(() => { throw new Error('the demo arena layout was refused'); });
+    const concerts = demoCatalogue(this.clock.now(), arena.result.value.layoutId).map((input) => this.createConcert(input));
+    return Promise.all([layoutCommitted, ...concerts]).then(([, ...results]) => {
+      const refused = results.find((result) => !result.ok);
+      if (refused !== undefined && !refused.ok) throw new Error(`demo catalogue rejected: ${refused.error.code} ${refused.error.message}`);
+      return results.length;
     });
   }
 

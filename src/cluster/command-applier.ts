@@ -9,7 +9,6 @@
  */
 import type { Logger } from 'pino';
 import type { ReplicaEngine } from '../actors/engine.js';
-import { demoCatalogue } from '../domain/demo-catalogue.js';
 import type { ClusterCommand, LogEntry } from './log-entry.js';
 import type { LogClock } from './log-clock.js';
 import type { SeededRandom } from './seeded-random.js';
@@ -143,12 +142,8 @@ export class CommandApplier {
       case 'retryWebhookDelivery': return engine.retryWebhookDelivery(command.args);
       case 'recordWebhookAttempts': return engine.recordWebhookAttempts(command.args);
       case 'advanceWebhookCursor': return engine.advanceWebhookCursor(command.args);
-      case 'seedDemo': {
-        if (!engine.isEmpty()) return Promise.resolve(0);
-        // Every concert is decided now, in this entry, before anything else can interleave.
-        const created = demoCatalogue(this.clock.now()).map((input) => engine.createConcert(input));
-        return Promise.all(created).then((results) => results.filter((result) => result.ok).length);
-      }
+      // The whole catalogue is decided now, in this entry, before anything else can interleave.
+      case 'seedDemo': return engine.seedDemo();
       case 'touchQueueTokens':
         engine.touchQueueTokens(command.args.tokens);
         return Promise.resolve(null);

@@ -1,4 +1,3 @@
-import type { BookingEngine } from './engine.js';
 import type { CreateConcertInput, SeatMapInput } from './views.js';
 
 const DAY_MS = 86_400_000;
@@ -24,9 +23,10 @@ function hourAligned(ms: number): number {
 
 /**
  * A catalogue that exercises every booking window: schedules open now, one that opens later,
- * and one already past.
+ * and one already past; and, beside the 50-seat hall, an arena (`arenaLayoutId`: the demo arena's layout,
+ * src/venues/demo-layouts.ts) with 50,000 seats in 20 sections and a 5,000-place standing floor.
  */
-export function demoCatalogue(nowMs: number): CreateConcertInput[] {
+export function demoCatalogue(nowMs: number, arenaLayoutId: string): CreateConcertInput[] {
   const base = hourAligned(nowMs);
   return [
     {
@@ -46,17 +46,12 @@ export function demoCatalogue(nowMs: number): CreateConcertInput[] {
         { startsAt: at(base - 2 * DAY_MS), bookingOpensAt: at(base - 20 * DAY_MS), seatMap: DEMO_SEAT_MAP },
       ],
     },
+    {
+      title: 'Nova Arena Tour',
+      venue: 'Demo Arena',
+      schedules: [
+        { startsAt: at(base + 10 * DAY_MS + 19 * 3_600_000), bookingOpensAt: at(base - DAY_MS), layoutId: arenaLayoutId, maxSeatsPerFan: 8 },
+      ],
+    },
   ];
-}
-
-/** Seeds the demo catalogue into an empty engine; returns the number of concerts created. */
-export async function seedDemoCatalogue(engine: BookingEngine): Promise<number> {
-  if (!engine.isEmpty()) return 0;
-  let created = 0;
-  for (const concert of demoCatalogue(engine.now())) {
-    const result = await engine.createConcert(concert);
-    if (!result.ok) throw new Error(`demo catalogue rejected: ${result.error.code} ${result.error.message}`);
-    created++;
-  }
-  return created;
 }

@@ -102,6 +102,11 @@ export interface BookingEngine {
   createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>>;
   /** True when the database holds no concert (used to seed the demo catalogue). */
   isEmpty(): boolean;
+  /**
+   * Seeds the demo catalogue (src/domain/demo-catalogue.ts) into an empty engine: the arena's layout and
+   * every concert, decided in one go; returns the concerts created (0 when the engine was not empty).
+   */
+  seedDemo(): Promise<number>;
 
   // Waiting room
   issueQueueToken(userId: string): Promise<Result<QueueTokenIssued>>;

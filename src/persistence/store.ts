@@ -207,8 +207,8 @@ export class Store {
     return this.db.prepare('SELECT stream, seq, data FROM snapshots').iterate() as IterableIterator<{ stream: string; seq: number; data: string }>;
   }
 
-  concerts(): Array<{ concert_id: string; title: string; venue: string }> {
-    return this.db.prepare('SELECT concert_id, title, venue FROM concerts ORDER BY created_at_ms, concert_id').all() as Array<{ concert_id: string; title: string; venue: string }>;
+  concerts(): Array<{ concert_id: string; title: string; venue: string; created_at_ms: number }> {
+    return this.db.prepare('SELECT concert_id, title, venue, created_at_ms FROM concerts ORDER BY created_at_ms, concert_id').all() as Array<{ concert_id: string; title: string; venue: string; created_at_ms: number }>;
   }
 
   userAccounts(): IterableIterator<AccountRow> {

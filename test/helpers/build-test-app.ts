@@ -26,7 +26,6 @@ import type { EngineOptions } from '../../src/actors/engine-options.js';
 import { ManualClock, SystemClock, type Clock } from '../../src/actors/clock.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { seedDemoCatalogue } from '../../src/domain/demo-catalogue.js';
 import type { BookingEngine } from '../../src/domain/engine.js';
 
 export const TEST_AUTH_SECRET = 'test-auth-secret-0123456789abcdef0123456789';
@@ -108,7 +107,7 @@ export async function buildTestApp<C extends Clock = ManualClock>(options: TestA
     app = await buildApp({ config, engine, logger: options.logger ?? false });
     await app.ready();
     if (options.start !== false) await engine.start();
-    if (options.seedDemo === true) await seedDemoCatalogue(engine);
+    if (options.seedDemo === true) await engine.seedDemo();
   } catch (error) {
     await engine.close();
     if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
