@@ -5,7 +5,7 @@
 import { ApiFailure } from './api-client.js';
 import type { PageContext } from './context.js';
 import { byId, el, replaceChildren, setText } from './dom.js';
-import { formatCountdown, formatWon, listSeats } from './format.js';
+import { formatCountdown, formatWon, listSeats, seatName } from './format.js';
 import type { BalanceView, ChargeView, PaymentView, ReservationView } from '../domain/views.js';
 
 const TICK_MS = 250;
@@ -48,7 +48,7 @@ export class Checkout {
     byId('selection-panel').hidden = true;
     byId('checkout-panel').hidden = false;
     replaceChildren(byId('held-list'), ...reservation.seats.map((seat) =>
-      el('li', {}, el('span', {}, `Seat ${seat.seatNumber} · ${seat.grade}`), el('span', {}, formatWon(seat.price)))));
+      el('li', {}, el('span', {}, `${seatName(seat)} · ${seat.grade}`), el('span', {}, formatWon(seat.price)))));
     setText('held-total', formatWon(reservation.totalPrice));
     setText('pay-button', `Pay ${formatWon(reservation.totalPrice)}`);
     window.clearInterval(this.ticker);

@@ -55,3 +55,8 @@ export function outlookSentence(status: { outlook: Outlook; seatsRemaining: numb
     case 'SOLD_OUT': return 'No seats are left right now.';
   }
 }
+
+/** How a seat is named to the fan: its venue label ("S9-1-24", or a standing area's id) or its number. */
+export function seatName(seat: { seatNumber: number; label?: string }): string {
+  return seat.label ?? `Seat ${seat.seatNumber}`;
+}

@@ -7,18 +7,18 @@ import QRCode from 'qrcode';
 import { byId, el, replaceChildren } from './dom.js';
 import type { PageContext } from './context.js';
 
-interface TicketBody { ticketId: string; seatNumber: number; grade: string; code: string }
+interface TicketBody { ticketId: string; seatNumber: number; grade: string; label?: string; code: string }
 interface TicketsBody { tickets: TicketBody[] }
 
 async function ticketFigure(ticket: TicketBody): Promise<HTMLElement> {
   const svg = await QRCode.toString(ticket.code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   const image = el('img', {
     src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`,
-    alt: `Ticket QR code for seat ${ticket.seatNumber}`,
+    alt: `Ticket QR code for ${ticket.label ?? `seat ${ticket.seatNumber}`}`,
     width: 192, height: 192,
     'data-ticket-code': ticket.code,
   });
-  return el('figure', { class: 'ticket', 'data-ticket-id': ticket.ticketId }, image, el('figcaption', {}, `Seat ${ticket.seatNumber} (${ticket.grade})`));
+  return el('figure', { class: 'ticket', 'data-ticket-id': ticket.ticketId }, image, el('figcaption', {}, `${ticket.label ?? `Seat ${ticket.seatNumber}`} (${ticket.grade})`));
 }
 
 /** Shows the tickets of a paid reservation; a failure to load them leaves a line saying where to find them. */
