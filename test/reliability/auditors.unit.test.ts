@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../src/persistence/migrations.js';
 import { AuditModel } from './support/audit-model.js';
 import { auditJournal, auditLedger, JournalAuditor } from './support/journal-audit.js';
 import type { RecordLine } from './support/record.js';
+import { RELIABILITY_ARENA } from './support/catalogue.js';
 
 const TTL = 1_000;
 
@@ -156,6 +157,33 @@ describe('auditors find planted faults', () => {
     const ack = (checkedInAt: string): RecordLine => ({ kind: 'ack', id: checkedInAt, at: 1, user: 'u', op: 'checkin', status: 200, body: { ticketId: 'r1.1', reservationId: 'r1', checkedInAt }, replayed: false });
     model.add([ack('t1'), ack('t2')]);
     expect(model.recordViolations.join()).toMatch(/ticket r1\.1 admitted twice: at t1 and at t2/);
+  });
+
+  it('a venue schedule: a blocked seat held, a layout the file lacks; a best-available hold not side by side, a standing hold of other places', () => {
+    const db = database();
+    db.prepare('INSERT INTO venue_layouts (layout_id, layout, summary, created_at_ms) VALUES (?, ?, ?, 0)').run('lay_1', JSON.stringify(RELIABILITY_ARENA), '{}');
+    const venueCreated = { ...created, scheduleId: 'v', seatCount: 73, grades: [], layoutId: 'lay_1' };
+    journal(db, [venueCreated, { ...held('r1', [12]), scheduleId: 'v' }, { ...created, scheduleId: 'w', layoutId: 'lay_gone' }]);
+    const found = audit(db).join('\n');
+    expect(found).toMatch(/seat 12 of v is blocked by its layout, yet held by r1/);
+    expect(found).toMatch(/schedule of layout lay_gone, which the file does not have/);
+
+    const model = new AuditModel();
+    const hold = (id: string, reqBody: unknown, labels: string[]): RecordLine => ({
+      kind: 'ack', id, at: 1, user: 'u', op: 'hold', status: 201, replayed: false, reqBody,
+      body: { reservationId: id, scheduleId: 'v', seats: labels.map((label, i) => ({ seatNumber: i + 1, label })), holdExpiresAt: '', totalPrice: 0 },
+    });
+    model.add([
+      hold('ok', { scheduleId: 'v', bestAvailable: { quantity: 2 } }, ['A-1-3', 'A-1-4']),
+      hold('apart', { scheduleId: 'v', bestAvailable: { quantity: 2 } }, ['A-1-3', 'A-1-5']),
+      hold('rows', { scheduleId: 'v', bestAvailable: { quantity: 2 } }, ['A-1-3', 'A-2-4']),
+      hold('short', { scheduleId: 'v', generalAdmission: { areaId: 'FLOOR', quantity: 2 } }, ['FLOOR']),
+    ]);
+    const record = model.recordViolations.join('\n');
+    expect(record).not.toMatch(/hold ok/);
+    expect(record).toMatch(/best-available hold apart of 2 got A-1-3, A-1-5/);
+    expect(record).toMatch(/best-available hold rows of 2 got A-1-3, A-2-4/);
+    expect(record).toMatch(/standing hold short of 2 got FLOOR/);
   });
 
   describe('a journal trimmed behind its checkpoints', () => {

@@ -31,8 +31,11 @@ describe('crash loop: kill -9 under load, restart, audit', () => {
     expect(report.events).toBeGreaterThan(report.checkins);
     expect(report.webhookDeliveries).toBeGreaterThanOrEqual(report.events);
     expect(report.offers).toBeGreaterThan(0);
+    // and fans raced for the best seats and standing places of arenas, every one of them audited.
+    expect(report.bestAvailableHolds).toBeGreaterThan(0);
+    expect(report.standingHolds).toBeGreaterThan(0);
     process.stdout.write(`crash loop (seed ${seed}): ${report.killCycles} kill -9 cycles + ${report.startupKills} during recovery, `
       + `${report.acknowledged} acknowledged operations (${report.checkins} check-ins, ${report.refunds} refunds), ${report.checkedOperations} checks, ${report.replays} key replays, ${report.journalRows} journal rows, `
-      + `${report.events} events (${report.offers} waitlist offers, ${report.waitlistChecked} waitlist checks), ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent after a kill)\n`);
+      + `${report.bestAvailableHolds} best-available and ${report.standingHolds} standing holds, ${report.events} events (${report.offers} waitlist offers, ${report.waitlistChecked} waitlist checks), ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent after a kill)\n`);
   }, 420_000);
 });

@@ -52,6 +52,9 @@ export class AuditModel {
   readonly writeAckTimes: number[] = [];
   /** Contradictions inside the record itself (two answers for one key that differ). */
   readonly recordViolations: string[] = [];
+  /** Acknowledged holds by best available and by standing places (venue schedules), each checked as it is read. */
+  readonly bestAvailableHolds = new Set<string>();
+  readonly standingHolds = new Set<string>();
   acknowledged = 0;
   private readonly chargeKeysSeen = new Set<string>();
 
@@ -95,6 +98,31 @@ export class AuditModel {
     }
   }
 
+  /**
+   * A best-available hold got `quantity` seats of one row of one section, numbered one after another (the
+   * arena's rows have one gap, which breaks adjacency, so consecutive numbers are what "together" means);
+   * a standing hold got `quantity` places of its area.
+   */
+  private checkVenueHold(line: AckLine): void {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const request = line.reqBody as any;
+    const seats = (line.body as { reservationId: string; seats: Array<{ seatNumber: number; label?: string }> });
+    const id = seats.reservationId;
+    if (request?.bestAvailable !== undefined) {
+      this.bestAvailableHolds.add(id);
+      const parts = seats.seats.map((seat) => (seat.label ?? '').split('-'));
+      const together = parts.every((p, i) => p.length === 3 && p[0] === parts[0]![0] && p[1] === parts[0]![1] && Number(p[2]) === Number(parts[0]![2]) + i);
+      if (seats.seats.length !== request.bestAvailable.quantity || !together) {
+        this.recordViolations.push(`best-available hold ${id} of ${request.bestAvailable.quantity} got ${seats.seats.map((seat) => seat.label).join(', ')}`);
+      }
+    } else if (request?.generalAdmission !== undefined) {
+      this.standingHolds.add(id);
+      if (seats.seats.length !== request.generalAdmission.quantity || seats.seats.some((seat) => seat.label !== request.generalAdmission.areaId)) {
+        this.recordViolations.push(`standing hold ${id} of ${request.generalAdmission.quantity} got ${seats.seats.map((seat) => seat.label).join(', ')}`);
+      }
+    }
+  }
+
   private addAck(line: AckLine): void {
     this.acknowledged++;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -115,6 +143,7 @@ export class AuditModel {
         }
         break;
       case 'hold':
+        this.checkVenueHold(line);
         if (!this.holds.has(body.reservationId)) {
           this.holds.set(body.reservationId, {
             user: line.user, reservationId: body.reservationId, scheduleId: body.scheduleId,

@@ -73,6 +73,9 @@ export interface CrashLoopReport {
   refunds: number;
   /** Events in the outbox at the last audit; webhook deliveries received, and how many were resends after a kill. */
   events: number;
+  /** Acknowledged holds in the venue stream by best available and by standing places (each checked for shape). */
+  bestAvailableHolds: number;
+  standingHolds: number;
   /** Waitlist offers made (events), and waitlist facts looked up again (summed over every audit). */
   offers: number;
   waitlistChecked: number;
@@ -106,7 +109,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     },
   });
   const report: CrashLoopReport = {
-    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, events: 0, offers: 0, waitlistChecked: 0, webhookDeliveries: 0, webhookResent: 0, violations: [],
+    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, bestAvailableHolds: 0, standingHolds: 0, events: 0, offers: 0, waitlistChecked: 0, webhookDeliveries: 0, webhookResent: 0, violations: [],
   };
   const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
   const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
@@ -127,6 +130,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'tiny', '1'),
       await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'hot', '1'),
       await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'big', '1'),
+      await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'venue', '1'),
     ];
     const schedulesPath = join(workDir, 'schedules.json');
     writeFileSync(schedulesPath, JSON.stringify(schedules));
@@ -165,6 +169,8 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       model.add(readRecord(recordPath));
       report.acknowledged = model.acknowledged;
       report.checkins = model.checkins.size;
+      report.bestAvailableHolds = model.bestAvailableHolds.size;
+      report.standingHolds = model.standingHolds.size;
       report.refunds = model.refunds.size;
       const online = await auditOverHttp(model, {
         http: server.http, authSecret: RELIABILITY_AUTH_SECRET, scheduleIds: schedules.map((s) => s.scheduleId),
@@ -225,17 +231,21 @@ async function admitAuditor(http: HttpClient): Promise<string> {
   throw new Error('auditor not admitted within 5 s');
 }
 
-/** Adds a fresh hot or big schedule when the current one is nearly sold out, so contention goes on. */
+function streamOf(schedule: CreatedSchedule): 'hot' | 'big' | 'venue' {
+  return schedule.venue === true ? 'venue' : schedule.hot ? 'hot' : 'big';
+}
+
+/** Adds a fresh hot, big or venue schedule when the current one is nearly sold out, so contention goes on. */
 async function topUpSchedules(http: HttpClient, schedules: CreatedSchedule[], auditorQueueToken: string, cycle: number): Promise<boolean> {
   let added = false;
-  for (const kind of ['hot', 'big'] as const) {
-    const current = [...schedules].reverse().find((s) => s.hot === (kind === 'hot'));
+  for (const kind of ['hot', 'big', 'venue'] as const) {
+    const current = [...schedules].reverse().find((s) => streamOf(s) === kind);
     if (current === undefined) continue;
     const seats = await http.call('GET', `/v1/schedules/${current.scheduleId}/seats?status=AVAILABLE`, {
       token: userToken(AUDITOR, RELIABILITY_AUTH_SECRET), queueToken: auditorQueueToken,
     });
     const available = seats.status === 200 ? (seats.body.seats as unknown[]).length : 0;
-    if (available < (kind === 'hot' ? 6 : 40)) {
+    if (available < (kind === 'hot' ? 6 : kind === 'venue' ? 12 : 40)) {
       schedules.push(await createSchedule(http, RELIABILITY_ADMIN_KEY, kind, String(cycle)));
       added = true;
     }

@@ -8,6 +8,10 @@ import type { AuditModel, KeyedAnswer, TokenRecord } from './audit-model.js';
 import type { HttpClient, Reply } from './http-client.js';
 import { SeededRandom } from './random.js';
 import { userToken } from './tokens.js';
+import { decodeSnapshot } from '../../../src/venues/seat-map-codec.js';
+import { validateLayout } from '../../../src/venues/layout.js';
+import { SEAT_STATUS } from '../../../src/venues/seat-status.js';
+import { VenuePlan } from '../../../src/venues/venue-plan.js';
 
 export interface HttpAuditOptions {
   http: HttpClient;
@@ -249,6 +253,11 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
       violations.push(`seat map ${scheduleId}: ${reply.status} ${reply.body?.code}`);
       continue;
     }
+    // A schedule sold from a layout: its blocked seats show taken, and its compact map must agree too.
+    const venueReply = await get(`/v1/schedules/${encodeURIComponent(scheduleId)}/venue`, options.auditorUser, options.auditorQueueToken);
+    const validLayout = venueReply.status === 200 ? validateLayout(venueReply.body.layout) : null;
+    const venue = validLayout?.ok === true ? new VenuePlan(venueReply.body.layoutId as string, validLayout.layout, '') : null;
+    if (venueReply.status === 200 && venue === null) violations.push(`venue of ${scheduleId} does not validate`);
     const owners = new Map<number, ReservationBody>();
     for (const r of live.values()) {
       if (r.scheduleId !== scheduleId) continue;
@@ -260,14 +269,34 @@ export async function auditOverHttp(model: AuditModel, options: HttpAuditOptions
         owners.set(seatNumber, r);
       }
     }
-    for (const seat of reply.body.seats as Array<{ seatNumber: number; status: string }>) {
+    const seatsRead = (reply.body.seats as Array<{ seatNumber: number; status: string }>).slice();
+    if (venue !== null) {
+      const map = await get(`/v1/schedules/${encodeURIComponent(scheduleId)}/venue/map`, options.auditorUser, options.auditorQueueToken);
+      const decoded = map.status === 200 ? decodeSnapshot({ layoutVersion: 1, seatCount: map.body.seatCount, statusBase64: map.body.statusBase64 }, 1) : null;
+      if (decoded === null || !decoded.ok) {
+        violations.push(`compact map of ${scheduleId}: ${map.status} ${decoded?.ok === false ? decoded.message : ''}`);
+      } else {
+        // As words, so the same tolerances apply below: blocked seats are RESERVED to the public, the compact map says BLOCKED.
+        decoded.value.forEach((code, index) => {
+          if (code === SEAT_STATUS.BLOCKED && !venue.isBlocked(index + 1)) violations.push(`compact map of ${scheduleId}: seat ${index + 1} BLOCKED, the layout does not block it`);
+          if (code !== SEAT_STATUS.BLOCKED && venue.isBlocked(index + 1)) violations.push(`compact map of ${scheduleId}: blocked seat ${index + 1} is ${code}`);
+          if (code === SEAT_STATUS.AVAILABLE || code === SEAT_STATUS.TAKEN) seatsRead.push({ seatNumber: index + 1, status: code === SEAT_STATUS.AVAILABLE ? 'AVAILABLE' : 'TAKEN' });
+        });
+      }
+    }
+    for (const seat of seatsRead) {
       checked.seats++;
       const owner = owners.get(seat.seatNumber);
-      const expected = owner === undefined ? 'AVAILABLE' : owner.status === 'CONFIRMED' ? 'RESERVED' : 'TEMP_RESERVED';
+      if (venue?.isBlocked(seat.seatNumber) === true) {
+        if (owner !== undefined || seat.status !== 'RESERVED') violations.push(`blocked seat ${seat.seatNumber} of ${scheduleId} is ${seat.status}${owner === undefined ? '' : `, held by ${owner.reservationId}`}`);
+        continue;
+      }
+      const taken = seat.status === 'TAKEN';
+      const expected = owner === undefined ? 'AVAILABLE' : taken ? 'TAKEN' : owner.status === 'CONFIRMED' ? 'RESERVED' : 'TEMP_RESERVED';
       if (seat.status === expected) continue;
       // A TEMP_RESERVED seat whose hold we skipped as about to expire is fine.
       const skippedHold = [...live.values()].some((r) => r.scheduleId === scheduleId && r.status === 'HELD' && r.seats.some((s) => s.seatNumber === seat.seatNumber));
-      if (seat.status === 'TEMP_RESERVED' && skippedHold) continue;
+      if ((seat.status === 'TEMP_RESERVED' || taken) && skippedHold) continue;
       if (seat.status === 'AVAILABLE' && owner?.status === 'HELD' && Date.parse(owner.holdExpiresAt) <= mapReadAtMs + 50) continue;
       violations.push(`seat ${seat.seatNumber} of ${scheduleId} is ${seat.status}, the reservations say ${expected}${owner === undefined ? '' : ` (${owner.reservationId})`}`);
     }

@@ -15,6 +15,8 @@
  * checkpoint, as the journal ended it.
  */
 import Database from 'better-sqlite3';
+import { validateLayout } from '../../../src/venues/layout.js';
+import { VenuePlan } from '../../../src/venues/venue-plan.js';
 
 export interface JournalAuditOptions {
   queueMaxActive: number;
@@ -31,7 +33,7 @@ export interface JournalAuditReport {
   reservationStatus: Map<string, string>;
 }
 
-interface SeatPlan { seatCount: number; priceOf: (seat: number) => number }
+interface SeatPlan { seatCount: number; priceOf: (seat: number) => number; blocked?: (seat: number) => boolean }
 interface ReservationReplay {
   scheduleId: string;
   userId: string;
@@ -127,6 +129,9 @@ export function tailJournal(auditor: JournalAuditor, dbPath: string): boolean {
 
 export class JournalAuditor {
   private readonly replayViolations: string[] = [];
+  /** The file being read: a venue schedule's plan comes from its layout row, like the engine's. */
+  private db: Database.Database | null = null;
+  private readonly venuePlans = new Map<string, VenuePlan | null>();
   private lastSeq = 0;
   private rowsRead = 0;
   private readonly plans = new Map<string, SeatPlan>();
@@ -156,6 +161,7 @@ export class JournalAuditor {
 
   /** Replays the rows written since the last read, in one read transaction. Rows must follow on without a gap. */
   read(db: Database.Database): void {
+    this.db = db;
     db.transaction(() => {
       const rows = db.prepare('SELECT seq, at_ms, stream, type, data FROM journal WHERE seq > ? ORDER BY seq').iterate(this.lastSeq) as IterableIterator<JournalRow>;
       for (const row of rows) {
@@ -167,6 +173,15 @@ export class JournalAuditor {
         this.apply(row);
       }
     })();
+  }
+
+  private venuePlan(layoutId: string): VenuePlan | null {
+    if (!this.venuePlans.has(layoutId)) {
+      const json = this.db?.prepare('SELECT layout FROM venue_layouts WHERE layout_id = ?').pluck().get(layoutId) as string | undefined;
+      const valid = json === undefined ? null : validateLayout(JSON.parse(json));
+      this.venuePlans.set(layoutId, valid?.ok === true ? new VenuePlan(layoutId, valid.layout, json ?? '') : null);
+    }
+    return this.venuePlans.get(layoutId) ?? null;
   }
 
   private fail(row: JournalRow, message: string): void {
@@ -182,9 +197,15 @@ export class JournalAuditor {
     switch (row.type) {
       case 'schedule.created': {
         const grades = event.grades as Array<{ from: number; to: number; price: number }>;
+        const venue = typeof event.layoutId === 'string' ? this.venuePlan(event.layoutId as string) : null;
+        if (typeof event.layoutId === 'string' && venue === null) fail(`schedule of layout ${event.layoutId as string}, which the file does not have or which does not validate`);
+        if (venue !== null && venue.seatCount !== event.seatCount) fail(`layout ${venue.layoutId} numbers ${venue.seatCount} seats, the schedule ${event.seatCount as number}`);
         plans.set(event.scheduleId, {
           seatCount: event.seatCount,
-          priceOf: (seat) => grades.find((grade) => seat >= grade.from && seat <= grade.to)?.price ?? Number.NaN,
+          priceOf: venue === null
+            ? (seat) => grades.find((grade) => seat >= grade.from && seat <= grade.to)?.price ?? Number.NaN
+            : (seat) => venue.layout.categories[venue.categoryOf(seat)]?.priceWon ?? Number.NaN,
+          ...(venue === null ? {} : { blocked: (seat: number) => venue.isBlocked(seat) }),
         });
         owners.set(event.scheduleId, new Map());
         break;
@@ -211,6 +232,7 @@ export class JournalAuditor {
         if (new Set(seats).size !== seats.length) fail(`duplicate seats ${seats.join(',')}`);
         for (const seat of seats) {
           if (!Number.isInteger(seat) || seat < 1 || seat > plan.seatCount) fail(`seat ${seat} outside 1..${plan.seatCount}`);
+          if (plan.blocked?.(seat) === true) fail(`seat ${seat} of ${event.scheduleId} is blocked by its layout, yet held by ${event.reservationId}`);
           const owner = seatOwners.get(seat);
           if (owner !== undefined) fail(`seat ${seat} of ${event.scheduleId} held by ${event.reservationId} while ${owner} (${reservations.get(owner)?.status}) has it`);
           seatOwners.set(seat, event.reservationId);

@@ -17,7 +17,8 @@ import { readRecord, RecordWriter, WRITE_OPERATIONS, type Operation, type SentLi
 import { RELIABILITY_ADMIN_KEY } from './server-process.js';
 import { userToken } from './tokens.js';
 
-export interface DriverSchedule { scheduleId: string; seatCount: number; hot: boolean }
+/** `venue`: sold from a layout (RELIABILITY_ARENA): held by best available and standing places too. */
+export interface DriverSchedule { scheduleId: string; seatCount: number; hot: boolean; venue?: true }
 
 export interface DriverConfig {
   baseUrl: string;
@@ -122,12 +123,13 @@ class Driver {
     return reply;
   }
 
-  /** The newest hot and big schedule (the orchestrator rewrites the file as seats sell out). */
+  /** The newest hot, big and venue schedule (the orchestrator rewrites the file as seats sell out). */
   schedules(): DriverSchedule[] {
     const all = JSON.parse(readFileSync(this.config.schedulesPath, 'utf8')) as DriverSchedule[];
     const hot = all.filter((s) => s.hot).at(-1);
-    const big = all.filter((s) => !s.hot).at(-1);
-    return [hot, big].filter((s): s is DriverSchedule => s !== undefined);
+    const big = all.filter((s) => !s.hot && s.venue !== true).at(-1);
+    const venue = all.filter((s) => s.venue === true).at(-1);
+    return [hot, big, venue].filter((s): s is DriverSchedule => s !== undefined);
   }
 
   /** A hot schedule other than the newest, if there is one. */
@@ -258,7 +260,7 @@ class Driver {
     const seatNumbers = earlier !== undefined && available !== null && available.length > 0
       ? available.slice(0, this.config.maxSeatsPerReservation)
       : this.seatsFor(schedule, available);
-    const holdBody = { scheduleId: schedule.scheduleId, seatNumbers };
+    const holdBody = { scheduleId: schedule.scheduleId, ...(schedule.venue === true && earlier === undefined ? this.venueChoice(seatNumbers) : { seatNumbers }) };
     const hold = await this.send(user, 'hold', 'POST', '/v1/reservations', {
       token, queueToken, body: holdBody, ...(holdKey === undefined ? {} : { key: holdKey }),
     });
@@ -281,6 +283,15 @@ class Driver {
     await sleep(this.config.holdTtlMs + this.random.int(0, 300));
     if (this.stopping) return false;
     return this.pay(user, token, queueToken, reservationId);
+  }
+
+  /** In a venue, mostly the best seats or standing places; sometimes seats by number like anywhere else. */
+  private venueChoice(seatNumbers: number[]): Record<string, unknown> {
+    const quantity = this.random.int(1, this.config.maxSeatsPerReservation);
+    const choice = this.random.next();
+    if (choice < 0.55) return { bestAvailable: { quantity, ...(this.random.chance(0.3) ? { categoryId: this.random.pick(['VIP', 'R']) } : {}) } };
+    if (choice < 0.8) return { generalAdmission: { areaId: 'FLOOR', quantity } };
+    return { seatNumbers };
   }
 
   async pay(user: string, token: string, queueToken: string, reservationId: string): Promise<boolean> {
