@@ -92,7 +92,11 @@ function bestInRow(index: AvailabilityIndex, rowIndex: number, request: BestAvai
   const row = layout.rows[rowIndex]!;
   const end = row.firstSeat + row.seatCount;
   const n = request.quantity;
-  let best: BlockQuality | undefined;
+  // Within one row the depth is the same for every block: the nearest to the centre wins, then the lowest
+  // seat, so only the best start is kept (no quality object per candidate).
+  const rowEnds = layout.seatNumber[row.firstSeat]! + layout.seatNumber[end - 1]!;
+  let bestStart = -1;
+  let bestDistance = Number.POSITIVE_INFINITY;
   let runStart = row.firstSeat;
   while (runStart < end) {
     if (status[runStart] !== SEAT_STATUS.AVAILABLE) { runStart++; continue; }
@@ -100,13 +104,14 @@ function bestInRow(index: AvailabilityIndex, rowIndex: number, request: BestAvai
     while (runEnd < end && status[runEnd] === SEAT_STATUS.AVAILABLE && adjacent(layout, runEnd - 1, runEnd)) runEnd++;
     for (let s = runStart; s + n <= runEnd; s++) {
       if (s - runStart === 1 || runEnd - (s + n) === 1) continue;
-      if (!blockFits(index, s, request)) continue;
-      const quality = blockQuality(layout, s, n);
-      if (best === undefined || betterQuality(quality, best)) best = quality;
+      const distance = Math.abs(layout.seatNumber[s]! + layout.seatNumber[s + n - 1]! - rowEnds);
+      if (distance >= bestDistance || !blockFits(index, s, request)) continue;
+      bestStart = s;
+      bestDistance = distance;
     }
     runStart = runEnd;
   }
-  return best;
+  return bestStart < 0 ? undefined : blockQuality(layout, bestStart, n);
 }
 
 /** Whether N seats from firstSeat form an eligible block that obeys the orphan rule. */
@@ -128,9 +133,16 @@ export function blockFits(index: AvailabilityIndex, firstSeat: number, request: 
 
 /** True when exactly one AVAILABLE seat lies beyond the block's end in the given direction. */
 function leavesOrphan(index: AvailabilityIndex, edgeSeat: number, direction: 1 | -1): boolean {
-  const { layout, status } = index;
-  const free = (from: number, to: number): boolean =>
-    to >= 0 && to < layout.seatCount && status[to] === SEAT_STATUS.AVAILABLE && (direction === 1 ? adjacent(layout, from, to) : adjacent(layout, to, from));
   const one = edgeSeat + direction;
-  return free(edgeSeat, one) && !free(one, one + direction);
+  return freeBeside(index, edgeSeat, one, direction) && !freeBeside(index, one, one + direction, direction);
+}
+
+/**
+ * Whether seat `to`, next to `from` in `direction`, is AVAILABLE and adjacent to it. A function of its own,
+ * not a closure in leavesOrphan: this runs for every candidate block, and a closure a call was most of
+ * best available's time in the profile of a filling stadium.
+ */
+function freeBeside(index: AvailabilityIndex, from: number, to: number, direction: 1 | -1): boolean {
+  const { layout, status } = index;
+  return to >= 0 && to < layout.seatCount && status[to] === SEAT_STATUS.AVAILABLE && (direction === 1 ? adjacent(layout, from, to) : adjacent(layout, to, from));
 }
