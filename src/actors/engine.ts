@@ -82,7 +82,7 @@ function drawPresaleCode(random: (size: number) => Buffer): string {
   return code;
 }
 
-interface Concert { concertId: string; title: string; venue: string; createdAtMs: number; scheduleIds: string[] }
+interface Concert { concertId: string; title: string; venue: string; scheduleIds: string[] }
 
 function eventView(row: OutboxRow): EventView {
   return { id: eventId(row.seq), sequence: row.seq, type: row.type as EventType, createdAt: iso(row.at_ms), data: JSON.parse(row.data) as unknown };
@@ -283,7 +283,7 @@ class Engine implements ReplicaEngine {
 
   private recoveryTarget(nowMs: number): RecoveryTarget {
     return {
-      addConcert: (concertId, title, venue, createdAtMs) => this.concerts.set(concertId, { concertId, title, venue, createdAtMs, scheduleIds: [] }),
+      addConcert: (concertId, title, venue) => this.concerts.set(concertId, { concertId, title, venue, scheduleIds: [] }),
       addSchedule: (state) => this.addSchedule(state),
       planOf: (layoutId) => this.mustPlanOf(layoutId),
       replaySchedule: (event) => {
@@ -324,11 +324,8 @@ class Engine implements ReplicaEngine {
   }
 
   listConcerts(): ConcertSummaryView[] {
-    // The order recovery reads them in: concerts created in the same millisecond (a catalogue seeded at
-    // once) are listed alike before and after a restart.
-    return [...this.concerts.values()]
-      .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.concertId < b.concertId ? -1 : a.concertId > b.concertId ? 1 : 0))
-      .map(({ concertId, title, venue }) => ({ concertId, title, venue }));
+    // Creation order, which recovery restores (the concerts' `position`).
+    return [...this.concerts.values()].map(({ concertId, title, venue }) => ({ concertId, title, venue }));
   }
 
   listSchedules(concertId: string, options: { includeSoldOut?: boolean } = {}): Result<SchedulesView> {
@@ -411,8 +408,9 @@ class Engine implements ReplicaEngine {
     const concertId = this.newId('con');
     const change = new PendingChange();
     change.record('catalogue', { type: 'concert.created', atMs: nowMs, concertId, title: input.title, venue: input.venue } as { type: string; atMs: number });
-    change.write((store) => store.insertConcert(concertId, input.title, input.venue, nowMs));
-    const concert: Concert = { concertId, title: input.title, venue: input.venue, createdAtMs: nowMs, scheduleIds: [] };
+    const position = this.concerts.size;
+    change.write((store) => store.insertConcert(concertId, input.title, input.venue, nowMs, position));
+    const concert: Concert = { concertId, title: input.title, venue: input.venue, scheduleIds: [] };
     this.concerts.set(concertId, concert);
     const created = valid.value.map((schedule) => {
       const event: Extract<ScheduleEvent, { type: 'schedule.created' }> = {

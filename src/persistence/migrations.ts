@@ -204,4 +204,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE venue_layouts ADD COLUMN summary TEXT;
   `,
+  // v10: each concert's place in creation order. Concerts created in one millisecond (a seeded catalogue) were
+  // read back in the order of their random ids; rows from before are numbered in that order, as they were read.
+  `
+  ALTER TABLE concerts ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+  UPDATE concerts SET position = (
+    SELECT COUNT(*) FROM concerts AS earlier
+    WHERE earlier.created_at_ms < concerts.created_at_ms
+       OR (earlier.created_at_ms = concerts.created_at_ms AND earlier.concert_id < concerts.concert_id)
+  );
+  `,
 ];

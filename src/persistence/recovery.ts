@@ -15,7 +15,7 @@ import type { QueueTokenImage, Store } from './store.js';
 export const CHECKPOINT_SEQ_KEY = 'checkpoint_seq';
 
 export interface RecoveryTarget {
-  addConcert(concertId: string, title: string, venue: string, createdAtMs: number): void;
+  addConcert(concertId: string, title: string, venue: string): void;
   /** A schedule from its snapshot. */
   addSchedule(state: ScheduleState): void;
   /** The layout of a schedule created from one (layouts are read before schedules, and never deleted). */
@@ -56,7 +56,7 @@ export interface RecoveryReport {
  * and the schedules' recovery; nothing may write to the database before this resolves.
  */
 export async function recover(store: Store, target: RecoveryTarget, nowMs: number, queue: QueueLoad): Promise<RecoveryReport> {
-  for (const concert of store.concerts()) target.addConcert(concert.concert_id, concert.title, concert.venue, concert.created_at_ms);
+  for (const concert of store.concerts()) target.addConcert(concert.concert_id, concert.title, concert.venue);
 
   const checkpointSeq = Number(store.getMeta(CHECKPOINT_SEQ_KEY) ?? '0');
   let schedules = 0;

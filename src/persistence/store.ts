@@ -74,7 +74,7 @@ export class Store {
     this.upsertSnapshotStmt = db.prepare('INSERT INTO snapshots (stream, seq, data) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, data = excluded.data');
     this.setMetaStmt = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.getMetaStmt = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-    this.insertConcertStmt = db.prepare('INSERT INTO concerts (concert_id, title, venue, created_at_ms) VALUES (?, ?, ?, ?)');
+    this.insertConcertStmt = db.prepare('INSERT INTO concerts (concert_id, title, venue, created_at_ms, position) VALUES (?, ?, ?, ?, ?)');
     this.ensureAccountStmt = db.prepare('INSERT INTO accounts (account_id, kind, balance) VALUES (?, ?, 0) ON CONFLICT (account_id) DO NOTHING');
     this.addBalanceStmt = db.prepare('UPDATE accounts SET balance = balance + ? WHERE account_id = ? RETURNING balance').pluck();
     this.insertTransferStmt = db.prepare('INSERT INTO transfers (transfer_id, kind, debit_account, credit_account, amount, at_ms, reference) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -111,8 +111,9 @@ export class Store {
     this.setMetaStmt.run(key, value);
   }
 
-  insertConcert(concertId: string, title: string, venue: string, atMs: number): void {
-    this.insertConcertStmt.run(concertId, title, venue, atMs);
+  /** `position`: the concert's place in creation order (0 for the first). */
+  insertConcert(concertId: string, title: string, venue: string, atMs: number, position: number): void {
+    this.insertConcertStmt.run(concertId, title, venue, atMs, position);
   }
 
   /**
@@ -207,8 +208,9 @@ export class Store {
     return this.db.prepare('SELECT stream, seq, data FROM snapshots').iterate() as IterableIterator<{ stream: string; seq: number; data: string }>;
   }
 
-  concerts(): Array<{ concert_id: string; title: string; venue: string; created_at_ms: number }> {
-    return this.db.prepare('SELECT concert_id, title, venue, created_at_ms FROM concerts ORDER BY created_at_ms, concert_id').all() as Array<{ concert_id: string; title: string; venue: string; created_at_ms: number }>;
+  /** In creation order. */
+  concerts(): Array<{ concert_id: string; title: string; venue: string }> {
+    return this.db.prepare('SELECT concert_id, title, venue FROM concerts ORDER BY position').all() as Array<{ concert_id: string; title: string; venue: string }>;
   }
 
   userAccounts(): IterableIterator<AccountRow> {

@@ -90,4 +90,22 @@ describe('database', () => {
     expect([store.getMeta(ENDED_EXPIRED_KEY), store.getMeta(ENDED_CANCELLED_KEY)]).toEqual(['1', '2']);
     db.close();
   });
+
+  it('numbers concerts from before v10 in the order they were read back (time, then id), and new ones after them', () => {
+    const path = dbFile();
+    const v9 = new Database(path);
+    for (const sql of MIGRATIONS.slice(0, 9)) v9.exec(sql);
+    v9.pragma('user_version = 9');
+    const insert = v9.prepare('INSERT INTO concerts (concert_id, title, venue, created_at_ms) VALUES (?, ?, ?, ?)');
+    insert.run('con_b', 'B', 'V', 2_000);
+    insert.run('con_a', 'A', 'V', 2_000);
+    insert.run('con_z', 'Z', 'V', 1_000);
+    v9.close();
+
+    const db = openDatabase(path, 'FULL');
+    const store = new Store(db);
+    store.insertConcert('con_0', 'New', 'V', 500, 3);
+    expect(store.concerts().map((c) => c.concert_id)).toEqual(['con_z', 'con_a', 'con_b', 'con_0']);
+    db.close();
+  });
 });
