@@ -42,7 +42,7 @@ export class CheckinBook {
       return {
         ticketId, reservationId: reservation.reservationId, scheduleId: schedule.scheduleId, seatNumber,
         concertId: schedule.concertId, startsAt: iso(schedule.startsAtMs), grade: seatAt(schedule, seatNumber)?.grade ?? '',
-        ...(schedule.venue === null ? {} : { label: schedule.venue.plan.place(seatNumber).label }),
+        ...(schedule.venue === null ? {} : { label: schedule.venue.plan.label(seatNumber) }),
         checkedInAt: usedAtMs === undefined ? null : iso(usedAtMs),
       };
     });

@@ -31,7 +31,7 @@ export function reservedSeats(schedule: ScheduleState, seatNumbers: readonly num
   return seatNumbers.map((seatNumber) => {
     const seat = seatAt(schedule, seatNumber);
     const view: ReservedSeatView = { seatNumber, grade: seat?.grade ?? '', price: seat?.price ?? 0 };
-    if (schedule.venue !== null) view.label = schedule.venue.plan.place(seatNumber).label;
+    if (schedule.venue !== null) view.label = schedule.venue.plan.label(seatNumber);
     return view;
   });
 }

@@ -33,6 +33,8 @@ export class VenuePlan {
   /** Layout seats plus every area's places. */
   readonly seatCount: number;
   private labels: Map<string, number> | null = null;
+  /** Each seat number's label, made the first time a view names it (every hold's answer names its seats). */
+  private readonly labelCache: Array<string | undefined> = [];
 
   /** `json` is the layout as imported: what a fan's page reads to draw the venue. */
   constructor(readonly layoutId: string, readonly layout: VenueLayout, readonly json: string) {
@@ -78,6 +80,16 @@ export class VenuePlan {
     const area = this.areaOf(seatNumber);
     if (area === undefined) throw new Error(`seat ${seatNumber} is not in layout ${this.layoutId}`);
     return { label: area.id, sectionId: null, rowLabel: null, number: null, categoryIndex: area.categoryIndex, areaId: area.id };
+  }
+
+  /** The label of a seat number ("S1-1-12", or a standing area's id). */
+  label(seatNumber: number): string {
+    let label = this.labelCache[seatNumber];
+    if (label === undefined) {
+      label = this.place(seatNumber).label;
+      this.labelCache[seatNumber] = label;
+    }
+    return label;
   }
 
   /** The seat number of a seat's label ("S1-1-12"); areas' places have no label of their own. */
