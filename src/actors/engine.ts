@@ -13,7 +13,7 @@ import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
   SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
-  CompactSeatMapView, VenueView,
+  CompactSeatMapView, VenueView, WaitlistDateView,
 } from '../domain/views.js';
 import { VenuePlan } from '../venues/venue-plan.js';
 import { demoArenaLayout } from '../venues/demo-layouts.js';
@@ -135,6 +135,8 @@ class Engine implements ReplicaEngine {
   /** The waiting room being read for recovery since construction (in a worker when it is big). */
   private readonly queueLoad: QueueLoad;
   private soldOutNow = false;
+  /** The last list of waitlist dates and when it was made (see listWaitlistDates). */
+  private waitlistDates: { atMs: number; dates: WaitlistDateView[] } | null = null;
   private seatsRemainingNow = 0;
   /** When seatsRemainingNow was summed; -Infinity after the catalogue changed (a schedule added or cancelled). */
   private seatsRemainingAtMs = Number.NEGATIVE_INFINITY;
@@ -911,6 +913,26 @@ class Engine implements ReplicaEngine {
     if (actor === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
     const entry = this.waitlistEntryView(actor, userId);
     return entry === undefined ? fail('WAITLIST_ENTRY_NOT_FOUND', { scheduleId }) : ok(entry);
+  }
+
+  listWaitlistDates(): WaitlistDateView[] {
+    const nowMs = this.clock.now();
+    // Asked by fans in line whose odds are poor, possibly many at once: one walk of the schedules a second.
+    if (this.waitlistDates !== null && nowMs - this.waitlistDates.atMs < 1_000) return this.waitlistDates.dates;
+    const dates: WaitlistDateView[] = [];
+    for (const concert of this.concerts.values()) {
+      for (const scheduleId of concert.scheduleIds) {
+        const state = this.schedules.get(scheduleId)?.state;
+        if (state === undefined || state.cancellation !== null || state.startsAtMs <= nowMs) continue;
+        dates.push({
+          scheduleId, concertId: concert.concertId, title: concert.title, venue: concert.venue, startsAt: iso(state.startsAtMs),
+          soldOut: state.availableCount === 0, waitlistLength: state.waitlist.length,
+        });
+      }
+    }
+    dates.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.scheduleId.localeCompare(b.scheduleId));
+    this.waitlistDates = { atMs: nowMs, dates };
+    return dates;
   }
 
   getWaitlist(userId: string): WaitlistView {

@@ -23,6 +23,17 @@ const Waitlist = Type.Object({
   offers: Type.Array(Reservation, { description: 'Offers made to you still open: HELD reservations with waitlistOffer, pay them before holdExpiresAt' }),
 });
 const ScheduleParams = Type.Object({ scheduleId: OpaqueId });
+const WaitlistDates = Type.Object({
+  schedules: Type.Array(Type.Object({
+    scheduleId: Type.String(),
+    concertId: Type.String(),
+    title: Type.String(),
+    venue: Type.String(),
+    startsAt: IsoDateTime,
+    soldOut: Type.Boolean({ description: 'No seat available to the public now: seats freed later go to the list' }),
+    waitlistLength: Type.Integer({ minimum: 0, description: 'Fans on its list now' }),
+  }), { description: 'Upcoming dates that are not cancelled, soonest first' }),
+});
 
 const waitlistRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const maxQuantity = app.config.limits.maxSeatsPerReservation;
@@ -82,6 +93,15 @@ const waitlistRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Waitlist, ...errorResponses(401, ...ALWAYS) },
     },
   }, async (request) => app.engine.getWaitlist(request.userId));
+
+  app.get('/waitlist/schedules', {
+    onRequest: [app.authenticate],
+    schema: {
+      ...common,
+      summary: 'Every date whose waitlist you may join, without a queue token: the way out of a line whose odds are poor',
+      response: { 200: WaitlistDates, ...errorResponses(401, ...ALWAYS) },
+    },
+  }, async () => ({ schedules: app.engine.listWaitlistDates() }));
 };
 
 export default waitlistRoutes;

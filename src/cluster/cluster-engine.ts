@@ -18,7 +18,7 @@ import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
-  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView, CompactSeatMapView, VenueView,
+  SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, WaitlistDateView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView, CompactSeatMapView, VenueView,
 } from '../domain/views.js';
 import type {
   EventFeedView, EventJson, EventType, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
@@ -436,6 +436,10 @@ export class ClusterEngine implements BookingEngine {
 
   getWaitlist(userId: string): WaitlistView {
     return this.replica.getWaitlist(userId);
+  }
+
+  listWaitlistDates(): WaitlistDateView[] {
+    return this.replica.listWaitlistDates();
   }
 
   /** Every node decides every offer on its replica, so the node holding the fan's socket hears it itself. */

@@ -7,7 +7,7 @@ import type { Result } from './error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
   CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView,
-  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView, CompactSeatMapView, VenueView,
+  ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, WaitlistDateView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView, CompactSeatMapView, VenueView,
 } from './views.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 import type {
@@ -195,6 +195,8 @@ export interface BookingEngine {
   getWaitlistEntry(userId: string, scheduleId: string): Result<WaitlistEntryView>;
   /** Every list the fan is on, and the offers made to them still open. */
   getWaitlist(userId: string): WaitlistView;
+  /** Every date whose waitlist a fan may join (upcoming, not cancelled), soonest first; from memory, built at most once a second. */
+  listWaitlistDates(): WaitlistDateView[];
   /** Offers made to this fan, each after its commit (the reservation, HELD with waitlistOffer). */
   subscribeWaitlistOffers(userId: string, listener: (offer: ReservationView) => void): Unsubscribe;
 

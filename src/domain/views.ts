@@ -75,6 +75,22 @@ export interface WaitlistEntryView {
   joinedAt: string;
 }
 
+/**
+ * A date a fan may wait for on its waitlist, listed without a queue token: the way out of a line whose odds
+ * say the seats will not reach them.
+ */
+export interface WaitlistDateView {
+  scheduleId: string;
+  concertId: string;
+  title: string;
+  venue: string;
+  startsAt: string;
+  /** No seat AVAILABLE to the public now: freed seats will go to the list. */
+  soldOut: boolean;
+  /** Fans on its list now. */
+  waitlistLength: number;
+}
+
 /** The fan's waitlists and the offers made to them that are still open (HELD, before their deadline). */
 export interface WaitlistView {
   entries: WaitlistEntryView[];

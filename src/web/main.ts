@@ -4,7 +4,7 @@
  */
 import { Announcer } from './announcer.js';
 import { ApiClient, ApiFailure, IdempotencyKeys } from './api-client.js';
-import { Booking } from './booking.js';
+import { Booking, MAX_SEATS_PER_HOLD } from './booking.js';
 import { Catalogue, type ShowChoice } from './catalogue.js';
 import { renderConfirmation } from './confirmation.js';
 import { renderTickets } from './tickets.js';
@@ -19,6 +19,7 @@ import { showStage } from './stages.js';
 import { TurnTimer } from './turn-timer.js';
 import { WaitingRoom } from './waiting-room.js';
 import { WaitlistPanel } from './waitlist.js';
+import { WaitlistInstead } from './waitlist-instead.js';
 
 let session: Session | null = loadSession();
 let currentShow: ShowChoice | null = null;
@@ -67,7 +68,7 @@ const waitingRoom = new WaitingRoom(context, (status) => {
   turnTimer.start(status.expiresAt);
   showStage('concerts');
   void catalogue.load();
-});
+}, (status) => (status === null ? waitlistInstead.hide() : waitlistInstead.update(status)));
 
 const catalogue = new Catalogue(context, (show) => {
   currentShow = show;
@@ -75,6 +76,8 @@ const catalogue = new Catalogue(context, (show) => {
   showStage('booking');
   void booking.open(show);
 }, (schedule, quantity) => void waitlist.join(schedule.scheduleId, quantity));
+
+const waitlistInstead = new WaitlistInstead(context, (scheduleId, quantity) => waitlist.join(scheduleId, quantity), MAX_SEATS_PER_HOLD);
 
 // An offer paid from the waitlist ends like any payment: the confirmation with its tickets.
 const waitlist = new WaitlistPanel(context, (payment) => {

@@ -28,6 +28,8 @@ export class WaitingRoom {
   constructor(
     private readonly context: PageContext,
     private readonly onAdmitted: (status: QueueStatusView) => void,
+    /** Every status while waiting (the odds), and null once the fan is admitted or out of line. */
+    private readonly onStatus: (status: QueueStatusView | null) => void = () => undefined,
   ) {
     byId('queue-leave').addEventListener('click', () => void this.leave());
     byId('queue-rejoin').addEventListener('click', () => void this.enter());
@@ -112,6 +114,7 @@ export class WaitingRoom {
       setText('queue-summary', "It's your turn! Taking you to the concerts…");
       this.setProgress(1);
       this.context.announcer.say("It's your turn. You may now choose seats.");
+      this.onStatus(null);
       this.onAdmitted(status);
       return;
     }
@@ -127,6 +130,7 @@ export class WaitingRoom {
       : `${place} Estimated wait: ${formatWait(status.estimatedWaitSeconds)}.`;
     setText('queue-summary', summary);
     showOdds(status);
+    this.onStatus(status);
     byId('queue-panel').dataset['soldOut'] = String(status.soldOut);
     this.setProgress((this.firstPosition - status.position + 1) / this.firstPosition);
     const nowMs = Date.now();
@@ -148,6 +152,7 @@ export class WaitingRoom {
       }
     }
     this.context.updateSession({ queueToken: null });
+    this.onStatus(null);
     this.showEnded('You left the line. Join again whenever you like (you will join at the back).');
     this.context.announcer.say('You left the waiting room.');
   }
@@ -186,6 +191,6 @@ function showOdds(status: QueueStatusView): void {
   odds.dataset['outlook'] = status.outlook;
   setText('queue-odds-badge', OUTLOOK_WORDS[status.outlook]);
   setText('queue-odds-text', status.outlook === 'UNLIKELY' || status.outlook === 'SOLD_OUT'
-    ? `${outlookSentence(status)} Once you are in, a sold-out date offers its waitlist: freed seats go to its fans in order.`
+    ? `${outlookSentence(status)} You can join a date's waitlist below instead: freed seats go to its fans in order.`
     : outlookSentence(status));
 }

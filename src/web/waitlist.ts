@@ -47,14 +47,17 @@ export class WaitlistPanel {
     this.render();
   }
 
-  async join(scheduleId: string, quantity: number): Promise<void> {
+  /** True when the fan is on the list (joined now, or already). */
+  async join(scheduleId: string, quantity: number): Promise<boolean> {
     try {
       const entry = await this.context.api.request<WaitlistEntryView>('POST', `/v1/schedules/${encodeURIComponent(scheduleId)}/waitlist`, { body: { quantity } });
       this.entries = [...this.entries.filter((e) => e.scheduleId !== entry.scheduleId), entry];
       this.render();
       this.context.announcer.say(`You are number ${entry.position} on the waitlist. If seats free up, they are offered to you here.`);
+      return true;
     } catch (error) {
       this.context.handleFailure(error, 'Could not join the waitlist.');
+      return false;
     }
   }
 

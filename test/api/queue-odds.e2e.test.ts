@@ -1,6 +1,7 @@
 /**
  * Honest odds in the waiting room: every queue status tells the fan how many are ahead, how many seats are
- * left across the shows still to come, and plainly whether those seats can reach them.
+ * left across the shows still to come, and plainly whether those seats can reach them; a fan whose seats
+ * will not come can list the dates and join a waitlist instead, without leaving the line or being admitted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admittedFan, charge, createConcert, demoToken, hold, pay, queueTick, startLiveApi, type LiveApi } from './http-client.js';
@@ -57,5 +58,18 @@ describe('queue odds', () => {
 
     const after = await statusOf(line[6]!);
     expect(after).toMatchObject({ seatsRemaining: 0, soldOut: true, outlook: 'SOLD_OUT' });
+
+    // The way out: still in line (WAITING, no admission), the fan lists the dates and joins the sold-out
+    // one's waitlist with the user token alone.
+    const dates = await api.http.get('/v1/waitlist/schedules', { token: line[6]!.token });
+    expect(dates.status).toBe(200);
+    expect(dates.body.schedules).toEqual([expect.objectContaining({ scheduleId, title: 'Test concert', venue: 'Test hall', soldOut: true, waitlistLength: 0 })]);
+    const joined = await api.http.post(`/v1/schedules/${scheduleId}/waitlist`, { token: line[6]!.token, body: { quantity: 1 } });
+    expect(joined.status).toBe(201);
+    expect(await statusOf(line[6]!)).toMatchObject({ status: 'WAITING' });
+    // The list is built at most once a second: the next second shows the fan on it.
+    await queueTick(api.clock);
+    expect((await api.http.get('/v1/waitlist/schedules', { token: line[6]!.token })).body.schedules[0]).toMatchObject({ waitlistLength: 1 });
+    expect((await api.http.get('/v1/waitlist/schedules')).status).toBe(401);
   });
 });

@@ -53,6 +53,7 @@ function aliceRequests(): Array<{ route: string; request: (headers: Record<strin
     { route: 'GET /v1/schedules/{scheduleId}/waitlist/me', request: (h) => ({ method: 'GET', url: `/v1/schedules/${fx.scheduleId}/waitlist/me`, headers: h }) },
     { route: 'DELETE /v1/schedules/{scheduleId}/waitlist/me', request: (h) => ({ method: 'DELETE', url: `/v1/schedules/${fx.scheduleId}/waitlist/me`, headers: h }) },
     { route: 'GET /v1/users/me/waitlist', request: (h) => ({ method: 'GET', url: '/v1/users/me/waitlist', headers: h }) },
+    { route: 'GET /v1/waitlist/schedules', request: (h) => ({ method: 'GET', url: '/v1/waitlist/schedules', headers: h }) },
   ];
 }
 

@@ -256,6 +256,7 @@ const ROUTES: RouteSpec[] = [
     params: { scheduleId: unknownId },
   },
   { method: 'GET', path: '/v1/users/me/waitlist', valid: () => ({ params: {}, query: {} }) },
+  { method: 'GET', path: '/v1/waitlist/schedules', valid: () => ({ params: {}, query: {} }) },
   // Events and webhooks (admin). A valid creation, change or removal would change the fixture: every case
   // corrupts at least one part, so none goes through.
   {
