@@ -32,7 +32,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (run !== undefined) process.stdout.write(`cluster faults: ${run.offers} waitlist offers made and audited on every node\n`);
+  if (run !== undefined) process.stdout.write(`cluster faults: ${run.offers} waitlist offers and ${run.venueHolds} arena holds (best available, standing) made and audited on every node\n`);
   await run?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
@@ -134,5 +134,7 @@ describe('a cluster of three booking nodes on JetStream', () => {
       expect(metrics).toMatch(/^cluster_log_applied_sequence \d+$/m);
     }
     expect(leading).toEqual([leaderBefore]);
+    // And the arena sold through it all: its best-available and standing holds were audited on every node.
+    expect(run.venueHolds).toBeGreaterThan(0);
   });
 });

@@ -39,6 +39,8 @@ export class ClusterRun {
   private probes = 0;
   /** Waitlist offers made so far (events), as the last audit read them. */
   offers = 0;
+  /** Acknowledged best-available and standing holds of the arena, as the last audit read them. */
+  venueHolds = 0;
   /** Holds and tokens seen final by earlier audits: re-checked by a sample only. */
   private readonly settled = new Set<string>();
 
@@ -72,6 +74,8 @@ export class ClusterRun {
         ...(options.waitlistUsers === undefined || options.waitlistUsers === 0 ? [] : [await createSchedule(first, RELIABILITY_ADMIN_KEY, 'tiny', '1')]),
         await createSchedule(first, RELIABILITY_ADMIN_KEY, 'hot', '1'),
         await createSchedule(first, RELIABILITY_ADMIN_KEY, 'big', '1'),
+        // A small arena: best-available and standing holds, re-decided by every replica from the log.
+        await createSchedule(first, RELIABILITY_ADMIN_KEY, 'venue', '1'),
       ];
       const schedulesPath = join(options.dir, 'schedules.json');
       writeFileSync(schedulesPath, JSON.stringify(schedules));
@@ -142,6 +146,7 @@ export class ClusterRun {
         this.offers = Math.max(this.offers, outbox.offers);
         violations.push(...outbox.violations.map((v) => `${label}, ${node.id}: ${v}`));
       }
+      this.venueHolds = model.bestAvailableHolds.size + model.standingHolds.size;
       return { acknowledged: model.acknowledged, checked, violations };
     } finally {
       this.driver.resume();
