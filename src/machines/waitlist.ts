@@ -11,6 +11,7 @@
  */
 import { fail, ok, type Result } from '../domain/error-codes.js';
 import { isBlockedSeat, type ScheduleEvent, type ScheduleState } from './schedule.js';
+import { adjacent } from '../venues/availability-index.js';
 
 export interface WaitlistEntry {
   readonly userId: string;
@@ -69,7 +70,8 @@ export interface OfferContext {
 /**
  * Offers for the seats AVAILABLE now, to call right after a batch that freed seats of a schedule sold out
  * for the public (so every AVAILABLE seat is a freed one). Seats go to each fitting fan in list order,
- * lowest seat numbers first; none while booking is closed or the schedule cancelled.
+ * lowest seat numbers first (in a venue, the first free seats that are together, when some are); none
+ * while booking is closed or the schedule cancelled.
  */
 export function decideOffers(state: ScheduleState, ctx: OfferContext): ScheduleEvent[] {
   if (state.cancellation !== null || ctx.nowMs < state.bookingOpensAtMs || ctx.nowMs >= state.startsAtMs) return [];
@@ -82,7 +84,7 @@ export function decideOffers(state: ScheduleState, ctx: OfferContext): ScheduleE
     if (entry.quantity > free.length || ctx.holdsElsewhere(entry.userId)) continue;
     if (cap !== null && ctx.seatsOwned(entry.userId) + entry.quantity > cap) continue;
     const reservationId = ctx.newReservationId();
-    const seatNumbers = free.splice(0, entry.quantity);
+    const seatNumbers = takeSeats(state, free, entry.quantity);
     events.push(
       { type: 'waitlist.offered', scheduleId: state.scheduleId, userId: entry.userId, reservationId, atMs: ctx.nowMs },
       {
@@ -92,4 +94,26 @@ export function decideOffers(state: ScheduleState, ctx: OfferContext): ScheduleE
     );
   }
   return events;
+}
+
+/**
+ * Takes `quantity` of the free seats (ascending) for one offer. In a venue, the first run of seats side by
+ * side in one row, or of places in one standing area, when there is one (a pair apart is a poor offer to a
+ * pair of fans); otherwise, and on a numbered map, the lowest numbers. Either way every fan who fits gets an
+ * offer, so the list's order is kept.
+ */
+function takeSeats(state: ScheduleState, free: number[], quantity: number): number[] {
+  const venue = state.venue;
+  if (venue !== null) {
+    const { plan } = venue;
+    const together = (a: number, b: number): boolean => (plan.isSeat(a) && plan.isSeat(b)
+      ? adjacent(plan.layout, a - 1, b - 1)
+      : !plan.isSeat(a) && !plan.isSeat(b) && plan.areaOf(a) === plan.areaOf(b));
+    let runStart = 0;
+    for (let i = 0; i < free.length; i++) {
+      if (i > runStart && !together(free[i - 1]!, free[i]!)) runStart = i;
+      if (i - runStart + 1 === quantity) return free.splice(runStart, quantity);
+    }
+  }
+  return free.splice(0, quantity);
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createSchedule, evolveSchedule, type ScheduleEvent, type ScheduleState } from '../../src/machines/schedule.js';
 import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition, type OfferContext } from '../../src/machines/waitlist.js';
 import { decodeSchedule, encodeSchedule } from '../../src/persistence/schedule-snapshot.js';
+import { validateLayout } from '../../src/venues/layout.js';
+import { VenuePlan } from '../../src/venues/venue-plan.js';
 
 const NOW = 1_000_000;
 
@@ -84,5 +86,29 @@ describe('the waitlist machine', () => {
     expect(restored.waitlist).toEqual(state.waitlist);
     expect([...restored.reservations.values()].map((r) => [r.userId, r.offer])).toEqual([['a', true]]);
     expect(encodeSchedule(restored)).toBe(encodeSchedule(state));
+  });
+
+  it('in a venue, offers a fan the first free seats side by side when some are, not the lowest numbers apart', () => {
+    const valid = validateLayout({
+      name: 'Two rows', version: 1, categories: [{ id: 'R', name: 'R', priceWon: 100, rank: 1 }],
+      sections: [{ id: 'A', name: 'A', category: 'R', rows: [{ label: '1', seats: { from: 1, to: 4 } }, { label: '2', seats: { from: 1, to: 4 } }] }],
+    });
+    if (!valid.ok) throw new Error('layout');
+    const plan = new VenuePlan('lay', valid.layout, '');
+    const state = createSchedule({
+      type: 'schedule.created', atMs: 0, scheduleId: 'sch', concertId: 'con', startsAtMs: NOW + 86_400_000, bookingOpensAtMs: 0, seatCount: 8, grades: [], layoutId: 'lay',
+    }, plan);
+    const holds: Array<[string, number[]]> = [['r1', [1]], ['r2', [2, 3, 4, 5]], ['r3', [6, 7]], ['r4', [8]]];
+    for (const [reservationId, seatNumbers] of holds) {
+      apply(state, [{ type: 'reservation.held', scheduleId: 'sch', reservationId, userId: reservationId, seatNumbers, atMs: NOW, holdExpiresAtMs: NOW + 1 }]);
+    }
+    join(state, 'pair', 2);
+    join(state, 'single', 1);
+    apply(state, ['r1', 'r3'].map((reservationId) => ({ type: 'reservation.expired' as const, scheduleId: 'sch', reservationId, atMs: NOW + 1 })));
+
+    const offers = decideOffers(state, ctx({ nowMs: NOW + 1 })).filter((e) => e.type === 'reservation.held');
+
+    // The pair gets row 2's seats 2-3 (numbers 6, 7), together; the single fan after them gets seat 1 of row 1.
+    expect(offers.map((e) => [e.userId, e.seatNumbers])).toEqual([['pair', [6, 7]], ['single', [1]]]);
   });
 });
