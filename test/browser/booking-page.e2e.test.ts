@@ -14,67 +14,42 @@
  * Needs Chromium (`apt-get install -y chromium`; .ci/run installs it). Outside CI the test is skipped
  * when it is missing; in CI (CI set) a missing browser fails the run.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_PATH, launchChromium, SKIP_BROWSER_TESTS } from './chromium.js';
+import type { Page } from 'playwright-core';
+import { CHROMIUM_PATH, SKIP_BROWSER_TESTS } from './chromium.js';
+import { DESKTOP, PHONE, startPageApp, type PageApp } from './page-app.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SystemClock } from '../../src/actors/clock.js';
 import { buildTestApp, TEST_ADMIN_KEY, type TestApp } from '../helpers/build-test-app.js';
 
 const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'booking-page');
 const CONCERT_TITLE = 'Aurora Live in Seoul';
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 375, height: 812 };
-const STEP_TIMEOUT_MS = 10_000;
 
 if (SKIP_BROWSER_TESTS) {
   console.warn(`booking-page e2e skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
 }
 
 describe.skipIf(SKIP_BROWSER_TESTS)('booking page in Chromium', () => {
+  let app: PageApp;
   let testApp: TestApp<SystemClock>;
-  let browser: Browser;
   let baseUrl: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'pipe' });
-    mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    testApp = await buildTestApp<SystemClock>({
-      clock: 'system',
-      seedDemo: true,
-      config: { limits: { queueMaxActive: 2 } },
-    });
-    await testApp.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = testApp.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
-    baseUrl = `http://127.0.0.1:${address.port}`;
-    browser = await launchChromium();
+    app = await startPageApp({ seedDemo: true, config: { limits: { queueMaxActive: 2 } } }, ARTIFACTS_DIR);
+    ({ testApp, baseUrl, pageErrors } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await testApp?.close();
+    await app?.close();
   });
 
-  async function openFan(viewport: { width: number; height: number }, url: string = baseUrl): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) pageErrors.push(`csp: ${message.text()}`);
-    });
-    await page.goto(url);
-    await page.locator('html[data-ready="true"]').waitFor();
-    return page;
+  function openFan(viewport: { width: number; height: number }, url: string = baseUrl): Promise<Page> {
+    return app.openPage(viewport, url);
   }
 
-  async function signIn(page: Page, userId: string): Promise<void> {
-    await page.getByLabel('Your name').fill(userId);
-    await page.getByRole('button', { name: 'Sign in and join the line' }).click();
+  function signIn(page: Page, userId: string): Promise<void> {
+    return app.signIn(page, userId);
   }
 
   async function stageOf(page: Page): Promise<string | null> {
@@ -103,8 +78,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)('booking page in Chromium', () => {
     await page.locator(`#seat-map button[data-seat="${seatNumber}"][data-status="${status}"]`).waitFor();
   }
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+  function screenshot(page: Page, name: string): Promise<void> {
+    return app.screenshot(page, name);
   }
 
   it('takes four fans through the waiting room, a live seat map, a hold and a payment', { timeout: 120_000 }, async () => {

@@ -8,58 +8,33 @@
  *   fan C buys two standing places from the floor, pays, and gets tickets named by the floor.
  * Screenshots go to test-artifacts/venue-page/.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SystemClock } from '../../src/actors/clock.js';
-import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
-import { CHROMIUM_PATH, launchChromium, SKIP_BROWSER_TESTS } from './chromium.js';
+import { CHROMIUM_PATH, SKIP_BROWSER_TESTS } from './chromium.js';
+import { startPageApp, type PageApp } from './page-app.js';
 
 const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'venue-page');
 const ARENA_TITLE = 'Nova Arena Tour';
-const DESKTOP = { width: 1280, height: 900 };
-const STEP_TIMEOUT_MS = 10_000;
 
 if (SKIP_BROWSER_TESTS) {
   console.warn(`venue-page e2e skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
 }
 
 describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium', () => {
-  let testApp: TestApp<SystemClock>;
-  let browser: Browser;
-  let baseUrl: string;
-  const pageErrors: string[] = [];
+  let app: PageApp;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'pipe' });
-    mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    testApp = await buildTestApp<SystemClock>({ clock: 'system', seedDemo: true, config: { limits: { queueMaxActive: 10 } } });
-    await testApp.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = testApp.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
-    baseUrl = `http://127.0.0.1:${address.port}`;
-    browser = await launchChromium();
+    app = await startPageApp({ seedDemo: true, config: { limits: { queueMaxActive: 10 } } }, ARTIFACTS_DIR);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await testApp?.close();
+    await app?.close();
   });
 
   async function openArena(userId: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: DESKTOP });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) pageErrors.push(`csp: ${message.text()}`);
-    });
-    await page.goto(baseUrl);
-    await page.locator('html[data-ready="true"]').waitFor();
-    await page.getByLabel('Your name').fill(userId);
-    await page.getByRole('button', { name: 'Sign in and join the line' }).click();
+    const page = await app.openPage();
+    await app.signIn(page, userId);
     await page.locator('body[data-stage="concerts"]').waitFor();
     await page.getByRole('button', { name: new RegExp(ARENA_TITLE) }).click();
     await page.locator('#schedule-list button[data-schedule-id]:not([disabled])').first().click();
@@ -72,10 +47,6 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium',
     return page.locator(`#venue-map button[data-section="${sectionIndex}"]`);
   }
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
-  }
-
   it('draws the arena by section, finds the best seats, stays live, and works with the keyboard alone', { timeout: 120_000 }, async () => {
     const fanA = await openArena('arena-a');
     expect(await fanA.locator('#venue-map button[data-section]').count()).toBe(20);
@@ -83,7 +54,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium',
     expect(await tile(fanA, 8).getAttribute('aria-label')).toBe('Section 9: VIP, R, S. 2,500 seats free of 2,500. Open to pick seats.');
     expect(await fanA.locator('#venue-area-0').textContent()).toContain('5,000 of 5,000 places left');
     expect(await fanA.locator('#seat-counts').textContent()).toBe('54,998 of 54,998 seats and places available');
-    await screenshot(fanA, '01-arena-overview');
+    await app.screenshot(fanA, '01-arena-overview');
 
     const fanB = await openArena('arena-b');
 
@@ -92,11 +63,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium',
     await fanA.getByRole('button', { name: 'Find the best seats' }).click();
     await fanA.locator('#checkout-panel:not([hidden])').waitFor();
     expect(await fanA.locator('#held-list li').allTextContents()).toEqual(['S9-1-24 · VIP₩250,000', 'S9-1-25 · VIP₩250,000', 'S9-1-26 · VIP₩250,000', 'S9-1-27 · VIP₩250,000']);
-    await screenshot(fanA, '02-best-seats-held');
+    await app.screenshot(fanA, '02-best-seats-held');
 
     // B, watching the whole venue, sees section 9 lose four seats, live.
     await expect.poll(() => tile(fanB, 8).locator('.section-free').textContent()).toBe('2,496 free');
-    await screenshot(fanB, '03-watcher-sees-section-9-change');
+    await app.screenshot(fanB, '03-watcher-sees-section-9-change');
 
     // B opens section 9 with the keyboard: Tab to the tiles, arrows to the ninth, Enter.
     await tile(fanB, 0).focus();
@@ -109,9 +80,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium',
     const takenByA = fanB.locator('#venue-map button[data-seat][data-status="RESERVED"]');
     expect(await takenByA.count()).toBe(4);
     expect(await takenByA.first().getAttribute('aria-label')).toBe('Row 1 seat 24, VIP, 250,000 won: taken');
-    await screenshot(fanB, '04-section-9');
+    await app.screenshot(fanB, '04-section-9');
     await fanB.getByRole('button', { name: 'Larger seats' }).click();
-    await screenshot(fanB, '05-section-9-zoomed-in');
+    await app.screenshot(fanB, '05-section-9-zoomed-in');
 
     // Arrow keys move between seats and rows; Space picks one.
     await fanB.locator('#venue-map button[data-seat][tabindex="0"]').focus();
@@ -125,7 +96,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium',
     await fanB.keyboard.press('ArrowRight');
     await fanB.keyboard.press('Space');
     expect(await fanB.locator('#selection-list li').allTextContents()).toEqual(['S9-3-4 · VIP₩250,000', 'S9-3-5 · VIP₩250,000']);
-    await screenshot(fanB, '06-keyboard-picks');
+    await app.screenshot(fanB, '06-keyboard-picks');
     await fanB.getByRole('button', { name: /^Hold 2 seats/ }).click();
     await fanB.locator('#checkout-panel:not([hidden])').waitFor();
     expect(await fanB.locator('#held-list li').allTextContents()).toEqual(['S9-3-4 · VIP₩250,000', 'S9-3-5 · VIP₩250,000']);
@@ -149,9 +120,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium',
     await fanC.locator('body[data-stage="done"]').waitFor();
     expect(await fanC.locator('#done-summary').textContent()).toContain('FLOOR, FLOOR for Nova Arena Tour');
     await expect.poll(() => fanC.locator('#tickets figcaption').allTextContents()).toEqual(['FLOOR (GA)', 'FLOOR (GA)']);
-    await screenshot(fanC, '07-standing-tickets');
+    await app.screenshot(fanC, '07-standing-tickets');
     await expect.poll(() => fanA.locator('#venue-area-0').textContent()).toContain('4,998 of 5,000 places left');
 
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -7,35 +7,30 @@
  * Then the fan who waited, now admitted, finds a date in its presale, is asked for a code, and holds with it.
  * Screenshots go to test-artifacts/waitlist-page/. Needs Chromium, as booking-page.e2e.test.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SKIP_BROWSER_TESTS } from './chromium.js';
+import type { Page } from 'playwright-core';
+import { SKIP_BROWSER_TESTS } from './chromium.js';
+import { startPageApp, type PageApp } from './page-app.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SystemClock } from '../../src/actors/clock.js';
-import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
+import type { TestApp } from '../helpers/build-test-app.js';
 
 const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'waitlist-page');
-const DESKTOP = { width: 1280, height: 900 };
 const HOLD_TTL_MS = 3_000;
-const STEP_TIMEOUT_MS = 10_000;
 const TITLE = 'Small Room Sessions';
 const PRESALE_TITLE = 'Fan Club Night';
 
 describe.skipIf(SKIP_BROWSER_TESTS)('waitlist and odds on the booking page in Chromium', () => {
+  let app: PageApp;
   let testApp: TestApp<SystemClock>;
-  let browser: Browser;
-  let baseUrl: string;
   let scheduleId: string;
   let presaleScheduleId: string;
   let waiter: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'pipe' });
-    mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    testApp = await buildTestApp<SystemClock>({ clock: 'system', config: { limits: { queueMaxActive: 1, holdTtlMs: HOLD_TTL_MS, waitlistOfferTtlMs: 120_000 } } });
+    app = await startPageApp({ config: { limits: { queueMaxActive: 1, holdTtlMs: HOLD_TTL_MS, waitlistOfferTtlMs: 120_000 } } }, ARTIFACTS_DIR);
+    ({ testApp, pageErrors } = app);
     const now = testApp.engine.now();
     const created = await testApp.engine.createConcert({
       title: TITLE, venue: 'Cellar',
@@ -50,31 +45,20 @@ describe.skipIf(SKIP_BROWSER_TESTS)('waitlist and odds on the booking page in Ch
     if (!presale.ok) throw new Error(presale.error.code);
     presaleScheduleId = presale.value.schedules[0]!.scheduleId;
     expect((await testApp.engine.createPresaleCode({ scheduleId: presaleScheduleId, code: 'CLUB-2026', maxUses: 10 })).ok).toBe(true);
-    await testApp.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = testApp.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
-    baseUrl = `http://127.0.0.1:${address.port}`;
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await testApp?.close();
+    await app?.close();
   });
 
   async function openFan(userId: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    await page.goto(baseUrl);
-    await page.locator('html[data-ready="true"]').waitFor();
-    await page.getByLabel('Your name').fill(userId);
-    await page.getByRole('button', { name: 'Sign in and join the line' }).click();
+    const page = await app.openPage();
+    await app.signIn(page, userId);
     return page;
   }
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+  function screenshot(page: Page, name: string): Promise<void> {
+    return app.screenshot(page, name);
   }
 
   it('shows the odds in line, and takes a fan from a sold-out date to its waitlist, a live offer and a payment', { timeout: 90_000 }, async () => {
