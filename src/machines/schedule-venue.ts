@@ -30,12 +30,21 @@ export type SeatSelection =
   | { kind: 'best'; request: BestAvailableRequest }
   | { kind: 'standing'; areaId: string; quantity: number };
 
-export function createScheduleVenue(plan: VenuePlan, heldBack: ReadonlyMap<number, string>): ScheduleVenue {
+/**
+ * The venue of a schedule whose seats are as `seats` says (all AVAILABLE for a new schedule; as a snapshot's
+ * replay left them for a decoded one, so the row summaries are computed once, not once per seat replayed).
+ */
+export function createScheduleVenue(plan: VenuePlan, heldBack: ReadonlyMap<number, string>, seats: readonly SeatRecord[]): ScheduleVenue {
   const status = initialStatus(plan.layout);
-  for (const seatNumber of heldBack.keys()) if (plan.isSeat(seatNumber)) status[seatNumber - 1] = SEAT_STATUS.HELD_BACK;
+  for (let n = 1; n <= plan.layout.seatCount; n++) {
+    if (status[n - 1] === SEAT_STATUS.BLOCKED) continue;
+    if (seats[n - 1]!.status !== 'AVAILABLE') status[n - 1] = SEAT_STATUS.TAKEN;
+    else if (heldBack.has(n)) status[n - 1] = SEAT_STATUS.HELD_BACK;
+  }
   const areaFree = plan.areas.map((area) => {
     const free = new FenwickTree(area.capacity);
     free.resetToOnes(area.capacity);
+    for (let k = 0; k < area.capacity; k++) if (seats[area.firstSeatNumber + k - 1]!.status !== 'AVAILABLE') free.add(k, -1);
     return free;
   });
   return { plan, availability: createAvailabilityIndex(plan.layout, status), areaFree };

@@ -86,8 +86,13 @@ export interface ScheduleState {
    * held only with a presale code of that channel, until the organiser releases the channel.
    */
   readonly heldBack: Map<number, string>;
-  /** The venue of a schedule created from a layout (seat labels, best available, standing areas), else null. */
-  readonly venue: ScheduleVenue | null;
+  /**
+   * The venue of a schedule created from a layout (seat labels, best available, standing areas), else null.
+   * Set at creation; a decoded schedule gets it after its snapshot's replay (see attachVenue).
+   */
+  venue: ScheduleVenue | null;
+  /** The layout a schedule was created from, also while its venue waits to be attached. */
+  readonly plan: VenuePlan | null;
   version: number;
   /** Seats AVAILABLE to the public (held-back seats that are free are counted in heldBackCount instead). */
   availableCount: number;
@@ -125,7 +130,7 @@ export interface HoldbackInput { channel: string; seatNumbers: number[] }
  * A schedule from its creation event. One created from a layout (`layoutId`) takes its seats from `plan`:
  * the layout's seats and then its standing places, each priced by its category (grade = category id).
  */
-export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>, plan?: VenuePlan): ScheduleState {
+export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.created' }>, plan?: VenuePlan, options: { deferVenue?: boolean } = {}): ScheduleState {
   const heldBack = new Map<number, string>();
   for (const { channel, seatNumbers } of event.holdbacks ?? []) for (const n of seatNumbers) heldBack.set(n, channel);
   if ((event.layoutId === undefined) !== (plan === undefined) || (plan !== undefined && plan.layoutId !== event.layoutId)) {
@@ -153,7 +158,8 @@ export function createSchedule(event: Extract<ScheduleEvent, { type: 'schedule.c
     reservations: new Map(),
     waitlist: [],
     heldBack,
-    venue: plan === undefined ? null : createScheduleVenue(plan, heldBack),
+    venue: plan === undefined || options.deferVenue === true ? null : createScheduleVenue(plan, heldBack, seats),
+    plan: plan ?? null,
     version: 0,
     availableCount: seats.length - heldBack.size - blockedCount,
     heldBackCount: heldBack.size,
@@ -185,7 +191,13 @@ function plannedSeats(plan: VenuePlan): SeatRecord[] {
 
 /** A seat the layout blocks from sale. */
 export function isBlockedSeat(state: ScheduleState, seatNumber: number): boolean {
-  return state.venue !== null && state.venue.plan.isBlocked(seatNumber);
+  return state.plan !== null && state.plan.isBlocked(seatNumber);
+}
+
+/** Gives a schedule created with `deferVenue` its venue, from its seats as they are now. */
+export function attachVenue(state: ScheduleState): void {
+  if (state.plan === null || state.venue !== null) throw new Error(`schedule ${state.scheduleId} has no venue waiting to be attached`);
+  state.venue = createScheduleVenue(state.plan, state.heldBack, state.seats);
 }
 
 export function seatAt(state: ScheduleState, seatNumber: number): SeatRecord | undefined {

@@ -6,7 +6,7 @@
  * a cancelled schedule keeps its cancellation. Images written before refunds existed lack those fields.
  */
 import {
-  createSchedule, DEFAULT_REFUND_CUTOFF_MS, evolveSchedule, type PaymentRecord, type RefundRecord, type ScheduleCancellation, type ScheduleState,
+  attachVenue, createSchedule, DEFAULT_REFUND_CUTOFF_MS, evolveSchedule, type PaymentRecord, type RefundRecord, type ScheduleCancellation, type ScheduleState,
 } from '../machines/schedule.js';
 import type { GradeInput } from '../domain/views.js';
 import type { VenuePlan } from '../venues/venue-plan.js';
@@ -101,7 +101,7 @@ export function decodeSchedule(data: string, planOf: (layoutId: string) => Venue
     seatCount: image.seatCount,
     grades: image.grades,
     ...(image.layoutId === undefined ? {} : { layoutId: image.layoutId }),
-  }, image.layoutId === undefined ? undefined : planOf(image.layoutId));
+  }, image.layoutId === undefined ? undefined : planOf(image.layoutId), { deferVenue: true });
   for (const [code, maxUses, createdAtMs, channel] of image.presaleCodes ?? []) {
     evolveSchedule(state, { type: 'presale.code_created', scheduleId: state.scheduleId, code, maxUses, atMs: createdAtMs, ...(channel === undefined ? {} : { channel }) });
   }
@@ -121,5 +121,7 @@ export function decodeSchedule(data: string, planOf: (layoutId: string) => Venue
   state.cancellation = image.cancellation ?? null;
   state.waitlist = (image.waitlist ?? []).map(([userId, quantity, joinedAtMs]) => ({ userId, quantity, joinedAtMs }));
   state.version = image.version;
+  // Its row summaries once, from the seats as replayed, rather than once per seat step.
+  if (state.plan !== null) attachVenue(state);
   return state;
 }
