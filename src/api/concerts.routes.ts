@@ -23,10 +23,13 @@ const SeatsQuery = Type.Object({
   presaleCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A channel code shows its channel\'s held-back seats as they are (the public sees them RESERVED)' })),
 });
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** Venue bodies kept serialised, the oldest dropped first. */
+const VENUE_BODY_CACHE_ENTRIES = 64;
 
 const concertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const gated = [app.authenticate, requireActiveQueueToken];
   const seatMapBodies = new SeatMapBodies();
+  const venueBodies = new Map<string, { etag: string; body: Buffer }>();
 
   app.get('/concerts', {
     schema: {
@@ -85,9 +88,30 @@ const concertRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: QUEUE_GATED_SECURITY,
       headers: QueueTokenHeaders,
       params: Type.Object({ scheduleId: OpaqueId }),
-      response: { 200: Venue, ...errorResponses(400, 401, 403, 404, ...ALWAYS) },
+      response: {
+        200: { ...Venue, description: 'With an ETag; Cache-Control: private, max-age=3600 (a schedule\'s venue never changes)' },
+        304: Type.Null({ description: 'Not modified: If-None-Match named the ETag you have' }),
+        ...errorResponses(400, 401, 403, 404, ...ALWAYS),
+      },
     },
-  }, async (request) => unwrap(app.engine.getVenue(request.params.scheduleId)));
+  }, (request, reply) => {
+    // A schedule's venue never changes: its body is serialised once (a stadium's is ~100 KB) and a page that
+    // has it already gets 304 without one, so a hundred thousand fans opening the map do not each cost a copy.
+    const scheduleId = request.params.scheduleId;
+    let cached = venueBodies.get(scheduleId);
+    if (cached === undefined) {
+      const venue = unwrap(app.engine.getVenue(scheduleId));
+      cached = { etag: `"${venue.layoutId}"`, body: Buffer.from(reply.serialize(venue) as string, 'utf8') };
+      venueBodies.set(scheduleId, cached);
+      if (venueBodies.size > VENUE_BODY_CACHE_ENTRIES) venueBodies.delete(venueBodies.keys().next().value as string);
+    }
+    const typed = (reply as FastifyReply).header('etag', cached.etag).header('cache-control', 'private, max-age=3600');
+    if (request.headers['if-none-match'] === cached.etag) {
+      typed.code(304).send();
+      return;
+    }
+    typed.type(JSON_CONTENT_TYPE).send(cached.body);
+  });
 
   app.get('/schedules/:scheduleId/venue/map', {
     onRequest: gated,

@@ -65,6 +65,12 @@ describe('a sale in a 50,000-seat arena', () => {
     const venue = await api.http.get(`/v1/schedules/${scheduleId}/venue`, { token: fan.token, queueToken: fan.queueToken });
     expect(venue.body).toMatchObject({ scheduleId, layoutId, seatCount: 55_000, areas: [{ id: 'FLOOR', categoryId: 'GA', firstSeatNumber: 50_001, capacity: 5_000 }] });
     expect(venue.body.layout).toEqual(demoArenaLayout());
+    // It never changes: a page that has it asks with its ETag and gets 304, no body.
+    const etag = venue.headers.get('etag');
+    expect(etag).toBe(`"${layoutId}"`);
+    expect(venue.headers.get('cache-control')).toBe('private, max-age=3600');
+    const again = await api.http.get(`/v1/schedules/${scheduleId}/venue`, { token: fan.token, queueToken: fan.queueToken, headers: { 'if-none-match': etag! } });
+    expect([again.status, again.body]).toEqual([304, undefined]);
 
     const { status, areas } = await compactStatuses(api, fan, scheduleId);
     expect(status.length).toBe(55_000);
