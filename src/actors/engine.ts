@@ -15,15 +15,13 @@ import type {
   SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
   CompactSeatMapView, VenueView, WaitlistDateView,
 } from '../domain/views.js';
-import { VenuePlan } from '../venues/venue-plan.js';
 import { demoArenaLayout } from '../venues/demo-layouts.js';
 import { demoCatalogue } from '../domain/demo-catalogue.js';
-import { freePlaces, resolveSelection, type SeatSelection } from '../machines/schedule-venue.js';
+import { freePlaces, resolveSelection, selectionField, selectionOf, selectionSize } from '../machines/schedule-venue.js';
 import { decideJoinWaitlist, decideLeaveWaitlist, decideOffers, waitlistPosition } from '../machines/waitlist.js';
 import { decideCreatePresaleCode, decideReleaseHoldback, normalizePresaleCode } from '../machines/presale.js';
-import { validateLayout } from '../venues/layout.js';
-import { summarizeLayout, type LayoutSummary } from '../venues/layout-summary.js';
 import { LayoutStore } from '../persistence/layout-store.js';
+import { LayoutBook } from './layout-book.js';
 import { createSchedule, decideHold, refusalForSettled, seatAt, type ScheduleEvent, type ScheduleState } from '../machines/schedule.js';
 import { BUSY_TIMEOUT_MS, openDatabase, syncWalOffLoop, type SqliteDatabase } from '../persistence/database.js';
 import { GroupCommitter } from '../persistence/group-commit.js';
@@ -69,7 +67,6 @@ const EVENT_PAGE_LIMIT = 1_000;
 const SEATS_REMAINING_REFRESH_MS = 1_000;
 const DELIVERY_LIST_LIMIT = 1_000;
 const MAX_PRESALE_CODES = 10_000;
-const LAYOUT_LIST_LIMIT = 1_000;
 const MAX_PRESALE_CODE_USES = 100_000;
 /** Drawn codes: no 0/O or 1/I to misread from an e-mail. */
 const PRESALE_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -128,9 +125,7 @@ class Engine implements ReplicaEngine {
   private readonly observers = new Observers();
   private readonly checkins: CheckinBook;
   private readonly outbox: OutboxStore;
-  private readonly layouts: LayoutStore;
-  /** Layouts schedules use, validated and numbered once each (a layout never changes once imported). */
-  private readonly plans = new Map<string, VenuePlan>();
+  private readonly layouts: LayoutBook;
   private readonly webhooks: WebhookBook;
   /** The waiting room being read for recovery since construction (in a worker when it is big). */
   private readonly queueLoad: QueueLoad;
@@ -159,8 +154,7 @@ class Engine implements ReplicaEngine {
     this.store = new Store(this.db);
     this.checkins = new CheckinBook(new CheckinStore(this.db));
     this.outbox = new OutboxStore(this.db);
-    this.layouts = new LayoutStore(this.db);
-    this.layouts.fillSummaries((json) => JSON.stringify(summarizeStoredLayout(json)));
+    this.layouts = new LayoutBook(new LayoutStore(this.db));
     this.webhooks = new WebhookBook(this.outbox, options.webhookRetry ?? DEFAULT_WEBHOOK_RETRY);
     const checkpointIntervalMs = options.walCheckpointIntervalMs ?? DEFAULT_WAL_CHECKPOINT_INTERVAL_MS;
     this.checkpointer = options.dbPath === ':memory:' || checkpointIntervalMs <= 0
@@ -287,10 +281,10 @@ class Engine implements ReplicaEngine {
     return {
       addConcert: (concertId, title, venue) => this.concerts.set(concertId, { concertId, title, venue, scheduleIds: [] }),
       addSchedule: (state) => this.addSchedule(state),
-      planOf: (layoutId) => this.mustPlanOf(layoutId),
+      planOf: (layoutId) => this.layouts.mustPlanOf(layoutId),
       replaySchedule: (event) => {
         if (event.type === 'schedule.created') {
-          this.addSchedule(createSchedule(event, event.layoutId === undefined ? undefined : this.mustPlanOf(event.layoutId)));
+          this.addSchedule(createSchedule(event, event.layoutId === undefined ? undefined : this.layouts.mustPlanOf(event.layoutId)));
           this.schedules.dirty.add(event.scheduleId);
           return;
         }
@@ -382,30 +376,10 @@ class Engine implements ReplicaEngine {
     });
   }
 
-  /** The numbered plan of an imported layout, or undefined when there is no such layout. */
-  private planOf(layoutId: string): VenuePlan | undefined {
-    const cached = this.plans.get(layoutId);
-    if (cached !== undefined) return cached;
-    const row = this.layouts.get(layoutId);
-    if (row === undefined) return undefined;
-    const valid = validateLayout(JSON.parse(row.json));
-    if (!valid.ok) throw new Error(`stored layout ${layoutId} no longer validates`);
-    const plan = new VenuePlan(layoutId, valid.layout, row.json);
-    this.plans.set(layoutId, plan);
-    return plan;
-  }
-
-  /** A schedule's layout, which must exist: layouts are never deleted and are committed before their schedules. */
-  private mustPlanOf(layoutId: string): VenuePlan {
-    const plan = this.planOf(layoutId);
-    if (plan === undefined) throw new Error(`layout ${layoutId} of a schedule is missing`);
-    return plan;
-  }
-
   async createConcert(input: CreateConcertInput): Promise<Result<ConcertCreatedView>> {
     if (!this.ready) return fail('NOT_READY');
     const nowMs = this.clock.now();
-    const valid = validateConcert(input, nowMs, (layoutId) => this.planOf(layoutId));
+    const valid = validateConcert(input, nowMs, (layoutId) => this.layouts.planOf(layoutId));
     if (!valid.ok) return valid;
     const concertId = this.newId('con');
     const change = new PendingChange();
@@ -783,30 +757,14 @@ class Engine implements ReplicaEngine {
   // ---------------------------------------------------------------- venue layouts
 
   createLayout(command: { layout: unknown }): Promise<Result<LayoutView>> {
-    return this.runner.run('', undefined, (change) => this.decideLayout(command.layout, change));
-  }
-
-  /**
-   * A layout is usable from its decision on, like every other decided state: a command decided after it
-   * (even one in the same log entry of a cluster, before the group commit wrote the row) finds it.
-   */
-  private decideLayout(layout: unknown, change: PendingChange): Result<LayoutView> {
-    const valid = validateLayout(layout);
-    if (!valid.ok) return fail('LAYOUT_INVALID', { errors: valid.errors });
-    const layoutId = this.newId('lay');
-    const createdAtMs = this.clock.now();
-    const summary = summarizeLayout(valid.layout);
-    const json = JSON.stringify(layout);
-    change.write(() => this.layouts.insert({ layoutId, json, summary: JSON.stringify(summary), createdAtMs }));
-    this.plans.set(layoutId, new VenuePlan(layoutId, valid.layout, json));
-    return ok({ layoutId, createdAt: iso(createdAtMs), ...summary });
+    return this.runner.run('', undefined, (change) => this.layouts.decide(command.layout, this.newId('lay'), this.clock.now(), change));
   }
 
   seedDemo(): Promise<number> {
     if (!this.isEmpty()) return Promise.resolve(0);
     // Decided synchronously, layout then concerts, so a replica seeding from the log decides exactly this.
     const arena: { result?: Result<LayoutView> } = {};
-    const layoutCommitted = this.runner.run('', undefined, (change) => (arena.result = this.decideLayout(demoArenaLayout(), change)));
+    const layoutCommitted = this.runner.run('', undefined, (change) => (arena.result = this.layouts.decide(demoArenaLayout(), this.newId('lay'), this.clock.now(), change)));
     if (arena.result?.ok !== true) return layoutCommitted.then(() => { throw new Error('the demo arena layout was refused'); });
     const concerts = demoCatalogue(this.clock.now(), arena.result.value.layoutId).map((input) => this.createConcert(input));
     return Promise.all([layoutCommitted, ...concerts]).then(([, ...results]) => {
@@ -817,14 +775,11 @@ class Engine implements ReplicaEngine {
   }
 
   listLayouts(): LayoutView[] {
-    return this.layouts.summaries(LAYOUT_LIST_LIMIT)
-      .map((row) => ({ layoutId: row.layoutId, createdAt: iso(row.createdAtMs), ...(JSON.parse(row.summary) as LayoutSummary) }));
+    return this.layouts.list();
   }
 
   getLayout(layoutId: string): Result<LayoutDetailView> {
-    const row = this.layouts.get(layoutId);
-    if (row === undefined) return fail('LAYOUT_NOT_FOUND', { layoutId });
-    return ok({ layoutId, createdAt: iso(row.createdAtMs), ...(JSON.parse(row.summary) as LayoutSummary), layout: JSON.parse(row.json) as unknown });
+    return this.layouts.get(layoutId);
   }
 
   // ---------------------------------------------------------------- presales
@@ -1121,40 +1076,5 @@ class Engine implements ReplicaEngine {
 
   observe(observer: Partial<EngineObserver>): Unsubscribe {
     return this.observers.add(observer);
-  }
-}
-
-/** A stored layout was validated at its import; one that no longer validates means the validator changed under it. */
-function summarizeStoredLayout(json: string): LayoutSummary {
-  const valid = validateLayout(JSON.parse(json));
-  if (!valid.ok) throw new Error(`a stored layout no longer validates: ${JSON.stringify(valid.errors.slice(0, 3))}`);
-  return summarizeLayout(valid.layout);
-}
-
-/** The one way the command names its seats, or null when it names none or several. */
-function selectionOf(command: HoldCommand): SeatSelection | null {
-  const given: SeatSelection[] = [];
-  if (command.seatNumbers !== undefined) given.push({ kind: 'numbers', seatNumbers: command.seatNumbers });
-  if (command.seatLabels !== undefined) given.push({ kind: 'labels', seatLabels: command.seatLabels });
-  if (command.bestAvailable !== undefined) given.push({ kind: 'best', request: command.bestAvailable });
-  if (command.generalAdmission !== undefined) given.push({ kind: 'standing', ...command.generalAdmission });
-  return given.length === 1 ? given[0]! : null;
-}
-
-function selectionSize(selection: SeatSelection): number {
-  switch (selection.kind) {
-    case 'numbers': return selection.seatNumbers.length;
-    case 'labels': return selection.seatLabels.length;
-    case 'best': return selection.request.quantity;
-    case 'standing': return selection.quantity;
-  }
-}
-
-function selectionField(selection: SeatSelection): string {
-  switch (selection.kind) {
-    case 'numbers': return 'seatNumbers';
-    case 'labels': return 'seatLabels';
-    case 'best': return 'bestAvailable.quantity';
-    case 'standing': return 'generalAdmission.quantity';
   }
 }

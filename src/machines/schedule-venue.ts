@@ -7,6 +7,7 @@
  * free places), never of history: replicas that re-decide a command, and a node recovered from a snapshot,
  * pick the same seats.
  */
+import type { HoldCommand } from '../domain/engine.js';
 import { fail, ok, type Result } from '../domain/error-codes.js';
 import { applyChange, createAvailabilityIndex, initialStatus, type AvailabilityIndex } from '../venues/availability-index.js';
 import { findBestAvailable, type BestAvailableRequest } from '../venues/best-available.js';
@@ -109,5 +110,33 @@ export function resolveSelection(venue: ScheduleVenue | null, selection: SeatSel
       const first = venue.plan.areas[areaIndex]!.firstSeatNumber;
       return ok(Array.from({ length: selection.quantity }, (_, k) => first + free.indexOfRank(k + 1)));
     }
+  }
+}
+
+/** The one way the command names its seats, or null when it names none or several. */
+export function selectionOf(command: HoldCommand): SeatSelection | null {
+  const given: SeatSelection[] = [];
+  if (command.seatNumbers !== undefined) given.push({ kind: 'numbers', seatNumbers: command.seatNumbers });
+  if (command.seatLabels !== undefined) given.push({ kind: 'labels', seatLabels: command.seatLabels });
+  if (command.bestAvailable !== undefined) given.push({ kind: 'best', request: command.bestAvailable });
+  if (command.generalAdmission !== undefined) given.push({ kind: 'standing', ...command.generalAdmission });
+  return given.length === 1 ? given[0]! : null;
+}
+
+export function selectionSize(selection: SeatSelection): number {
+  switch (selection.kind) {
+    case 'numbers': return selection.seatNumbers.length;
+    case 'labels': return selection.seatLabels.length;
+    case 'best': return selection.request.quantity;
+    case 'standing': return selection.quantity;
+  }
+}
+
+export function selectionField(selection: SeatSelection): string {
+  switch (selection.kind) {
+    case 'numbers': return 'seatNumbers';
+    case 'labels': return 'seatLabels';
+    case 'best': return 'bestAvailable.quantity';
+    case 'standing': return 'generalAdmission.quantity';
   }
 }
