@@ -22,11 +22,12 @@ import { queueScaleScenario } from './scenarios/queue-scale.js';
 import { readPathScenario } from './scenarios/read-path.js';
 import { recoveryScenario } from './scenarios/recovery.js';
 import { writePathScenario } from './scenarios/write-path.js';
+import { venuesScenario } from './scenarios/venues.js';
 
 const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Execution order: read and write measure the bare ceilings the ceilings scenario then reports. */
-const EXECUTION_ORDER: Scenario[] = [readPathScenario, writePathScenario, ceilingsScenario, flashSaleScenario, enginePathScenario, queueScaleScenario, recoveryScenario, clusterScenario];
+const EXECUTION_ORDER: Scenario[] = [readPathScenario, writePathScenario, ceilingsScenario, flashSaleScenario, enginePathScenario, queueScaleScenario, recoveryScenario, clusterScenario, venuesScenario];
 
 /**
  * Sections measured by other commands (the disk soak, the cluster run) are written by hand below this

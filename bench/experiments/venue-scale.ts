@@ -16,7 +16,7 @@ import { compactStatusOf } from '../../src/actors/views.js';
 import { DEFAULT_LIMITS, type BookingEngine, type EngineLimits } from '../../src/domain/engine.js';
 import { createSchedule, evolveSchedule } from '../../src/machines/schedule.js';
 import { decodeSchedule, encodeSchedule } from '../../src/persistence/schedule-snapshot.js';
-import type { LayoutJson, SectionJson } from '../../src/venues/layout-format.js';
+import { demoStadiumLayout } from '../../src/venues/demo-layouts.js';
 import { validateLayout } from '../../src/venues/layout.js';
 import { VenuePlan } from '../../src/venues/venue-plan.js';
 
@@ -32,21 +32,7 @@ const LIMITS: EngineLimits = { ...DEFAULT_LIMITS, queueMaxActive: 1_000_000, que
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
 
-/** 40 sections x 40 rows x 50 seats = 80,000 seats; the first 8 rows of the 10 centre sections are VIP. */
-export function stadiumLayout(): LayoutJson {
-  const sections: SectionJson[] = Array.from({ length: 40 }, (_, s) => ({
-    id: `S${s + 1}`, name: `Section ${s + 1}`,
-    rows: Array.from({ length: 40 }, (_, r) => ({
-      label: String(r + 1), category: r < 8 && s >= 15 && s < 25 ? 'VIP' : r < 20 ? 'R' : 'S', seats: { from: 1, to: 50 },
-      ...(r === 0 ? { wheelchair: [1, 50], companion: [2, 49] } : {}),
-    })),
-  }));
-  return {
-    name: 'Bench stadium', version: 1,
-    categories: [{ id: 'VIP', name: 'VIP', priceWon: 300_000, rank: 1 }, { id: 'R', name: 'R', priceWon: 180_000, rank: 2 }, { id: 'S', name: 'S', priceWon: 110_000, rank: 3 }],
-    sections,
-  };
-}
+const stadiumLayout = demoStadiumLayout;
 
 const pct = (xs: number[], p: number): number => { const s = xs.slice().sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0; };
 const median = (xs: number[]): number => pct(xs, 50);

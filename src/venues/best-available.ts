@@ -15,8 +15,9 @@
  * a split would hand out seats that are not together under a request that asked for together.
  *
  * Cost: O(R) row checks for the rows R of the categories tried (one typed-array read each, thanks to the
- * summaries of availability-index.ts), plus O(seats) of the rows whose longest free run could fit N, and
- * the search stops after the first depth that has a block. It never touches the rest of the venue.
+ * summaries of availability-index.ts), plus O(seats) of the rows whose longest free run could fit N and
+ * that could still beat the best block found, and the search stops after the first depth that has a block.
+ * It never touches the rest of the venue.
  */
 import { adjacent, type AvailabilityIndex } from './availability-index.js';
 import { SEAT_FLAG, type VenueLayout } from './layout-model.js';
@@ -76,6 +77,10 @@ export function findBestAvailable(index: AvailabilityIndex, request: BestAvailab
       const row = index.layout.rows[rowIndex]!;
       if (best !== undefined && row.depth > best.depth) break;
       if (runs[rowIndex]! < request.quantity) continue;
+      // A row later in this order, at the best block's depth, has higher seat indexes, so it wins only with a
+      // block nearer its centre; a block's distance has the parity of (row ends - quantity + 1), so when the
+      // best found is already that low the row cannot win and is not walked (most rows, once one has a block).
+      if (best !== undefined && best.centreDistanceHalfSeats <= centreDistanceFloor(index.layout, rowIndex, request.quantity)) continue;
       const found = bestInRow(index, rowIndex, request);
       if (found !== undefined && (best === undefined || betterQuality(found, best))) best = found;
     }
@@ -84,6 +89,13 @@ export function findBestAvailable(index: AvailabilityIndex, request: BestAvailab
     }
   }
   return { ok: false, reason: 'NOT_ENOUGH_SEATS' };
+}
+
+/** The least distance from the row's centre any block of `quantity` adjacent seats of the row can have. */
+function centreDistanceFloor(layout: VenueLayout, rowIndex: number, quantity: number): number {
+  const row = layout.rows[rowIndex]!;
+  const rowEnds = layout.seatNumber[row.firstSeat]! + layout.seatNumber[row.firstSeat + row.seatCount - 1]!;
+  return (rowEnds + quantity + 1) & 1;
 }
 
 /** Walks the row's free runs once; inside a run only starts that leave no single seat at either end are tried. */

@@ -1,4 +1,4 @@
-/** Demo layouts: the 50-seat hall (seat numbers 1..50, as the existing numbered map) and a ~50,000-seat arena. */
+/** Demo layouts: the 50-seat hall (seat numbers 1..50, as the existing numbered map), a 50,000-seat arena and an 80,000-seat stadium. */
 import type { LayoutJson, RowJson, SectionJson } from './layout-format.js';
 
 /** One section, one unlabeled row, seats 1..50, one category: seat index i is seat number i + 1. */
@@ -40,5 +40,24 @@ export function demoArenaLayout(): LayoutJson {
     ],
     sections,
     generalAdmission: [{ id: 'FLOOR', name: 'Standing floor', category: 'GA', capacity: 5_000 }],
+  };
+}
+
+/**
+ * The largest venue a schedule may have, for the benchmarks: 40 sections x 40 rows x 50 seats = 80,000 seats.
+ * The first 8 rows of the 10 centre sections are VIP; every front row has two wheelchair places with companions.
+ */
+export function demoStadiumLayout(): LayoutJson {
+  const sections: SectionJson[] = Array.from({ length: 40 }, (_, s) => ({
+    id: `S${s + 1}`, name: `Section ${s + 1}`,
+    rows: Array.from({ length: 40 }, (_, r): RowJson => ({
+      label: String(r + 1), category: r < 8 && s >= 15 && s < 25 ? 'VIP' : r < 20 ? 'R' : 'S', seats: { from: 1, to: 50 },
+      ...(r === 0 ? { wheelchair: [1, 50], companion: [2, 49] } : {}),
+    })),
+  }));
+  return {
+    name: 'Demo stadium', version: 1,
+    categories: [{ id: 'VIP', name: 'VIP', priceWon: 300_000, rank: 1 }, { id: 'R', name: 'R', priceWon: 180_000, rank: 2 }, { id: 'S', name: 'S', priceWon: 110_000, rank: 3 }],
+    sections,
   };
 }
