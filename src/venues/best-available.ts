@@ -81,8 +81,8 @@ export function findBestAvailable(index: AvailabilityIndex, request: BestAvailab
       // block nearer its centre; a block's distance has the parity of (row ends - quantity + 1), so when the
       // best found is already that low the row cannot win and is not walked (most rows, once one has a block).
       if (best !== undefined && best.centreDistanceHalfSeats <= centreDistanceFloor(index.layout, rowIndex, request.quantity)) continue;
-      const found = bestInRow(index, rowIndex, request);
-      if (found !== undefined && (best === undefined || betterQuality(found, best))) best = found;
+      const found = bestInRow(index, rowIndex, request, best === undefined ? Number.POSITIVE_INFINITY : best.centreDistanceHalfSeats);
+      if (found !== undefined) best = found;
     }
     if (best !== undefined) {
       return { ok: true, categoryIndex: category, seats: Array.from({ length: request.quantity }, (_, k) => best.firstSeat + k) };
@@ -98,28 +98,43 @@ function centreDistanceFloor(layout: VenueLayout, rowIndex: number, quantity: nu
   return (rowEnds + quantity + 1) & 1;
 }
 
-/** Walks the row's free runs once; inside a run only starts that leave no single seat at either end are tried. */
-function bestInRow(index: AvailabilityIndex, rowIndex: number, request: BestAvailableRequest): BlockQuality | undefined {
+/**
+ * The row's best block nearer its centre than `bound` (a block as near loses to the one already found, which
+ * has lower seats), or undefined. Walks the row's free runs once; inside a run the numbers are consecutive,
+ * so a block's distance from the centre falls and then rises along the run: starts are tried from the one
+ * nearest the centre outwards (the lower first on a tie), skipping starts that would leave a single seat at
+ * either end of the run, and the first that fits is the run's best.
+ */
+function bestInRow(index: AvailabilityIndex, rowIndex: number, request: BestAvailableRequest, bound: number): BlockQuality | undefined {
   const { layout, status } = index;
   const row = layout.rows[rowIndex]!;
   const end = row.firstSeat + row.seatCount;
   const n = request.quantity;
-  // Within one row the depth is the same for every block: the nearest to the centre wins, then the lowest
-  // seat, so only the best start is kept (no quality object per candidate).
   const rowEnds = layout.seatNumber[row.firstSeat]! + layout.seatNumber[end - 1]!;
   let bestStart = -1;
-  let bestDistance = Number.POSITIVE_INFINITY;
+  let bestDistance = bound;
   let runStart = row.firstSeat;
   while (runStart < end) {
     if (status[runStart] !== SEAT_STATUS.AVAILABLE) { runStart++; continue; }
     let runEnd = runStart + 1; // exclusive
     while (runEnd < end && status[runEnd] === SEAT_STATUS.AVAILABLE && adjacent(layout, runEnd - 1, runEnd)) runEnd++;
-    for (let s = runStart; s + n <= runEnd; s++) {
-      if (s - runStart === 1 || runEnd - (s + n) === 1) continue;
-      const distance = Math.abs(layout.seatNumber[s]! + layout.seatNumber[s + n - 1]! - rowEnds);
-      if (distance >= bestDistance || !blockFits(index, s, request)) continue;
-      bestStart = s;
-      bestDistance = distance;
+    const last = runEnd - n; // the last start that fits in the run
+    if (last >= runStart) {
+      // The start whose block would be centred exactly (a half-integer when no start is), as a seat index.
+      const centred = runStart + ((rowEnds - n + 1) / 2 - layout.seatNumber[runStart]!);
+      let left = Math.min(last, Math.floor(centred));
+      let right = Math.max(runStart, left + 1);
+      if (right <= left) right = left + 1;
+      while (left >= runStart || right <= last) {
+        const takeLeft = left >= runStart && (right > last || centred - left <= right - centred);
+        const start = takeLeft ? left-- : right++;
+        const distance = Math.abs(2 * layout.seatNumber[start]! + n - 1 - rowEnds);
+        if (distance >= bestDistance) break;
+        if (start - runStart === 1 || runEnd - (start + n) === 1 || !blockFits(index, start, request)) continue;
+        bestStart = start;
+        bestDistance = distance;
+        break;
+      }
     }
     runStart = runEnd;
   }
