@@ -1,5 +1,5 @@
 /**
- * Scenario 9, venues: what an 80,000-seat stadium costs the engine (in process, the shipped build, FULL,
+ * Scenario 13, venues: what an 80,000-seat stadium costs the engine (in process, the shipped build, FULL,
  * 64 callers), against baselines measured in the same rounds. Targets: a hold+cancel on the stadium reaches
  * >= 80% of one on the 50-seat hall (a hold must not cost more because the venue is bigger), and bookings
  * by best available reach >= 80% of bookings naming their seats (the search must not dominate the hold).
@@ -37,7 +37,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
   const best = r.bestAvailable.map((x) => x.bookingsPerSecond);
   return {
     id: 'venues',
-    title: '9. Venues: an 80,000-seat stadium against the 50-seat hall (engine in process)',
+    title: '13. Venues in the engine: an 80,000-seat stadium against the 50-seat hall',
     metrics: [
       { name: 'hold + cancel, 50-seat hall', value: round(median(hall)), unit: 'commands/s', detail: `rounds ${roundsText(hall)}` },
       { name: 'hold + cancel, 80,000-seat stadium', value: round(median(stadium)), unit: 'commands/s', detail: `rounds ${roundsText(stadium)}` },
@@ -56,4 +56,4 @@ async function run(context: RunContext): Promise<ScenarioResult> {
   };
 }
 
-export const venuesScenario: Scenario = { id: 'venues', title: '9. Venues', run };
+export const venuesScenario: Scenario = { id: 'venues', title: 'Venues', run };
