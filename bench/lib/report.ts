@@ -55,7 +55,7 @@ export function renderMarkdown(record: RunRecord): string {
   lines.push('npm run build                        # servers and in-process workers run dist/ (rebuilt first if stale)');
   lines.push('npm run bench                        # every scenario: writes BENCHMARKS.md and bench-results/<date>.json');
   lines.push('npm run bench -- --quick             # smaller and shorter, to check the harness');
-  lines.push('npm run bench -- --only=read,write   # ceilings, read, write, flash-sale, engine, queue-scale, recovery');
+  lines.push('npm run bench -- --only=read,write   # ceilings, read, write, flash-sale, engine, queue-scale, recovery, cluster, venues');
   lines.push('npm run bench -- --only=write --profile   # also writes server CPU profiles to bench-results/profiles/');
   lines.push('```', '');
   return lines.join('\n');
