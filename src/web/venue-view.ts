@@ -18,8 +18,6 @@ export interface VenueViewEvents {
   areaChosen(areaIndex: number): void;
 }
 
-/** Section tiles per row of the overview (as .venue-sections in styles.css); arrow up/down move by a row of tiles. */
-const TILES_PER_ROW = 5;
 /** Pixels a seat takes in a tile's thumbnail. */
 const THUMB_SEAT_PX = 3;
 const SEAT_SIZES_REM = [1.1, 1.5, 2] as const;
@@ -349,7 +347,8 @@ export class VenueView {
 
   private onTileKey(event: KeyboardEvent): void {
     const count = this.model?.plan.layout.sections.length ?? 0;
-    const moves: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -TILES_PER_ROW, ArrowDown: TILES_PER_ROW, Home: -count, End: count };
+    const perRow = this.tilesPerRow();
+    const moves: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -perRow, ArrowDown: perRow, Home: -count, End: count };
     const move = moves[event.key];
     if (move === undefined) return;
     event.preventDefault();
@@ -359,6 +358,13 @@ export class VenueView {
     this.focusTile = next;
     tiles[next]?.setAttribute('tabindex', '0');
     tiles[next]?.focus();
+  }
+
+  /** Tiles in a row of the overview as laid out now (styles.css: 5, or 3 on a narrow screen): arrow up/down move by that. */
+  private tilesPerRow(): number {
+    const grid = this.container.querySelector<HTMLElement>('.venue-sections');
+    const columns = grid === null ? '' : getComputedStyle(grid).gridTemplateColumns;
+    return Math.max(1, columns.split(' ').filter((track) => track !== '').length);
   }
 
   private onSeatKey(event: KeyboardEvent): void {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, SKIP_BROWSER_TESTS } from './chromium.js';
-import { startPageApp, type PageApp } from './page-app.js';
+import { DESKTOP, PHONE, startPageApp, type PageApp } from './page-app.js';
 
 const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'venue-page');
 const ARENA_TITLE = 'Nova Arena Tour';
@@ -32,8 +32,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium',
     await app?.close();
   });
 
-  async function openArena(userId: string): Promise<Page> {
-    const page = await app.openPage();
+  async function openArena(userId: string, viewport = DESKTOP): Promise<Page> {
+    const page = await app.openPage(viewport);
     await app.signIn(page, userId);
     await page.locator('body[data-stage="concerts"]').waitFor();
     await page.getByRole('button', { name: new RegExp(ARENA_TITLE) }).click();
@@ -122,6 +122,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the arena on the booking page in Chromium',
     await expect.poll(() => fanC.locator('#tickets figcaption').allTextContents()).toEqual(['FLOOR (GA)', 'FLOOR (GA)']);
     await app.screenshot(fanC, '07-standing-tickets');
     await expect.poll(() => fanA.locator('#venue-area-0').textContent()).toContain('4,998 of 5,000 places left');
+
+    // On a phone the sections come three to a row, and arrow down moves by three.
+    const phone = await openArena('arena-phone', PHONE);
+    await tile(phone, 0).focus();
+    await phone.keyboard.press('ArrowDown');
+    expect(await phone.evaluate(() => document.activeElement?.getAttribute('data-section'))).toBe('3');
+    await app.screenshot(phone, '08-arena-on-a-phone');
 
     expect(app.pageErrors).toEqual([]);
   });
