@@ -357,6 +357,68 @@ function moveReservation(reservation: Reservation, event: Parameters<typeof next
   reservation.status = next;
 }
 
+/** A live reservation as a snapshot keeps it (see persistence/schedule-snapshot.ts). */
+export interface ReservationImageInput {
+  reservationId: string;
+  userId: string;
+  seatNumbers: number[];
+  heldAtMs: number;
+  holdExpiresAtMs: number;
+  payment: PaymentRecord | null;
+  refunds: RefundRecord[];
+  offer?: true;
+  presaleCode?: string;
+}
+
+/**
+ * Puts a reservation of a snapshot back in one step: the state its hold, payment and refunds would have
+ * left, without stepping each seat through them (a sold-out stadium has tens of thousands). Checked as
+ * strictly: a seat taken twice, a seat refunded that is not the booking's or twice, a refund of an unpaid
+ * booking, or an unknown presale code is a corrupt snapshot and throws.
+ */
+export function restoreReservation(state: ScheduleState, image: ReservationImageInput): void {
+  const { reservationId, payment } = image;
+  if (state.reservations.has(reservationId)) throw new Error(`reservation ${reservationId} twice in the snapshot of ${state.scheduleId}`);
+  if (payment === null && image.refunds.length > 0) throw new Error(`unpaid reservation ${reservationId} has refunds`);
+  const refunded = new Set<number>();
+  for (const refund of image.refunds) {
+    for (const n of refund.seatNumbers) {
+      if (!image.seatNumbers.includes(n) || refunded.has(n)) throw new Error(`seat ${n} refunded twice or not a seat of ${reservationId}`);
+      refunded.add(n);
+    }
+  }
+  const to: SeatRecord['status'] = payment === null ? 'TEMP_RESERVED' : 'RESERVED';
+  for (const n of image.seatNumbers) {
+    const seat = seatAt(state, n);
+    if (seat === undefined) throw new Error(`seat ${n} of ${reservationId} does not exist in ${state.scheduleId}`);
+    if (seat.status !== 'AVAILABLE') throw new Error(`seat ${n} of ${state.scheduleId} in ${reservationId} and ${seat.reservationId ?? '?'}`);
+    // A refunded seat went back to AVAILABLE with nothing of the booking on it, as the seat machine leaves it.
+    if (refunded.has(n)) continue;
+    countMove(state, 'AVAILABLE', to, state.heldBack.has(n));
+    seat.status = to;
+    seat.reservationId = reservationId;
+    seat.userId = image.userId;
+    seat.holdExpiresAtMs = image.holdExpiresAtMs;
+    if (state.venue !== null) noteSeat(state.venue, seat, state.heldBack.has(n));
+  }
+  state.reservations.set(reservationId, {
+    reservationId,
+    userId: image.userId,
+    scheduleId: state.scheduleId,
+    concertId: state.concertId,
+    seatNumbers: image.seatNumbers,
+    totalPrice: totalPriceOf(state, image.seatNumbers),
+    heldAtMs: image.heldAtMs,
+    holdExpiresAtMs: image.holdExpiresAtMs,
+    status: payment === null ? 'HELD' : refunded.size === image.seatNumbers.length ? 'REFUNDED' : 'CONFIRMED',
+    payment,
+    refunds: [...image.refunds],
+    ...(image.offer === true ? { offer: true as const } : {}),
+    ...(image.presaleCode === undefined ? {} : { presaleCode: image.presaleCode }),
+  });
+  usePresaleCode(state, image.presaleCode, 1);
+}
+
 /**
  * Applies one decided event and returns the seat changes it made. Events were decided against this
  * state, so a refusal here is a programmer error (or a corrupt journal) and throws.

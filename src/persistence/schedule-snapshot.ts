@@ -1,12 +1,15 @@
 /**
  * A schedule's state image. Seat statuses follow from the live reservations (HELD -> TEMP_RESERVED,
  * CONFIRMED -> RESERVED, a refunded seat back to AVAILABLE), so the image stores the reservations and the
- * seats are rebuilt through the same seat machine as any other step: a snapshot cannot hold a seat state
- * the machine would refuse. Refunded bookings (in full or in part) stay in the image with their refunds;
- * a cancelled schedule keeps its cancellation. Images written before refunds existed lack those fields.
+ * seats are rebuilt from them: each reservation is put back in one step (restoreReservation), which refuses
+ * what the seat machine would (a seat in two bookings, a refund of a seat not booked), and lands exactly where
+ * replaying its hold, payment and refunds through the machines would (test/persistence/
+ * schedule-snapshot.property.test.ts holds the two against each other). Refunded bookings (in full or in
+ * part) stay in the image with their refunds; a cancelled schedule keeps its cancellation. Images written
+ * before refunds existed lack those fields.
  */
 import {
-  attachVenue, createSchedule, DEFAULT_REFUND_CUTOFF_MS, evolveSchedule, type PaymentRecord, type RefundRecord, type ScheduleCancellation, type ScheduleState,
+  attachVenue, createSchedule, restoreReservation, DEFAULT_REFUND_CUTOFF_MS, evolveSchedule, type PaymentRecord, type RefundRecord, type ScheduleCancellation, type ScheduleState,
 } from '../machines/schedule.js';
 import type { GradeInput } from '../domain/views.js';
 import type { VenuePlan } from '../venues/venue-plan.js';
@@ -106,17 +109,11 @@ export function decodeSchedule(data: string, planOf: (layoutId: string) => Venue
     evolveSchedule(state, { type: 'presale.code_created', scheduleId: state.scheduleId, code, maxUses, atMs: createdAtMs, ...(channel === undefined ? {} : { channel }) });
   }
   for (const r of image.reservations) {
-    evolveSchedule(state, {
-      type: 'reservation.held', scheduleId: state.scheduleId, reservationId: r.id, userId: r.user, seatNumbers: r.seats, atMs: r.heldAt, holdExpiresAtMs: r.expiresAt,
+    restoreReservation(state, {
+      reservationId: r.id, userId: r.user, seatNumbers: r.seats, heldAtMs: r.heldAt, holdExpiresAtMs: r.expiresAt, payment: r.payment, refunds: r.refunds ?? [],
       ...(r.offer === true ? { offer: true as const } : {}),
       ...(r.presaleCode === undefined ? {} : { presaleCode: r.presaleCode }),
     });
-    if (r.payment !== null) {
-      evolveSchedule(state, { type: 'reservation.confirmed', scheduleId: state.scheduleId, reservationId: r.id, atMs: r.payment.paidAtMs, payment: r.payment });
-    }
-    for (const refund of r.refunds ?? []) {
-      evolveSchedule(state, { type: 'reservation.refunded', scheduleId: state.scheduleId, reservationId: r.id, atMs: refund.refundedAtMs, refund });
-    }
   }
   state.cancellation = image.cancellation ?? null;
   state.waitlist = (image.waitlist ?? []).map(([userId, quantity, joinedAtMs]) => ({ userId, quantity, joinedAtMs }));
