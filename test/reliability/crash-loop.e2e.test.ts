@@ -19,23 +19,26 @@ describe('crash loop: kill -9 under load, restart, audit', () => {
     // When it is killed with SIGKILL at random moments under load and restarted each time
     const report = await runCrashLoop({ ...CI_CRASH_LOOP, seed, log: (line) => log.push(line) });
 
+    // The run in one line, printed always and carried by every assertion, so a failure says which figure and why.
+    const summary = `crash loop (seed ${seed}): ${report.killCycles} kill -9 cycles + ${report.startupKills} during recovery, `
+      + `${report.acknowledged} acknowledged operations (${report.checkins} check-ins, ${report.refunds} refunds), ${report.checkedOperations} checks, ${report.replays} key replays, ${report.journalRows} journal rows, `
+      + `${report.bestAvailableHolds} best-available and ${report.standingHolds} standing holds, ${report.events} events (${report.offers} waitlist offers, ${report.waitlistChecked} waitlist checks), ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent after a kill)`;
+    process.stdout.write(`${summary}\n`);
+
     // Then every audit after every restart found nothing wrong
     expect(report.violations, `seed ${seed}; work dir ${report.workDir}\n${log.join('\n')}`).toEqual([]);
-    expect(report.killCycles).toBe(CI_CRASH_LOOP.cycles);
+    expect(report.killCycles, summary).toBe(CI_CRASH_LOOP.cycles);
     // and the load was real: money moved, seats were held, keys were replayed.
-    expect(report.acknowledged).toBeGreaterThan(CI_CRASH_LOOP.cycles * 10);
-    expect(report.replays).toBeGreaterThan(0);
-    expect(report.checkins).toBeGreaterThan(0);
-    expect(report.refunds).toBeGreaterThan(0);
+    expect(report.acknowledged, summary).toBeGreaterThan(CI_CRASH_LOOP.cycles * 10);
+    expect(report.replays, summary).toBeGreaterThan(0);
+    expect(report.checkins, summary).toBeGreaterThan(0);
+    expect(report.refunds, summary).toBeGreaterThan(0);
     // and the outbox was audited: events of the acknowledged changes, delivered to a webhook receiver across the kills.
-    expect(report.events).toBeGreaterThan(report.checkins);
-    expect(report.webhookDeliveries).toBeGreaterThanOrEqual(report.events);
-    expect(report.offers).toBeGreaterThan(0);
+    expect(report.events, summary).toBeGreaterThan(report.checkins);
+    expect(report.webhookDeliveries, summary).toBeGreaterThanOrEqual(report.events);
+    expect(report.offers, summary).toBeGreaterThan(0);
     // and fans raced for the best seats and standing places of arenas, every one of them audited.
-    expect(report.bestAvailableHolds).toBeGreaterThan(0);
-    expect(report.standingHolds).toBeGreaterThan(0);
-    process.stdout.write(`crash loop (seed ${seed}): ${report.killCycles} kill -9 cycles + ${report.startupKills} during recovery, `
-      + `${report.acknowledged} acknowledged operations (${report.checkins} check-ins, ${report.refunds} refunds), ${report.checkedOperations} checks, ${report.replays} key replays, ${report.journalRows} journal rows, `
-      + `${report.bestAvailableHolds} best-available and ${report.standingHolds} standing holds, ${report.events} events (${report.offers} waitlist offers, ${report.waitlistChecked} waitlist checks), ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent after a kill)\n`);
+    expect(report.bestAvailableHolds, summary).toBeGreaterThan(0);
+    expect(report.standingHolds, summary).toBeGreaterThan(0);
   }, 420_000);
 });
