@@ -1,12 +1,11 @@
 /**
- * What an 80,000-seat venue costs the engine, in process, FULL durability, on this machine:
- *   1. hold+cancel on an 80,000-seat stadium vs on the 50-seat hall, alternated round by round (64 callers);
- *   2. best-available holds under load (64 callers, each hold paid) as the stadium fills: latency by fill band;
+ * What an 80,000-seat venue costs besides time per command (which scenario 13 of `npm run bench` measures
+ * against baselines, bench/workers/venue-holds.ts), in process, FULL durability:
  *   3. heap per 80,000-seat schedule (10 schedules of one layout, after GC);
  *   4. a schedule's snapshot (bytes, encode and decode time) with 0 and 20,000 bookings, and its compact map;
  *   5. recovery of 100 stadium schedules with 200 bookings each, from a clean shutdown: time to ready, heap.
  *
- *   node --expose-gc --import tsx bench/experiments/venue-scale.ts [--rounds=3] [--seconds=3]
+ *   node --expose-gc --import tsx bench/experiments/venue-scale.ts [--only=memory|snapshot|recovery]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +20,7 @@ import { validateLayout } from '../../src/venues/layout.js';
 import { VenuePlan } from '../../src/venues/venue-plan.js';
 
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const ROUNDS = Number(arg('rounds') ?? 3);
-const SECONDS = Number(arg('seconds') ?? 3);
-const CALLERS = 64;
-/** One part only: holdcancel, best, memory, snapshot or recovery. */
+/** One part only: memory, snapshot or recovery. */
 const ONLY = arg('only');
 const part = (name: string): boolean => ONLY === undefined || ONLY === name;
 const DAY_MS = 86_400_000;
@@ -32,10 +28,6 @@ const LIMITS: EngineLimits = { ...DEFAULT_LIMITS, queueMaxActive: 1_000_000, que
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
 
-const stadiumLayout = demoStadiumLayout;
-
-const pct = (xs: number[], p: number): number => { const s = xs.slice().sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0; };
-const median = (xs: number[]): number => pct(xs, 50);
 const mib = (bytes: number): string => (bytes / 1_048_576).toFixed(1);
 const heapUsed = (): number => { gc(); gc(); return process.memoryUsage().heapUsed; };
 
@@ -58,78 +50,9 @@ async function scheduleOf(engine: BookingEngine, schedule: { layoutId: string } 
 }
 
 async function importStadium(engine: BookingEngine): Promise<string> {
-  const layout = await engine.createLayout({ layout: stadiumLayout() });
+  const layout = await engine.createLayout({ layout: demoStadiumLayout() });
   if (!layout.ok) throw new Error(layout.error.code);
   return layout.value.layoutId;
-}
-
-/** 1. hold+cancel, each caller on its own seat; the hall is two 50-seat schedules (64 callers need 64 seats). */
-async function holdCancel(dir: string, venue: 'hall' | 'stadium', round: number): Promise<number> {
-  const engine = await openEngine(join(dir, `hc-${venue}-${round}.db`));
-  const scheduleIds = venue === 'hall' ? await scheduleOf(engine, { seatCount: 50 }, 2) : await scheduleOf(engine, { layoutId: await importStadium(engine) });
-  const seatOf = (caller: number): [string, number] => (venue === 'hall' ? [scheduleIds[Math.floor(caller / 50)]!, (caller % 50) + 1] : [scheduleIds[0]!, caller * 1_237 + 11]);
-  let commands = 0;
-  const startedAt = performance.now();
-  const deadline = startedAt + SECONDS * 1000;
-  await Promise.all(Array.from({ length: CALLERS }, async (_, caller) => {
-    const [scheduleId, seatNumber] = seatOf(caller);
-    while (performance.now() < deadline) {
-      const held = await engine.hold({ userId: `u${caller}`, scheduleId, seatNumbers: [seatNumber] });
-      if (!held.ok) throw new Error(held.error.code);
-      await engine.cancelReservation(`u${caller}`, held.value.reservationId);
-      commands += 2;
-    }
-  }));
-  const perSecond = commands / ((performance.now() - startedAt) / 1000);
-  await engine.close();
-  return perSecond;
-}
-
-/**
- * 2. best-available holds, each paid, until the stadium is 90% sold; hold latency by fill band. The baseline,
- * same stadium and callers: holds naming the next free seats by number (no search).
- */
-async function bestAvailableUnderLoad(dir: string, mode: 'best' | 'numbers'): Promise<{ perSecond: number; p99: number }> {
-  const engine = await openEngine(join(dir, `best-${mode}.db`));
-  let nextSeat = 1;
-  const [scheduleId] = await scheduleOf(engine, { layoutId: await importStadium(engine) });
-  const target = 72_000;
-  let sold = 0;
-  let nextUser = 0;
-  let refused = 0;
-  const bands = new Map<number, number[]>();
-  const startedAt = performance.now();
-  let seed = 7;
-  const random = (): number => { seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648; return seed / 2_147_483_648; };
-  await Promise.all(Array.from({ length: CALLERS }, async () => {
-    while (sold < target && refused < 500) {
-      const userId = `b${nextUser++}`;
-      const charged = await engine.charge({ userId, amount: 1_000_000 });
-      if (!charged.ok) throw new Error(charged.error.code);
-      const quantity = 1 + Math.floor(random() * 3);
-      const band = Math.min(8, Math.floor((sold / 80_000) * 10));
-      const t = performance.now();
-      const cap = random() < 0.3;
-      const seats = Array.from({ length: quantity }, (_, k) => nextSeat + k);
-      if (mode === 'numbers') nextSeat += quantity;
-      const held = await engine.hold(mode === 'best'
-        ? { userId, scheduleId: scheduleId!, bestAvailable: { quantity, ...(cap ? { maxPriceWon: 180_000 } : {}) } }
-        : { userId, scheduleId: scheduleId!, seatNumbers: seats });
-      (bands.get(band) ?? bands.set(band, []).get(band)!).push(performance.now() - t);
-      if (!held.ok) { refused++; continue; }
-      const paid = await engine.pay({ userId, reservationId: held.value.reservationId });
-      if (!paid.ok) throw new Error(paid.error.code);
-      sold += quantity;
-    }
-  }));
-  const seconds = (performance.now() - startedAt) / 1000;
-  console.log(`\n2. ${mode === 'best' ? 'best available' : 'seats by number (baseline)'} under load: ${sold.toLocaleString()} seats sold in ${nextUser.toLocaleString()} bookings (${refused} refused), ${seconds.toFixed(1)} s, ${Math.round(nextUser / seconds)} bookings/s (charge + hold + pay each)`);
-  console.log('   fill     holds   median ms   p99 ms   max ms   (hold command, decide + group commit, 64 callers)');
-  for (const [band, xs] of [...bands.entries()].sort((a, b) => a[0] - b[0])) {
-    console.log(`   ${`${band * 10}-${band * 10 + 10}%`.padEnd(8)}${String(xs.length).padStart(6)}${median(xs).toFixed(2).padStart(12)}${pct(xs, 99).toFixed(2).padStart(9)}${Math.max(...xs).toFixed(2).padStart(9)}`);
-  }
-  await engine.close();
-  return { perSecond: nextUser / seconds, p99: pct([...bands.values()].flat(), 99) };
 }
 
 /** 3. heap per schedule of 80,000 seats. */
@@ -149,7 +72,7 @@ async function memoryPerSchedule(dir: string): Promise<void> {
 
 /** 4. a schedule's snapshot and compact map, pure (no engine). */
 function snapshots(): void {
-  const valid = validateLayout(stadiumLayout());
+  const valid = validateLayout(demoStadiumLayout());
   if (!valid.ok) throw new Error('stadium invalid');
   const plan = new VenuePlan('lay_bench', valid.layout, '');
   const state = createSchedule({ type: 'schedule.created', atMs: 0, scheduleId: 'sch', concertId: 'con', startsAtMs: 9e12, bookingOpensAtMs: 0, seatCount: plan.seatCount, grades: [], layoutId: plan.layoutId }, plan);
@@ -207,23 +130,6 @@ async function recovery(dir: string): Promise<void> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'venue-scale-'));
   try {
-    const results: Record<'hall' | 'stadium', number[]> = { hall: [], stadium: [] };
-    for (let round = 1; round <= (part('holdcancel') ? ROUNDS : 0); round++) {
-      const order = round % 2 === 1 ? (['hall', 'stadium'] as const) : (['stadium', 'hall'] as const);
-      for (const venue of order) {
-        const value = await holdCancel(dir, venue, round);
-        results[venue].push(value);
-        process.stderr.write(`round ${round} ${venue}: ${Math.round(value)} commands/s\n`);
-      }
-    }
-    const ratios = results.stadium.map((value, i) => value / results.hall[i]!);
-    if (part('holdcancel')) console.log(`1. hold+cancel: 50-seat hall ${Math.round(median(results.hall))}, 80,000-seat stadium ${Math.round(median(results.stadium))} commands/s (medians); `
-      + `stadium/hall per round ${ratios.map((r) => r.toFixed(2)).join(' · ')}; median ${median(ratios).toFixed(2)}`);
-    if (part('best')) {
-      const numbers = await bestAvailableUnderLoad(dir, 'numbers');
-      const best = await bestAvailableUnderLoad(dir, 'best');
-      console.log(`   best available / by number: bookings/s ${(best.perSecond / numbers.perSecond).toFixed(2)}, hold p99 ${best.p99.toFixed(2)} vs ${numbers.p99.toFixed(2)} ms`);
-    }
     if (part('memory')) await memoryPerSchedule(dir);
     if (part('snapshot')) snapshots();
     if (part('recovery')) await recovery(dir);
