@@ -115,12 +115,14 @@ export function resolveSelection(venue: ScheduleVenue | null, selection: SeatSel
 
 /** The one way the command names its seats, or null when it names none or several. */
 export function selectionOf(command: HoldCommand): SeatSelection | null {
-  const given: SeatSelection[] = [];
-  if (command.seatNumbers !== undefined) given.push({ kind: 'numbers', seatNumbers: command.seatNumbers });
-  if (command.seatLabels !== undefined) given.push({ kind: 'labels', seatLabels: command.seatLabels });
-  if (command.bestAvailable !== undefined) given.push({ kind: 'best', request: command.bestAvailable });
-  if (command.generalAdmission !== undefined) given.push({ kind: 'standing', ...command.generalAdmission });
-  return given.length === 1 ? given[0]! : null;
+  // Every hold passes here: count the ways named rather than collect them.
+  const named = (command.seatNumbers === undefined ? 0 : 1) + (command.seatLabels === undefined ? 0 : 1)
+    + (command.bestAvailable === undefined ? 0 : 1) + (command.generalAdmission === undefined ? 0 : 1);
+  if (named !== 1) return null;
+  if (command.seatNumbers !== undefined) return { kind: 'numbers', seatNumbers: command.seatNumbers };
+  if (command.seatLabels !== undefined) return { kind: 'labels', seatLabels: command.seatLabels };
+  if (command.bestAvailable !== undefined) return { kind: 'best', request: command.bestAvailable };
+  return { kind: 'standing', ...command.generalAdmission! };
 }
 
 export function selectionSize(selection: SeatSelection): number {

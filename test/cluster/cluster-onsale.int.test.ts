@@ -50,6 +50,11 @@ describe('waitlist, presale codes and venue layouts in cluster mode', () => {
     await until(() => heard.length === 1);
     expect(heard[0]).toEqual(offers[0]);
     for (const n of nodes) expect(n.getWaitlistEntry('second', scheduleId)).toMatchObject({ ok: true, value: { position: 1, length: 1 } });
+    // The dates a fan in line may wait for instead: the same on every node (each builds it from its replica).
+    const dates = nodes.map((n) => n.listWaitlistDates().find((date) => date.scheduleId === scheduleId));
+    expect(dates[0]).toMatchObject({ title: 'Waitlist', soldOut: true, waitlistLength: 1 });
+    expect(dates[1]).toEqual(dates[0]);
+    expect(dates[2]).toEqual(dates[0]);
 
     expect((await c.charge({ userId: 'first', amount: 140_000 })).ok).toBe(true);
     const paid = await c.pay({ userId: 'first', reservationId: offers[0]!.reservationId, queueToken: null });
