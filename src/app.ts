@@ -60,6 +60,7 @@ const OPENAPI_DOCUMENT = {
     { name: 'payments', description: 'Payments' },
     { name: 'admin', description: 'Catalogue management and statistics' },
     { name: 'tickets', description: 'Signed tickets, their public key, and check-in at the door' },
+    { name: 'rooms', description: 'Per-sale waiting rooms: opening, rate, the fair pre-queue, receipts and the audit bundle' },
     { name: 'waitlist', description: 'The waitlist after sell-out: places, offers of freed seats, and their live socket' },
     { name: 'webhooks', description: 'Events for the platform: the pull feed, webhook endpoints and their deliveries' },
     { name: 'ops', description: 'Health, readiness and metrics' },

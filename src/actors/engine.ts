@@ -7,13 +7,13 @@
  * arrival order without locks; what waits is the acknowledgement, queued behind the commit.
  */
 import pino from 'pino';
-import type { BookingEngine, HoldCommand, EngineLimits, EngineObserver, IdempotencyInput, Outcome, QueueEndReason, Unsubscribe } from '../domain/engine.js';
+import type { BookingEngine, HoldCommand, QueueTarget, EngineLimits, EngineObserver, IdempotencyInput, Outcome, QueueEndReason, Unsubscribe } from '../domain/engine.js';
 import { fail, ok, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
   SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView,
-  CompactSeatMapView, VenueView, WaitlistDateView,
+  CompactSeatMapView, VenueView, WaitlistDateView, RoomView, CreateRoomInput,
 } from '../domain/views.js';
 import { demoArenaLayout } from '../venues/demo-layouts.js';
 import { demoCatalogue } from '../domain/demo-catalogue.js';
@@ -42,6 +42,12 @@ import { engineStats } from './stats.js';
 import { PendingChange } from './pending-change.js';
 import { decidePayment } from './payment.js';
 import { QueueActor } from './queue-actor.js';
+import { RoomBook } from '../rooms/room-book.js';
+import type { RoomActor, RoomAudit } from '../rooms/room-actor.js';
+import type { ReceiptFields } from '../rooms/fairness/receipt.js';
+import { commitmentOf, newSeed } from '../rooms/fairness/fair-order.js';
+import { RoomStore } from '../persistence/room-store.js';
+import { validateRoomInput, validateRoomLimits } from '../rooms/room-validation.js';
 import { RandomPool } from './random-pool.js';
 import { ScheduleBook, type ScheduleActor } from './schedule-book.js';
 import { decideCancellationStep, decideRefundStep, type RefundContext } from './refunds.js';
@@ -121,6 +127,8 @@ class Engine implements ReplicaEngine {
   private readonly offerListeners = new Map<string, Set<(offer: ReservationView) => void>>();
   private readonly wallets: WalletBook;
   private readonly queue: QueueActor;
+  /** The per-sale waiting rooms; schedules in none are the default line's (`queue`). */
+  private readonly rooms: RoomBook;
   private readonly holdTimers: HoldTimers;
   private readonly observers = new Observers();
   private readonly checkins: CheckinBook;
@@ -193,6 +201,17 @@ class Engine implements ReplicaEngine {
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
       trackPresence: !this.replicatedPresence,
     });
+    this.rooms = new RoomBook(new RoomStore(this.db), {
+      clock: this.clock,
+      activeTtlMs: this.limits.queueActiveTtlMs,
+      idleMs: this.limits.queueWaitingIdleMs,
+      newToken: () => timeOrderedSecret(this.clock.now(), this.random),
+      seats: (scheduleIds) => this.roomSeats(scheduleIds),
+      commit: (change) => this.runner.submitDetached(change),
+      newChange: () => new PendingChange(),
+      onAdmitted: (count) => this.observers.emit('queueAdmitted', count),
+      trackPresence: !this.replicatedPresence,
+    });
     this.checkpoints = new Checkpoints(this.clock, this.runner, this.schedules, this.queue.room, new Retention(this.outbox));
     // Started now so that reading a big waiting room overlaps whatever the caller does before start().
     this.queueLoad = startQueueLoad(this.store, options.dbPath, options.queueLoadOffThreadMinTokens);
@@ -225,6 +244,7 @@ class Engine implements ReplicaEngine {
     this.runner.journalSeq = report.lastSeq;
     this.checkpoints.restored(this.store);
     this.queue.restoreAdmissionRate(this.store);
+    const roomTokens = this.rooms.restore(nowMs);
     this.schedules.restoreArchivedCounts(this.store);
     this.checkins.restore();
     this.runner.outboxSeq = this.outbox.maxSeq();
@@ -234,8 +254,9 @@ class Engine implements ReplicaEngine {
     // Holds whose deadline passed while the server was down expire now, through the journal.
     this.holdTimers.fireDue();
     this.queue.start();
+    this.rooms.start();
     await this.committer.drain();
-    this.logger.info({ ...report, recoveryMs: Math.round(performance.now() - startedAt) }, 'engine recovered');
+    this.logger.info({ ...report, rooms: this.rooms.size, roomTokens, recoveryMs: Math.round(performance.now() - startedAt) }, 'engine recovered');
   }
 
   async close(): Promise<void> {
@@ -274,6 +295,7 @@ class Engine implements ReplicaEngine {
 
   private stopTimers(): void {
     this.queue.stop();
+    this.rooms.stop();
     this.holdTimers.stop();
   }
 
@@ -411,40 +433,67 @@ class Engine implements ReplicaEngine {
 
   // ---------------------------------------------------------------- waiting room
 
-  async issueQueueToken(userId: string): Promise<Result<QueueTokenIssued>> {
+  async issueQueueToken(userId: string, target: QueueTarget = {}): Promise<Result<QueueTokenIssued>> {
+    let room: RoomActor | undefined;
+    if (target.roomId !== undefined) {
+      room = this.rooms.get(target.roomId);
+      if (room === undefined) return fail('ROOM_NOT_FOUND', { roomId: target.roomId });
+    } else if (target.scheduleId !== undefined) {
+      if (this.schedules.get(target.scheduleId) === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId: target.scheduleId });
+      room = this.rooms.ofSchedule(target.scheduleId);
+    }
     const outcome = await this.runner.run(userId, undefined, (change) => {
-      const { token, created } = this.queue.join(userId, change);
-      return ok({ created, status: this.queue.status(token) });
+      const line = room?.queue ?? this.queue;
+      const { token, created } = room === undefined ? this.queue.join(userId, change) : room.join(userId, change);
+      return ok({ created, status: line.status(token) });
     });
     return outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details);
   }
 
+  /** The line holding this live token: the default line's first (most fans), then each room's. */
+  private lineOf(tokenValue: string): QueueActor | undefined {
+    if (this.queue.room.get(tokenValue) !== undefined) return this.queue;
+    return this.rooms.ofToken(tokenValue)?.queue;
+  }
+
+  /** The line whose admission opens a schedule: its sale's room, or the default line. */
+  private lineOfSchedule(scheduleId: string): QueueActor {
+    return this.rooms.ofSchedule(scheduleId)?.queue ?? this.queue;
+  }
+
   queueStatus(userId: string, queueToken: string): Result<QueueStatusView> {
-    const token = this.queue.room.get(queueToken);
-    if (token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
-    if (!this.replicatedPresence) this.queue.room.touch(token, this.clock.now());
-    return ok(this.queue.status(token));
+    const line = this.lineOf(queueToken);
+    const token = line?.room.get(queueToken);
+    if (line === undefined || token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
+    if (!this.replicatedPresence) line.room.touch(token, this.clock.now());
+    return ok(line.status(token));
   }
 
   touchQueueTokens(tokens: readonly string[]): void {
     const nowMs = this.clock.now();
     for (const value of tokens) {
-      const token = this.queue.room.get(value);
-      if (token !== undefined) this.queue.room.touch(token, nowMs);
+      const line = this.lineOf(value);
+      const token = line?.room.get(value);
+      if (token !== undefined) line?.room.touch(token, nowMs);
     }
   }
 
   async leaveQueue(userId: string, queueToken: string): Promise<Result<null>> {
-    const token = this.queue.room.get(queueToken);
-    if (token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
-    const outcome = await this.runner.run(userId, undefined, (change) => (this.queue.leave(queueToken, change) ? ok(null) : fail('QUEUE_TOKEN_INVALID')));
+    const line = this.lineOf(queueToken);
+    const token = line?.room.get(queueToken);
+    if (line === undefined || token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
+    const outcome = await this.runner.run(userId, undefined, (change) => (line.leave(queueToken, change) ? ok(null) : fail('QUEUE_TOKEN_INVALID')));
     return outcome.ok ? ok(null) : fail(outcome.error.code);
   }
 
-  checkQueueAccess(userId: string, queueToken: string): Result<null> {
-    const token = this.queue.room.get(queueToken);
-    if (token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
-    if (token.status !== 'ACTIVE') return fail('QUEUE_NOT_ACTIVE', { position: this.queue.room.position(token) });
+  checkQueueAccess(userId: string, queueToken: string, scheduleId?: string): Result<null> {
+    const line = this.lineOf(queueToken);
+    const token = line?.room.get(queueToken);
+    if (line === undefined || token === undefined || token.userId !== userId) return fail('QUEUE_TOKEN_INVALID');
+    if (scheduleId !== undefined && this.schedules.get(scheduleId) !== undefined && this.lineOfSchedule(scheduleId) !== line) {
+      return fail('QUEUE_WRONG_ROOM', { roomId: this.rooms.ofSchedule(scheduleId)?.roomId ?? null });
+    }
+    if (token.status !== 'ACTIVE') return fail('QUEUE_NOT_ACTIVE', { position: line.room.position(token) });
     if (this.clock.now() >= token.activeUntilMs) return fail('QUEUE_TOKEN_INVALID', { reason: 'ACTIVE_EXPIRED' });
     return ok(null);
   }
@@ -452,11 +501,12 @@ class Engine implements ReplicaEngine {
   /**
    * The gate of a queue-gated command, run by the command runner after the Idempotency-Key lookup and
    * in the same synchronous step as the decision (nothing can end the token in between). None when the
-   * caller sent no token: the engine used as a library, not gated.
+   * caller sent no token: the engine used as a library, not gated. The token must come from the line of
+   * the schedule's sale.
    */
-  private queueGate(command: { userId: string; queueToken?: string }): (() => Result<null>) | undefined {
-    const { userId, queueToken } = command;
-    return queueToken === undefined ? undefined : () => this.checkQueueAccess(userId, queueToken);
+  private queueGate(command: { userId: string; scheduleId: string; queueToken?: string }): (() => Result<null>) | undefined {
+    const { userId, scheduleId, queueToken } = command;
+    return queueToken === undefined ? undefined : () => this.checkQueueAccess(userId, queueToken, scheduleId);
   }
 
   /**
@@ -469,16 +519,94 @@ class Engine implements ReplicaEngine {
     return () => {
       const live = this.schedules.reservation(reservationId);
       if (live !== undefined && live.reservation.offer === true && live.reservation.userId === userId) return ok(null);
-      return queueToken === null ? fail('QUEUE_TOKEN_INVALID') : this.checkQueueAccess(userId, queueToken);
+      return queueToken === null ? fail('QUEUE_TOKEN_INVALID') : this.checkQueueAccess(userId, queueToken, live?.actor.state.scheduleId);
     };
   }
 
   subscribeQueue(queueToken: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {
-    return this.queue.subscribe(queueToken, listener, onEnded);
+    return this.lineOf(queueToken)?.subscribe(queueToken, listener, onEnded) ?? null;
   }
 
   watchQueueTokenEnd(queueToken: string, onEnded: (reason: QueueEndReason) => void): Unsubscribe | null {
-    return this.queue.watchEnd(queueToken, onEnded);
+    return this.lineOf(queueToken)?.watchEnd(queueToken, onEnded) ?? null;
+  }
+
+  // ---------------------------------------------------------------- per-sale waiting rooms
+
+  createRoom(input: CreateRoomInput): Promise<Result<RoomView>> {
+    return this.runner.run('', undefined, (change) => {
+      const invalid = validateRoomInput(input);
+      if (invalid !== null) return fail('VALIDATION_ERROR', invalid);
+      for (const scheduleId of input.scheduleIds) {
+        if (this.schedules.get(scheduleId) === undefined) return fail('SCHEDULE_NOT_FOUND', { scheduleId });
+        const taken = this.rooms.ofSchedule(scheduleId);
+        if (taken !== undefined) return fail('ROOM_SCHEDULE_TAKEN', { scheduleId, roomId: taken.roomId });
+      }
+      const seed = newSeed(this.random);
+      const room = this.rooms.create({
+        roomId: this.newId('room'), name: input.name, scheduleIds: [...input.scheduleIds], opensAtMs: input.opensAtMs,
+        ratePerMinute: input.admissionRatePerMinute ?? null, maxActive: input.maxActive ?? this.limits.queueMaxActive,
+        seed, commitment: commitmentOf(seed), openedAtMs: null, entrantsDigest: null, createdAtMs: this.clock.now(),
+      }, change);
+      this.seatsRemainingAtMs = Number.NEGATIVE_INFINITY;
+      return ok(room.view());
+    }).then((outcome) => (outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details)));
+  }
+
+  updateRoom(command: { roomId: string; admissionRatePerMinute?: number | null; maxActive?: number }): Promise<Result<RoomView>> {
+    return this.runner.run('', undefined, (change) => {
+      const room = this.rooms.get(command.roomId);
+      if (room === undefined) return fail('ROOM_NOT_FOUND', { roomId: command.roomId });
+      const current = room.view();
+      const rate = command.admissionRatePerMinute === undefined ? current.admissionRatePerMinute : command.admissionRatePerMinute;
+      const maxActive = command.maxActive ?? current.maxActive;
+      const invalid = validateRoomLimits(rate, maxActive);
+      if (invalid !== null) return fail('VALIDATION_ERROR', invalid);
+      room.updateLimits(rate, maxActive, change);
+      return ok(room.view());
+    }).then((outcome) => (outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details)));
+  }
+
+  listRooms(): RoomView[] {
+    return this.rooms.list().map((room) => room.view());
+  }
+
+  getRoom(roomId: string): Result<RoomView> {
+    const room = this.rooms.get(roomId);
+    return room === undefined ? fail('ROOM_NOT_FOUND', { roomId }) : ok(room.view());
+  }
+
+  queueReceipt(userId: string, queueToken: string): Result<ReceiptFields> {
+    const room = this.rooms.ofToken(queueToken);
+    const token = room?.queue.room.get(queueToken);
+    if (room === undefined || token === undefined || token.userId !== userId) {
+      return token === undefined && this.queue.room.get(queueToken)?.userId === userId ? fail('RECEIPT_NOT_AVAILABLE', { roomId: null }) : fail('QUEUE_TOKEN_INVALID');
+    }
+    const receipt = room.receiptOf(token);
+    return receipt === null ? fail('RECEIPT_NOT_AVAILABLE', { roomId: room.roomId, opened: room.opened }) : ok(receipt);
+  }
+
+  roomAudit(roomId: string): Result<RoomAudit> {
+    const room = this.rooms.get(roomId);
+    if (room === undefined) return fail('ROOM_NOT_FOUND', { roomId });
+    const audit = room.audit();
+    return audit === null ? fail('ROOM_NOT_OPEN', { roomId, opensAt: room.view().opensAt }) : ok(audit);
+  }
+
+  /** A room's seats for its fans' odds and its admission: its upcoming, uncancelled schedules only. */
+  private roomSeats(scheduleIds: readonly string[]): { remaining: number; soldOut: boolean } {
+    const nowMs = this.clock.now();
+    let remaining = 0;
+    let open = 0;
+    let upcoming = 0;
+    for (const scheduleId of scheduleIds) {
+      const state = this.schedules.get(scheduleId)?.state;
+      if (state === undefined || state.startsAtMs <= nowMs || state.cancellation !== null) continue;
+      upcoming++;
+      remaining += state.availableCount;
+      open += state.availableCount + state.heldCount;
+    }
+    return { remaining, soldOut: upcoming === 0 || open === 0 };
   }
 
   /**
@@ -490,7 +618,7 @@ class Engine implements ReplicaEngine {
     if (nowMs >= this.seatsRemainingAtMs && nowMs - this.seatsRemainingAtMs < SEATS_REMAINING_REFRESH_MS) return this.seatsRemainingNow;
     let seats = 0;
     for (const actor of this.schedules.actors.values()) {
-      if (actor.state.startsAtMs > nowMs && actor.state.cancellation === null) seats += actor.state.availableCount;
+      if (actor.state.startsAtMs > nowMs && actor.state.cancellation === null && this.rooms.ofSchedule(actor.state.scheduleId) === undefined) seats += actor.state.availableCount;
     }
     this.seatsRemainingNow = seats;
     this.seatsRemainingAtMs = nowMs;
@@ -506,7 +634,7 @@ class Engine implements ReplicaEngine {
     let upcoming = 0;
     let open = 0;
     for (const actor of this.schedules.actors.values()) {
-      if (actor.state.startsAtMs <= nowMs || actor.state.cancellation !== null) continue;
+      if (actor.state.startsAtMs <= nowMs || actor.state.cancellation !== null || this.rooms.ofSchedule(actor.state.scheduleId) !== undefined) continue;
       upcoming++;
       open += actor.state.availableCount + actor.state.heldCount;
       if (open > 0) break;
@@ -697,7 +825,7 @@ class Engine implements ReplicaEngine {
       const paid = decidePayment({
         schedules: this.schedules,
         wallets: this.wallets,
-        queue: this.queue,
+        queueOf: (scheduleId) => this.lineOfSchedule(scheduleId),
         nowMs,
         newPaymentId: () => this.newId('pay'),
         findReservation: (userId, reservationId) => this.getReservation(userId, reservationId),

@@ -16,7 +16,8 @@ import type { WalletBook } from './wallet-book.js';
 export interface PaymentContext {
   schedules: ScheduleBook;
   wallets: WalletBook;
-  queue: QueueActor;
+  /** The line that admitted fans to this schedule (its sale's room, or the default line). */
+  queueOf: (scheduleId: string) => QueueActor;
   nowMs: number;
   newPaymentId: () => string;
   /** The reservation as the user may see it, wherever it lives (memory, retiring, archive). */
@@ -43,7 +44,7 @@ export function decidePayment(ctx: PaymentContext, userId: string, reservationId
 
   const balanceBefore = ctx.wallets.of(userId).balance;
   ctx.wallets.apply(debit.value, change);
-  const queueTokenExpired = ctx.queue.endForPayment(userId, change);
+  const queueTokenExpired = ctx.queueOf(actor.state.scheduleId).endForPayment(userId, change);
   ctx.schedules.applyBatch(actor, [{
     type: 'reservation.confirmed',
     scheduleId: actor.state.scheduleId,

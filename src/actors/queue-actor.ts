@@ -38,6 +38,28 @@ export interface QueueActorDeps {
   onAdmitted?: (count: number) => void;
   /** False on cluster replicas: an open socket's presence arrives through the log as touches instead. */
   trackPresence?: boolean;
+  /** The journal stream of this line's events ('queue', the default room's). */
+  stream?: string;
+  /** The row-wise state image of the tokens (the default room's queue_tokens rows when omitted). */
+  image?: QueueImage;
+  /**
+   * Asked at each tick before anything is decided (a per-sale room: its opening, its admission rate): null
+   * skips the tick (a pre-queue neither admits nor drops); the change is the tick's own.
+   */
+  tickPolicy?: (nowMs: number, change: PendingChange) => TickPolicy | null;
+  /** Told of each event as it is applied, with its change (a room's entrants and admission log). */
+  onApplied?: (event: QueueEvent, change: PendingChange) => void;
+  /** What a room adds to a fan's status (its id, opening, entrant id); the default line adds nothing. */
+  describe?: (token: QueueToken, status: QueueStatusView) => QueueStatusView;
+}
+
+export interface TickPolicy { admissionOpen: boolean; maxAdmissions?: number }
+
+/** Where a line keeps its live tokens, row by row, written in the transaction of the event. */
+export interface QueueImage {
+  joined(event: Extract<QueueEvent, { type: 'queue.joined' }>): (store: Store) => void;
+  admitted(event: Extract<QueueEvent, { type: 'queue.admitted' }>): (store: Store) => void;
+  ended(event: Extract<QueueEvent, { type: 'queue.ended' }>): (store: Store) => void;
 }
 
 export class QueueActor {
@@ -87,7 +109,8 @@ export class QueueActor {
   status(token: QueueToken): QueueStatusView {
     const position = this.room.position(token);
     const nowMs = this.deps.clock.now();
-    return queueStatusView(token, position, this.room.estimatedWaitSeconds(position, nowMs), this.deps.soldOut(), this.deps.seatsRemaining());
+    const status = queueStatusView(token, position, this.room.estimatedWaitSeconds(position, nowMs), this.deps.soldOut(), this.deps.seatsRemaining());
+    return this.deps.describe === undefined ? status : this.deps.describe(token, status);
   }
 
   subscribe(tokenValue: string, listener: (status: QueueStatusView) => void, onEnded?: (reason: QueueEndReason) => void): Unsubscribe | null {
@@ -150,8 +173,13 @@ export class QueueActor {
   /** Expires, drops and admits; then, after the commit, pushes moved positions to subscribers. */
   tick(): void {
     const nowMs = this.deps.clock.now();
-    const events = this.room.decideTick(nowMs, { admissionOpen: !this.deps.soldOut() });
     const change = this.deps.newChange();
+    const policy = this.deps.tickPolicy === undefined ? { admissionOpen: !this.deps.soldOut() } : this.deps.tickPolicy(nowMs, change);
+    if (policy === null) {
+      if (!change.isEmpty) this.deps.commit(change);
+      return;
+    }
+    const events = this.room.decideTick(nowMs, policy);
     let admitted = 0;
     for (const event of events) {
       this.applyAndRecord(event, change);
@@ -193,8 +221,9 @@ export class QueueActor {
   /** Applies one event now and records its journal row, state-image write and post-commit push. */
   private applyAndRecord(event: QueueEvent, change: PendingChange): void {
     this.room.apply(event);
-    change.record(QUEUE_STREAM, event);
-    change.write(queueImageWrite(event));
+    change.record(this.deps.stream ?? QUEUE_STREAM, event);
+    change.write(this.imageWrite(event));
+    this.deps.onApplied?.(event, change);
     if (event.type === 'queue.joined') return;
     const tokenValue = event.token;
     if (event.type === 'queue.admitted') {
@@ -203,6 +232,21 @@ export class QueueActor {
       const reason = event.reason;
       change.then(() => this.endSubscribers(tokenValue, reason));
     }
+  }
+
+  private imageWrite(event: QueueEvent): (store: Store) => void {
+    const image = this.deps.image;
+    if (image === undefined) return queueImageWrite(event);
+    switch (event.type) {
+      case 'queue.joined': return image.joined(event);
+      case 'queue.admitted': return image.admitted(event);
+      case 'queue.ended': return image.ended(event);
+    }
+  }
+
+  /** Pushes every subscriber's status now (a room opened: each entrant's place is known). */
+  pushAll(): void {
+    for (const tokenValue of this.subscribers.keys()) this.pushStatus(tokenValue);
   }
 
   private pushStatus(tokenValue: string): void {

@@ -178,5 +178,9 @@ export function queueStatusView(token: QueueToken, position: number, estimatedWa
     fansAhead,
     seatsRemaining,
     outlook: outlookFor(fansAhead, seatsRemaining, soldOut),
+    roomId: null,
+    opensAt: null,
+    opensInSeconds: 0,
+    entrantId: null,
   };
 }

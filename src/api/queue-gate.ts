@@ -19,10 +19,15 @@ function tokenHeader(request: FastifyRequest): string | undefined {
   return typeof token === 'string' && token.length > 0 && token.length <= MAX_QUEUE_TOKEN_LENGTH ? token : undefined;
 }
 
-/** Whether the caller's X-Queue-Token is theirs and ACTIVE; a missing or repeated header is QUEUE_TOKEN_INVALID. */
+/**
+ * Whether the caller's X-Queue-Token is theirs and ACTIVE (and, on a schedule's route, of the line selling
+ * that schedule); a missing or repeated header is QUEUE_TOKEN_INVALID.
+ */
 export function queueAccess(request: FastifyRequest): Result<null> {
   const token = tokenHeader(request);
-  return token === undefined ? fail('QUEUE_TOKEN_INVALID') : request.server.engine.checkQueueAccess(request.userId, token);
+  if (token === undefined) return fail('QUEUE_TOKEN_INVALID');
+  const scheduleId = (request.params as { scheduleId?: unknown } | undefined)?.scheduleId;
+  return request.server.engine.checkQueueAccess(request.userId, token, typeof scheduleId === 'string' ? scheduleId : undefined);
 }
 
 /** The X-Queue-Token of the request; missing or repeated is 401 QUEUE_TOKEN_INVALID. */

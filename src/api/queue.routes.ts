@@ -4,9 +4,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { unwrap } from './errors.js';
+import { raise, unwrap } from './errors.js';
 import { queueTokenOf } from './queue-gate.js';
-import { ALWAYS, QueueStatus, QueueTokenHeaders, USER_SECURITY, errorResponses } from './schemas.js';
+import { ALWAYS, OpaqueId, QueueStatus, QueueTokenHeaders, USER_SECURITY, errorResponses } from './schemas.js';
+
+const JoinBody = Type.Object({
+  roomId: Type.Optional({ ...OpaqueId, description: 'A sale\'s waiting room (the link of the sale)' }),
+  scheduleId: Type.Optional({ ...OpaqueId, description: 'The room selling this schedule (the default line if it is in none)' }),
+}, { additionalProperties: false, description: 'At most one of roomId and scheduleId; neither (or no body): the default line' });
 
 const POSITION_HEADER = 'X-Queue-Position';
 const QueueStatusWithPosition = Type.Object(QueueStatus.properties, {
@@ -21,22 +26,31 @@ function userOrIp(request: FastifyRequest): string {
 const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/queue/tokens', {
     onRequest: [app.authenticate],
+    // A join without a body (the contract's original call) is a join of the default line.
+    preValidation: (request, _reply, done) => {
+      request.body ??= {};
+      done();
+    },
     config: {
       // The limiter's hook is appended after authenticate, so request.userId is known when it keys.
       rateLimit: { max: app.config.rateLimit.tokenIssuePerMinute, timeWindow: 60_000, keyGenerator: userOrIp },
     },
     schema: {
       tags: ['queue'],
-      summary: 'Take a place in the waiting room (201), or get your existing live token back (200)',
+      summary: 'Take a place in the waiting room (201), or get your existing live token back (200): a sale\'s room by `roomId` or `scheduleId`, else the default line',
       security: USER_SECURITY,
+      body: JoinBody,
       response: {
         201: { ...QueueStatusWithPosition, description: 'A new token' },
         200: { ...QueueStatusWithPosition, description: 'Your existing live token, same place in line' },
-        ...errorResponses(401, 429, ...ALWAYS),
+        ...errorResponses(400, 401, 404, 429, ...ALWAYS),
       },
     },
   }, async (request, reply) => {
-    const issued = unwrap(await app.engine.issueQueueToken(request.userId));
+    const { roomId, scheduleId } = request.body ?? {};
+    if (roomId !== undefined && scheduleId !== undefined) raise('VALIDATION_ERROR', { field: 'roomId', problem: 'name a room or a schedule, not both' });
+    const target = roomId !== undefined ? { roomId } : scheduleId !== undefined ? { scheduleId } : undefined;
+    const issued = unwrap(await app.engine.issueQueueToken(request.userId, target));
     reply.code(issued.created ? 201 : 200).header(POSITION_HEADER, String(issued.status.position));
     return issued.status;
   });

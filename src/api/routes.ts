@@ -16,6 +16,7 @@ import reservationRoutes from './reservations.routes.js';
 import ticketRoutes from './tickets.routes.js';
 import waitlistRoutes from './waitlist.routes.js';
 import layoutRoutes from './layouts.routes.js';
+import roomRoutes from './rooms.routes.js';
 import webhookRoutes from './webhooks.routes.js';
 
 function rateLimited(_request: unknown, context: { ttl: number; max: number }): ApiError {
@@ -39,4 +40,5 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(webhookRoutes);
   await app.register(waitlistRoutes);
   await app.register(layoutRoutes);
+  await app.register(roomRoutes);
 }

@@ -80,8 +80,8 @@ export const DemoTokenResponse = Type.Object({ userId: UserId, token: Type.Strin
 export const QueueStatus = Type.Object({
   token: Type.String(),
   userId: UserId,
-  status: StringEnum(['WAITING', 'ACTIVE']),
-  position: Type.Integer({ minimum: 0, description: '1 = head of the waiting line, 0 = ACTIVE' }),
+  status: StringEnum(['PRE_QUEUE', 'WAITING', 'ACTIVE'], { description: 'PRE_QUEUE: in a sale\'s room before it opens (places are drawn at the opening)' }),
+  position: Type.Integer({ minimum: 0, description: '1 = head of the waiting line, 0 = ACTIVE (or PRE_QUEUE: no place yet)' }),
   estimatedWaitSeconds: Type.Integer({ minimum: 0 }),
   issuedAt: IsoDateTime,
   expiresAt: NullableIsoDateTime,
@@ -91,6 +91,10 @@ export const QueueStatus = Type.Object({
   outlook: StringEnum(['LIKELY', 'UNCERTAIN', 'UNLIKELY', 'SOLD_OUT'], {
     description: 'LIKELY: fewer fans ahead than seats left; UNLIKELY: the fans ahead are 3 or more times the seats left; UNCERTAIN in between; SOLD_OUT: none left',
   }),
+  roomId: Type.Union([Type.String(), Type.Null()], { description: 'The sale\'s waiting room of this token; null: the default line' }),
+  opensAt: NullableIsoDateTime,
+  opensInSeconds: Type.Integer({ minimum: 0, description: 'Seconds until the room opens; 0 once open (and always in the default line)' }),
+  entrantId: Type.Union([Type.String(), Type.Null()], { description: 'Your id in the room\'s published entrant list and admission log; null in the default line' }),
 });
 export type QueueStatus = Static<typeof QueueStatus>;
 

@@ -16,6 +16,7 @@
  * | 4401 | UNAUTHENTICATED        | missing or invalid user token (`token` query parameter)           |
  * | 4401 | QUEUE_TOKEN_INVALID    | missing, unknown, ended or another user's queue token             |
  * | 4403 | QUEUE_NOT_ACTIVE       | seat-map socket with a queue token that is still WAITING          |
+ * | 4403 | QUEUE_WRONG_ROOM       | seat-map socket with a token of another sale's waiting room        |
  * | 4404 | SCHEDULE_NOT_FOUND     | seat-map socket for an unknown schedule                           |
  *
  * 44xx mirror the HTTP status of the same code in the REST contract. The tokens themselves are never
@@ -35,6 +36,7 @@ export const WS_CLOSE = {
   UNAUTHENTICATED: { code: 4401, reason: 'UNAUTHENTICATED' },
   QUEUE_TOKEN_INVALID: { code: 4401, reason: 'QUEUE_TOKEN_INVALID' },
   QUEUE_NOT_ACTIVE: { code: 4403, reason: 'QUEUE_NOT_ACTIVE' },
+  QUEUE_WRONG_ROOM: { code: 4403, reason: 'QUEUE_WRONG_ROOM' },
   SCHEDULE_NOT_FOUND: { code: 4404, reason: 'SCHEDULE_NOT_FOUND' },
 } as const satisfies Record<string, WsClose>;
 
@@ -69,7 +71,7 @@ export const WS_CLOSE_CODES_MARKDOWN = [
   'Close codes: 1000 QUEUE_TOKEN_ENDED (the queue token ended; a queue socket gets queue.ended first), 1001 server shutting down,',
   '1006 (no frame) dropped for a missed pong or as a slow consumer, 1009 client message too large,',
   '1011 INTERNAL_ERROR, 1013 try again later (schedule has its maximum of watchers),',
-  '4401 UNAUTHENTICATED, 4401 QUEUE_TOKEN_INVALID, 4403 QUEUE_NOT_ACTIVE, 4404 SCHEDULE_NOT_FOUND.',
+  '4401 UNAUTHENTICATED, 4401 QUEUE_TOKEN_INVALID, 4403 QUEUE_NOT_ACTIVE, 4403 QUEUE_WRONG_ROOM, 4404 SCHEDULE_NOT_FOUND.',
 ].join(' ');
 
 /** The two tokens a socket authenticates with; absent or non-string values become undefined. */

@@ -234,7 +234,10 @@ function admitSeatMapPeer(app: FastifyInstance, request: FastifyRequest<{ Params
   const userId = userToken === undefined ? null : app.verifyUserToken(userToken);
   if (userId === null) return { refusal: WS_CLOSE.UNAUTHENTICATED };
   if (queueToken === undefined) return { refusal: WS_CLOSE.QUEUE_TOKEN_INVALID };
-  const access = app.engine.checkQueueAccess(userId, queueToken);
-  if (!access.ok) return { refusal: access.error.code === 'QUEUE_NOT_ACTIVE' ? WS_CLOSE.QUEUE_NOT_ACTIVE : WS_CLOSE.QUEUE_TOKEN_INVALID };
+  const access = app.engine.checkQueueAccess(userId, queueToken, request.params.scheduleId);
+  if (!access.ok) {
+    const code = access.error.code;
+    return { refusal: code === 'QUEUE_NOT_ACTIVE' ? WS_CLOSE.QUEUE_NOT_ACTIVE : code === 'QUEUE_WRONG_ROOM' ? WS_CLOSE.QUEUE_WRONG_ROOM : WS_CLOSE.QUEUE_TOKEN_INVALID };
+  }
   return { queueToken };
 }

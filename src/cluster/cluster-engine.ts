@@ -13,12 +13,15 @@ import { rmSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { SystemClock, type Clock } from '../actors/clock.js';
 import { createReplicaEngine, type ReplicaEngine } from '../actors/engine.js';
-import type { BookingEngine, EngineLimits, EngineObserver, Outcome, QueueEndReason, ReplicationStatus, Unsubscribe } from '../domain/engine.js';
+import type { BookingEngine, EngineLimits, EngineObserver, Outcome, QueueEndReason, QueueTarget, ReplicationStatus, Unsubscribe } from '../domain/engine.js';
+import type { ReceiptFields } from '../rooms/fairness/receipt.js';
+import type { RoomAudit } from '../rooms/room-actor.js';
 import { fail, type Result } from '../domain/error-codes.js';
 import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView, CreateConcertInput,
   PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView, ScheduleCancellationView, SchedulesView,
   SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, WaitlistDateView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView, CompactSeatMapView, VenueView,
+  RoomView, CreateRoomInput,
 } from '../domain/views.js';
 import type {
   EventFeedView, EventJson, EventType, WebhookAttempt, WebhookRetryPolicy, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput, WebhookEndpointView, WebhookTarget,
@@ -226,8 +229,32 @@ export class ClusterEngine implements BookingEngine {
     return (await this.submit({ kind: 'seedDemo', args: {} })) as number;
   }
 
-  issueQueueToken(userId: string): Promise<Result<QueueTokenIssued>> {
-    return this.submit({ kind: 'issueQueueToken', args: { userId } }) as Promise<Result<QueueTokenIssued>>;
+  issueQueueToken(userId: string, target?: QueueTarget): Promise<Result<QueueTokenIssued>> {
+    return this.submit({ kind: 'issueQueueToken', args: target === undefined ? { userId } : { userId, target } }) as Promise<Result<QueueTokenIssued>>;
+  }
+
+  createRoom(input: CreateRoomInput): Promise<Result<RoomView>> {
+    return this.submit({ kind: 'createRoom', args: input }) as Promise<Result<RoomView>>;
+  }
+
+  updateRoom(command: Parameters<BookingEngine['updateRoom']>[0]): Promise<Result<RoomView>> {
+    return this.submit({ kind: 'updateRoom', args: command }) as Promise<Result<RoomView>>;
+  }
+
+  listRooms(): RoomView[] {
+    return this.replica.listRooms();
+  }
+
+  getRoom(roomId: string): Result<RoomView> {
+    return this.replica.getRoom(roomId);
+  }
+
+  queueReceipt(userId: string, queueToken: string): Result<ReceiptFields> {
+    return this.replica.queueReceipt(userId, queueToken);
+  }
+
+  roomAudit(roomId: string): Result<RoomAudit> {
+    return this.replica.roomAudit(roomId);
   }
 
   leaveQueue(userId: string, queueToken: string): Promise<Result<null>> {
@@ -390,8 +417,8 @@ export class ClusterEngine implements BookingEngine {
     return status;
   }
 
-  checkQueueAccess(userId: string, queueToken: string): Result<null> {
-    return this.replica.checkQueueAccess(userId, queueToken);
+  checkQueueAccess(userId: string, queueToken: string, scheduleId?: string): Result<null> {
+    return this.replica.checkQueueAccess(userId, queueToken, scheduleId);
   }
 
   getReservation(userId: string, reservationId: string): Result<ReservationView> {

@@ -127,7 +127,9 @@ export class CommandApplier {
       case 'pay': return engine.pay(command.args);
       case 'refund': return engine.refund(command.args);
       case 'cancelSchedule': return engine.cancelSchedule(command.args);
-      case 'issueQueueToken': return engine.issueQueueToken(command.args.userId);
+      case 'issueQueueToken': return engine.issueQueueToken(command.args.userId, command.args.target);
+      case 'createRoom': return engine.createRoom(command.args);
+      case 'updateRoom': return engine.updateRoom(command.args);
       case 'leaveQueue': return engine.leaveQueue(command.args.userId, command.args.queueToken);
       case 'createConcert': return engine.createConcert(command.args);
       case 'checkIn': return engine.checkIn(command.args);

@@ -3,7 +3,7 @@
  * JetStream message, with the instant they happen at and the seed their random draws come from: the
  * whole input of a deterministic step, so every replica applying the log in order reaches the same state.
  */
-import type { BookingEngine } from '../domain/engine.js';
+import type { BookingEngine, QueueTarget } from '../domain/engine.js';
 
 type FirstArg<K extends keyof BookingEngine> = BookingEngine[K] extends (arg: infer A, ...rest: never[]) => unknown ? A : never;
 
@@ -16,7 +16,10 @@ export type ClusterCommand =
   | { kind: 'refund'; args: FirstArg<'refund'> }
   /** An organiser's cancellation: every booking of the schedule refunded in the one entry that applies it. */
   | { kind: 'cancelSchedule'; args: FirstArg<'cancelSchedule'> }
-  | { kind: 'issueQueueToken'; args: { userId: string } }
+  | { kind: 'issueQueueToken'; args: { userId: string; target?: QueueTarget } }
+  /** A sale's room: its seed is drawn from the entry's seed, so every replica commits to the same one. */
+  | { kind: 'createRoom'; args: FirstArg<'createRoom'> }
+  | { kind: 'updateRoom'; args: FirstArg<'updateRoom'> }
   | { kind: 'leaveQueue'; args: { userId: string; queueToken: string } }
   | { kind: 'createConcert'; args: FirstArg<'createConcert'> }
   /** A ticket scanned at the door; its code's signature was verified by the node that took it. */

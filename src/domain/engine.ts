@@ -8,7 +8,10 @@ import type {
   AdminStatsView, BalanceHistoryView, BalanceView, ChargeView, ConcertCreatedView, ConcertSummaryView,
   CreateConcertInput, PaymentView, QueueStatusView, QueueTokenIssued, RefundView, ReservationStatus, ReservationView,
   ScheduleCancellationView, SchedulesView, SeatMapDelta, SeatMapView, SeatStatus, WaitlistEntryView, WaitlistView, WaitlistDateView, PresaleCodeView, HoldbackView, LayoutView, LayoutDetailView, CompactSeatMapView, VenueView,
+  RoomView, CreateRoomInput,
 } from './views.js';
+import type { ReceiptFields } from '../rooms/fairness/receipt.js';
+import type { RoomAudit } from '../rooms/room-actor.js';
 import type { CheckinView, ReservationTicketsView, TicketRef } from './tickets.js';
 import type {
   DeliveryStatus, EventFeedView, EventJson, EventType, WebhookAttempt, WebhookDeliveryView, WebhookEndpointCreatedView, WebhookEndpointInput,
@@ -108,13 +111,36 @@ export interface BookingEngine {
    */
   seedDemo(): Promise<number>;
 
-  // Waiting room
-  issueQueueToken(userId: string): Promise<Result<QueueTokenIssued>>;
+  // Waiting room (the default line, and each sale's room: src/rooms)
+  /**
+   * Joins the line of `target`: a room by id (ROOM_NOT_FOUND), or the room selling a schedule (the default
+   * line if it is in none; SCHEDULE_NOT_FOUND), or, with neither, the default line. Asked again: the same token.
+   */
+  issueQueueToken(userId: string, target?: QueueTarget): Promise<Result<QueueTokenIssued>>;
   /** Answers and counts as presence (the token is not idle-dropped while polled). */
   queueStatus(userId: string, queueToken: string): Result<QueueStatusView>;
   leaveQueue(userId: string, queueToken: string): Promise<Result<null>>;
-  /** Ok when the token is this user's and ACTIVE; else QUEUE_TOKEN_INVALID or QUEUE_NOT_ACTIVE. */
-  checkQueueAccess(userId: string, queueToken: string): Result<null>;
+  /**
+   * Ok when the token is this user's and ACTIVE; else QUEUE_TOKEN_INVALID or QUEUE_NOT_ACTIVE. With a
+   * schedule, the token must also be of the line selling it (QUEUE_WRONG_ROOM, details.roomId the right one).
+   */
+  checkQueueAccess(userId: string, queueToken: string, scheduleId?: string): Result<null>;
+
+  // Per-sale waiting rooms (src/rooms; the scheme: docs/fair-queue.md)
+  /**
+   * A room for some schedules (each in one room at most: ROOM_SCHEDULE_TAKEN), opening at `opensAtMs`: fans
+   * who join before are its pre-queue, placed at the opening in the order its committed seed draws.
+   * SCHEDULE_NOT_FOUND, VALIDATION_ERROR.
+   */
+  createRoom(input: CreateRoomInput): Promise<Result<RoomView>>;
+  /** Changes a room's admission rate (null: none) and cap on active fans, in effect at its next tick (a second). ROOM_NOT_FOUND. */
+  updateRoom(command: { roomId: string; admissionRatePerMinute?: number | null; maxActive?: number }): Promise<Result<RoomView>>;
+  listRooms(): RoomView[];
+  getRoom(roomId: string): Result<RoomView>;
+  /** The fields of the caller's receipt of their place (signed by the API). RECEIPT_NOT_AVAILABLE before the opening, for a late arrival, or in the default line. */
+  queueReceipt(userId: string, queueToken: string): Result<ReceiptFields>;
+  /** The room's entrants, seed and admission log so far (the API signs its head). ROOM_NOT_FOUND, ROOM_NOT_OPEN. */
+  roomAudit(roomId: string): Result<RoomAudit>;
 
   // Reservations
   /**
@@ -274,6 +300,9 @@ export interface BookingEngine {
   /** Flushes pending commits and closes the database. */
   close(): Promise<void>;
 }
+
+/** Which line a fan joins: a room by id, or the line selling a schedule; neither: the default line. */
+export interface QueueTarget { roomId?: string; scheduleId?: string }
 
 /** "N seats together, in the best category I can afford" (src/venues/best-available.ts). */
 export interface BestAvailableInput { quantity: number; maxPriceWon?: number; categoryId?: string; need?: 'WHEELCHAIR'; avoidRestrictedView?: boolean }

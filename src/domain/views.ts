@@ -5,7 +5,8 @@
 import type { LayoutSummary } from '../venues/layout-summary.js';
 export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
 export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
-export type QueueTokenStatus = 'WAITING' | 'ACTIVE';
+/** PRE_QUEUE: in a room that has not opened yet (your place is drawn at the opening). */
+export type QueueTokenStatus = 'PRE_QUEUE' | 'WAITING' | 'ACTIVE';
 
 export interface ConcertSummaryView { concertId: string; title: string; venue: string }
 
@@ -148,7 +149,56 @@ export interface QueueStatusView {
   seatsRemaining: number;
   /** Whether those seats can still reach you: see src/machines/odds.ts. */
   outlook: 'LIKELY' | 'UNCERTAIN' | 'UNLIKELY' | 'SOLD_OUT';
+  /** The sale's waiting room this token is in; null: the default line (schedules in no room). */
+  roomId: string | null;
+  /** When the room opens (null: the default line, always open). */
+  opensAt: string | null;
+  /** Seconds until the room opens; 0 once it has. */
+  opensInSeconds: number;
+  /** Your id in the room's published entrant list and admission log (null in the default line). */
+  entrantId: string | null;
 }
+/** A sale's waiting room as anyone may read it (src/rooms): the seed only once the room has opened. */
+export interface RoomView {
+  roomId: string;
+  name: string;
+  scheduleIds: string[];
+  opensAt: string;
+  /** Seconds until the opening; 0 once open. */
+  opensInSeconds: number;
+  state: 'PRE_QUEUE' | 'OPEN';
+  openedAt: string | null;
+  /** Fans let in a minute at most; null: only the cap on active fans limits admission. */
+  admissionRatePerMinute: number | null;
+  /** Fans admitted (ACTIVE) at once at most. */
+  maxActive: number;
+  /** Hex SHA-256 of the seed, published from the room's creation. */
+  commitment: string;
+  /** Hex seed of the pre-queue's order, revealed at the opening (null before). */
+  seed: string | null;
+  /** The pre-queue's entrants (before the opening: so far). */
+  entrants: number;
+  /** Fans who joined after the opening. */
+  lateArrivals: number;
+  /** Fans in the pre-queue now (before the opening). */
+  preQueue: number;
+  /** Fans waiting in line now (after the opening). */
+  waiting: number;
+  active: number;
+  /** Admissions so far (entries of the admission log). */
+  admitted: number;
+  /** Seats AVAILABLE across the room's upcoming schedules. */
+  seatsRemaining: number;
+  soldOut: boolean;
+}
+export interface CreateRoomInput {
+  name: string;
+  scheduleIds: string[];
+  opensAtMs: number;
+  admissionRatePerMinute?: number | null;
+  maxActive?: number;
+}
+
 export interface QueueTokenIssued { created: boolean; status: QueueStatusView }
 
 export interface BalanceView { userId: string; balance: number }

@@ -27,7 +27,8 @@ export class QueueTokenRecord implements QueueToken {
   constructor(
     readonly token: string,
     readonly userId: string,
-    readonly seq: number,
+    /** Set again once, at a room's opening (WaitingRoom.resequence). */
+    public seq: number,
     readonly issuedAtMs: number,
   ) {
     this.lastSeenAtMs = issuedAtMs;

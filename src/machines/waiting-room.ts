@@ -66,7 +66,7 @@ export class QueueEventRejectedError extends Error {
 export class WaitingRoom {
   private readonly byToken = new RecordIndex('token');
   private readonly byUserId = new RecordIndex('userId');
-  private readonly line: WaitingLine;
+  private line: WaitingLine;
   private readonly idle = new IdleList();
   /** ACTIVE tokens; at most maxActive, so the tick's scan for expiry is bounded by the limit, not the line. */
   private readonly active = new Set<QueueTokenRecord>();
@@ -77,7 +77,7 @@ export class WaitingRoom {
   private latestNowMs = 0;
 
   constructor(
-    readonly limits: WaitingRoomLimits,
+    public limits: WaitingRoomLimits,
     tuning: Partial<WaitingRoomTuning> = {},
   ) {
     if (!(limits.maxActive >= 0 && limits.activeTtlMs > 0 && limits.idleMs > 0)) {
@@ -115,7 +115,7 @@ export class WaitingRoom {
    * not present, then admit heads (FIFO by seq) into the free slots unless admission is closed.
    * Events come in that order, so applying them in order frees slots before filling them.
    */
-  decideTick(nowMs: number, options: { admissionOpen: boolean }): QueueEvent[] {
+  decideTick(nowMs: number, options: { admissionOpen: boolean; maxAdmissions?: number }): QueueEvent[] {
     this.observeTime(nowMs);
     const events: QueueEvent[] = [];
     let activeAfterExpiry = this.active.size;
@@ -133,7 +133,7 @@ export class WaitingRoom {
       dropped.add(record);
     }
     if (!options.admissionOpen) return events;
-    let freeSlots = this.limits.maxActive - activeAfterExpiry;
+    let freeSlots = Math.min(this.limits.maxActive - activeAfterExpiry, options.maxAdmissions ?? Number.POSITIVE_INFINITY);
     if (freeSlots <= 0) return events;
     const activeUntilMs = nowMs + this.limits.activeTtlMs;
     for (const record of this.line.fromHead()) {
@@ -187,6 +187,34 @@ export class WaitingRoom {
     this.idle.append(record);
     if (event.seq > this.maxSeqSeen) this.maxSeqSeen = event.seq;
     this.rate.setLineWaiting(true, event.atMs);
+  }
+
+  /**
+   * A room's opening (src/rooms): the waiting tokens take the seqs 1..n in the order given (the pre-queue's
+   * drawn order), ahead of anyone who joins later (their seqs follow the highest seen). Every waiting token
+   * must be named once; none may be ACTIVE (nobody is admitted before a room opens).
+   */
+  resequence(tokensInOrder: readonly string[]): void {
+    if (this.active.size > 0) throw new Error('resequence needs a room nobody was admitted from');
+    if (tokensInOrder.length !== this.line.size) throw new Error(`resequence names ${tokensInOrder.length} tokens, ${this.line.size} wait`);
+    const named = new Set<QueueTokenRecord>();
+    const records = tokensInOrder.map((token) => {
+      const record = this.byToken.get(token);
+      if (record === undefined || record.status !== 'WAITING' || named.has(record)) throw new Error('resequence names a token that does not wait, or one twice');
+      named.add(record);
+      return record;
+    });
+    this.line = new WaitingLine(this.tuning.lineCompactionMinSlots);
+    records.forEach((record, index) => {
+      record.seq = index + 1;
+    });
+    this.line.restoreInOrder(records);
+  }
+
+  /** The organiser changed the room's cap on active fans; in effect at the next tick. */
+  setMaxActive(maxActive: number): void {
+    if (!(maxActive >= 0)) throw new RangeError('maxActive must be 0 or more');
+    this.limits = { ...this.limits, maxActive };
   }
 
   // ---- recovery helpers (state images rather than events) ------------------------------------------

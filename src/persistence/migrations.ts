@@ -214,4 +214,50 @@ export const MIGRATIONS: readonly string[] = [
        OR (earlier.created_at_ms = concerts.created_at_ms AND earlier.concert_id < concerts.concert_id)
   );
   `,
+  // v11: per-sale waiting rooms (src/rooms). A room and its pre-queue's seed (revealed after the opening); its live
+  // tokens row by row as queue_tokens keeps the default line's; its entrants (the pre-queue's list, closed at the
+  // opening, then the late arrivals in arrival order); its admission log, a hash chain, one row per admission.
+  `
+  CREATE TABLE rooms (
+    room_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    schedule_ids TEXT NOT NULL,
+    opens_at_ms INTEGER NOT NULL,
+    rate_per_minute INTEGER,
+    max_active INTEGER NOT NULL,
+    seed TEXT NOT NULL,
+    commitment TEXT NOT NULL,
+    opened_at_ms INTEGER,
+    entrants_digest TEXT,
+    created_at_ms INTEGER NOT NULL,
+    position INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE room_tokens (
+    token TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('WAITING', 'ACTIVE')),
+    issued_at_ms INTEGER NOT NULL,
+    active_until_ms INTEGER NOT NULL,
+    UNIQUE (room_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX room_tokens_by_seq ON room_tokens (room_id, seq);
+  CREATE TABLE room_entrants (
+    room_id TEXT NOT NULL,
+    entrant_id TEXT NOT NULL,
+    arrival INTEGER NOT NULL,
+    joined_at_ms INTEGER NOT NULL,
+    late INTEGER NOT NULL,
+    PRIMARY KEY (room_id, entrant_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE room_admissions (
+    room_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    entrant_id TEXT NOT NULL,
+    admitted_at_ms INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (room_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -34,6 +34,11 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   PRESALE_CODE_EXISTS: () => 'That presale code already exists for this show.',
   WAITLIST_ENTRY_NOT_FOUND: () => 'You are not on the waitlist for this show.',
   WAITLIST_FULL: () => 'The waitlist for this show is full: no more fans can join it.',
+  QUEUE_WRONG_ROOM: () => 'This show sells through its own waiting room. Join that room to book it.',
+  ROOM_NOT_FOUND: () => 'That waiting room does not exist. Check the link you were sent for the sale.',
+  ROOM_SCHEDULE_TAKEN: () => 'One of those dates already sells through another waiting room.',
+  ROOM_NOT_OPEN: () => 'This waiting room has not opened yet: its draw is published at the opening.',
+  RECEIPT_NOT_AVAILABLE: () => 'Receipts are given to fans who joined before the opening, once the room has opened.',
   UNAUTHENTICATED: () => 'Your sign-in is missing or has expired. Please sign in again.',
   QUEUE_TOKEN_INVALID: () =>
     'Your turn in the waiting room has ended (it expired, you left, or you already paid). Join the line again to continue.',

@@ -51,6 +51,16 @@ async function venueSchedule(): Promise<string> {
   const now = api.engine.now();
   return (await createConcert(api, [{ startsAt: new Date(now + 9 * DAY_MS).toISOString(), bookingOpensAt: new Date(now - DAY_MS).toISOString(), layoutId: layout.body.layoutId as string }])).schedules[0]!.scheduleId;
 }
+/** A new show sold through its own room, opening at `opensAtMs`. */
+async function saleRoom(opensAtMs: number): Promise<{ roomId: string; scheduleIds: string[] }> {
+  const show = await createConcert(api);
+  const created = await api.http.post('/v1/admin/rooms', {
+    adminKey: TEST_ADMIN_KEY, body: { name: 'A sale', scheduleIds: [show.schedules[0]!.scheduleId], opensAt: new Date(opensAtMs).toISOString() },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body as { roomId: string; scheduleIds: string[] };
+}
+
 function gated(fan: Fan): { token: string; queueToken: string } {
   return { token: fan.token, queueToken: fan.queueToken };
 }
@@ -250,6 +260,32 @@ const cases: ErrorCase[] = [
       const code = tickets.body.tickets[0].code as string;
       expect((await api.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code } })).status).toBe(200);
       return api.http.post('/v1/checkins', { adminKey: TEST_ADMIN_KEY, body: { code } });
+    },
+  },
+  {
+    name: 'a room that does not exist', code: 'ROOM_NOT_FOUND', status: 404,
+    when: async () => api.http.get('/v1/rooms/room_nope'),
+  },
+  {
+    name: 'a second room for a show that already sells through one', code: 'ROOM_SCHEDULE_TAKEN', status: 409,
+    when: async () => {
+      const room = await saleRoom(api.engine.now());
+      return api.http.post('/v1/admin/rooms', { adminKey: TEST_ADMIN_KEY, body: { name: 'Twice', scheduleIds: room.scheduleIds, opensAt: new Date().toISOString() } });
+    },
+  },
+  {
+    name: 'the audit of a room before its opening', code: 'ROOM_NOT_OPEN', status: 409,
+    when: async () => api.http.get(`/v1/rooms/${(await saleRoom(api.engine.now() + DAY_MS)).roomId}/audit`),
+  },
+  {
+    name: 'a receipt asked for in the default line', code: 'RECEIPT_NOT_AVAILABLE', status: 409,
+    when: async () => api.http.get('/v1/queue/receipt', gated(await newFan())),
+  },
+  {
+    name: 'a hold on a room\'s show with a token of the default line', code: 'QUEUE_WRONG_ROOM', status: 403,
+    when: async () => {
+      const room = await saleRoom(api.engine.now());
+      return hold(api, await newFan(), room.scheduleIds[0]!, [1]);
     },
   },
   {

@@ -66,6 +66,7 @@ export class ApiClient {
   get<T = Json>(path: string, options?: RequestOptions): Promise<HttpResponse<T>> { return this.request<T>('GET', path, options); }
   post<T = Json>(path: string, options?: RequestOptions): Promise<HttpResponse<T>> { return this.request<T>('POST', path, options); }
   delete<T = Json>(path: string, options?: RequestOptions): Promise<HttpResponse<T>> { return this.request<T>('DELETE', path, options); }
+  patch<T = Json>(path: string, options?: RequestOptions): Promise<HttpResponse<T>> { return this.request<T>('PATCH', path, options); }
 }
 
 function rawRequest(host: string, method: string, path: string, options: RequestOptions): string {

@@ -36,6 +36,18 @@ export class AdmissionLog {
     return entry;
   }
 
+  /**
+   * The log as stored (a restart): entries in seq order, each linked to the one before. Their hashes are
+   * taken as written (the store wrote what append computed); a broken link means the rows were tampered with.
+   */
+  restore(entries: Iterable<Omit<AdmissionEntry, 'prev'>>): void {
+    if (this.list.length > 0) throw new Error('restore needs an empty admission log');
+    for (const { seq, entrantId, admittedAtMs, hash } of entries) {
+      if (seq !== this.list.length + 1) throw new Error(`admission log row ${seq} follows ${this.list.length}`);
+      this.list.push({ seq, entrantId, admittedAtMs, prev: this.headHash(), hash });
+    }
+  }
+
   headHash(): string {
     return this.list.at(-1)?.hash ?? GENESIS_HASH;
   }

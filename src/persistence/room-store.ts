@@ -1,0 +1,127 @@
+/**
+ * The per-sale waiting rooms' tables (schema v11): each room, its live tokens row by row, its entrants and its
+ * admission log. Written only inside the group commit's transaction, in the change of the event they image;
+ * read back whole at a start (src/rooms/room-book.ts restores each room from them).
+ */
+import type { Statement } from 'better-sqlite3';
+import type { SqliteDatabase } from './database.js';
+import type { QueueTokenImage } from './store.js';
+
+export interface RoomRow {
+  roomId: string;
+  name: string;
+  scheduleIds: string[];
+  opensAtMs: number;
+  ratePerMinute: number | null;
+  maxActive: number;
+  seed: string;
+  commitment: string;
+  openedAtMs: number | null;
+  entrantsDigest: string | null;
+  createdAtMs: number;
+}
+
+export interface EntrantRow { entrantId: string; arrival: number; joinedAtMs: number; late: boolean }
+export interface AdmissionRow { seq: number; entrantId: string; admittedAtMs: number; hash: string }
+
+export class RoomStore {
+  private readonly insertRoomStmt: Statement;
+  private readonly updateLimitsStmt: Statement;
+  private readonly openStmt: Statement;
+  private readonly insertTokenStmt: Statement;
+  private readonly admitTokenStmt: Statement;
+  private readonly deleteTokenStmt: Statement;
+  private readonly resequenceStmt: Statement;
+  private readonly insertEntrantStmt: Statement;
+  private readonly deleteEntrantStmt: Statement;
+  private readonly insertAdmissionStmt: Statement;
+  private readonly roomsStmt: Statement;
+  private readonly tokensStmt: Statement;
+  private readonly entrantsStmt: Statement;
+  private readonly admissionsStmt: Statement;
+
+  constructor(db: SqliteDatabase) {
+    this.insertRoomStmt = db.prepare(`INSERT INTO rooms (room_id, name, schedule_ids, opens_at_ms, rate_per_minute, max_active, seed, commitment, created_at_ms, position)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM rooms))`);
+    this.updateLimitsStmt = db.prepare('UPDATE rooms SET rate_per_minute = ?, max_active = ? WHERE room_id = ?');
+    this.openStmt = db.prepare('UPDATE rooms SET opened_at_ms = ?, entrants_digest = ? WHERE room_id = ?');
+    this.insertTokenStmt = db.prepare('INSERT INTO room_tokens (token, room_id, user_id, seq, status, issued_at_ms, active_until_ms) VALUES (?, ?, ?, ?, \'WAITING\', ?, 0)');
+    this.admitTokenStmt = db.prepare('UPDATE room_tokens SET status = \'ACTIVE\', active_until_ms = ? WHERE token = ?');
+    this.deleteTokenStmt = db.prepare('DELETE FROM room_tokens WHERE token = ?');
+    this.resequenceStmt = db.prepare('UPDATE room_tokens SET seq = ? WHERE token = ?');
+    this.insertEntrantStmt = db.prepare('INSERT INTO room_entrants (room_id, entrant_id, arrival, joined_at_ms, late) VALUES (?, ?, ?, ?, ?)');
+    this.deleteEntrantStmt = db.prepare('DELETE FROM room_entrants WHERE room_id = ? AND entrant_id = ?');
+    this.insertAdmissionStmt = db.prepare('INSERT INTO room_admissions (room_id, seq, entrant_id, admitted_at_ms, hash) VALUES (?, ?, ?, ?, ?)');
+    this.roomsStmt = db.prepare(`SELECT room_id, name, schedule_ids, opens_at_ms, rate_per_minute, max_active, seed, commitment, opened_at_ms, entrants_digest, created_at_ms
+      FROM rooms ORDER BY position`).raw();
+    this.tokensStmt = db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM room_tokens WHERE room_id = ? ORDER BY seq').raw();
+    this.entrantsStmt = db.prepare('SELECT entrant_id, arrival, joined_at_ms, late FROM room_entrants WHERE room_id = ? ORDER BY arrival').raw();
+    this.admissionsStmt = db.prepare('SELECT seq, entrant_id, admitted_at_ms, hash FROM room_admissions WHERE room_id = ? ORDER BY seq').raw();
+  }
+
+  // --- writes (inside the group commit transaction) ---
+
+  insertRoom(room: RoomRow): void {
+    this.insertRoomStmt.run(room.roomId, room.name, JSON.stringify(room.scheduleIds), room.opensAtMs, room.ratePerMinute, room.maxActive, room.seed, room.commitment, room.createdAtMs);
+  }
+
+  updateLimits(roomId: string, ratePerMinute: number | null, maxActive: number): void {
+    this.updateLimitsStmt.run(ratePerMinute, maxActive, roomId);
+  }
+
+  /** The opening: its time, the digest of the closed entrant list, and every entrant's drawn place as its token's seq. */
+  open(roomId: string, openedAtMs: number, entrantsDigest: string, tokensInOrder: readonly string[]): void {
+    this.openStmt.run(openedAtMs, entrantsDigest, roomId);
+    tokensInOrder.forEach((token, index) => this.resequenceStmt.run(index + 1, token));
+  }
+
+  insertToken(roomId: string, token: string, userId: string, seq: number, issuedAtMs: number): void {
+    this.insertTokenStmt.run(token, roomId, userId, seq, issuedAtMs);
+  }
+
+  admitToken(token: string, activeUntilMs: number): void {
+    this.admitTokenStmt.run(activeUntilMs, token);
+  }
+
+  deleteToken(token: string): void {
+    this.deleteTokenStmt.run(token);
+  }
+
+  insertEntrant(roomId: string, entrant: EntrantRow): void {
+    this.insertEntrantStmt.run(roomId, entrant.entrantId, entrant.arrival, entrant.joinedAtMs, entrant.late ? 1 : 0);
+  }
+
+  deleteEntrant(roomId: string, entrantId: string): void {
+    this.deleteEntrantStmt.run(roomId, entrantId);
+  }
+
+  insertAdmission(roomId: string, admission: AdmissionRow): void {
+    this.insertAdmissionStmt.run(roomId, admission.seq, admission.entrantId, admission.admittedAtMs, admission.hash);
+  }
+
+  // --- reads (at a start) ---
+
+  rooms(): RoomRow[] {
+    return (this.roomsStmt.all() as Array<[string, string, string, number, number | null, number, string, string, number | null, string | null, number]>)
+      .map(([roomId, name, scheduleIds, opensAtMs, ratePerMinute, maxActive, seed, commitment, openedAtMs, entrantsDigest, createdAtMs]) => ({
+        roomId, name, scheduleIds: JSON.parse(scheduleIds) as string[], opensAtMs, ratePerMinute, maxActive, seed, commitment, openedAtMs, entrantsDigest, createdAtMs,
+      }));
+  }
+
+  /** The room's live tokens in seq order. */
+  tokens(roomId: string): QueueTokenImage[] {
+    return (this.tokensStmt.all(roomId) as Array<[string, string, number, 'WAITING' | 'ACTIVE', number, number]>)
+      .map(([token, userId, seq, status, issuedAtMs, activeUntilMs]) => ({ token, userId, seq, status, issuedAtMs, activeUntilMs }));
+  }
+
+  /** Every entrant in arrival order (the pre-queue's, then the late arrivals). */
+  entrants(roomId: string): EntrantRow[] {
+    return (this.entrantsStmt.all(roomId) as Array<[string, number, number, number]>)
+      .map(([entrantId, arrival, joinedAtMs, late]) => ({ entrantId, arrival, joinedAtMs, late: late === 1 }));
+  }
+
+  admissions(roomId: string): AdmissionRow[] {
+    return (this.admissionsStmt.all(roomId) as Array<[string, string, number, string]>)
+      .map(([seq, entrantId, admittedAtMs, hash]) => ({ seq: Number(seq), entrantId, admittedAtMs, hash }));
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * One sale's waiting room: a line of its own (a QueueActor on its own journal stream and token rows) for the
+ * schedules it covers, with the sale's opening, admission rate and cap, and the fair pre-queue of
+ * docs/fair-queue.md. Fans who join before the opening are entrants; at the opening (the first tick or join
+ * at or after `opensAtMs`) the list closes and the line takes the order the committed seed draws
+ * (fairOrder), the later arrivals after them in arrival order. Every admission is appended to the room's
+ * hash-chained log in the commit that admits the fan. All of it is decided from the room's state and the
+ * injected clock, so cluster replicas, applying the same log, open and admit alike.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from '../actors/clock.js';
+import type { PendingChange } from '../actors/pending-change.js';
+import { QueueActor, type TickPolicy } from '../actors/queue-actor.js';
+import { iso } from '../actors/views.js';
+import type { QueueStatusView, RoomView } from '../domain/views.js';
+import type { QueueEvent, QueueToken } from '../machines/waiting-room.js';
+import { outlookFor } from '../machines/odds.js';
+import type { RoomRow, RoomStore } from '../persistence/room-store.js';
+import { AdmissionLog, type AdmissionEntry } from './fairness/admission-log.js';
+import { canonicalEntrants, entrantsDigest, fairOrder } from './fairness/fair-order.js';
+import type { ReceiptFields } from './fairness/receipt.js';
+
+/** Admissions a rate may bank while nobody is waiting: a few seconds' worth, so a quiet spell is no flood later. */
+const RATE_BURST_SECONDS = 2;
+
+export interface RoomSeats {
+  /** Seats AVAILABLE across the room's schedules still to come. */
+  remaining: number;
+  /** No seat of the room's upcoming schedules is AVAILABLE or held. */
+  soldOut: boolean;
+}
+
+export interface RoomActorDeps {
+  clock: Clock;
+  store: RoomStore;
+  activeTtlMs: number;
+  idleMs: number;
+  newToken: () => string;
+  seats: (scheduleIds: readonly string[]) => RoomSeats;
+  commit: (change: PendingChange) => void;
+  newChange: () => PendingChange;
+  onAdmitted?: (count: number) => void;
+  trackPresence: boolean;
+}
+
+interface Entrant { joinedAtMs: number; arrival: number }
+
+/** A token's public name in the room's entrant list and log: a hash of the token (a secret), so it gives nothing away. */
+export function entrantIdOf(token: string): string {
+  return `e${createHash('sha256').update(`entrant:${token}`, 'utf8').digest('base64url').slice(0, 22)}`;
+}
+
+/** What a room publishes for its audit (src/rooms/fairness/verify-room.ts), before the API adds its key and signature. */
+export interface RoomAudit {
+  roomId: string;
+  commitment: string;
+  seed: string;
+  entrants: string[];
+  lateArrivals: string[];
+  log: AdmissionEntry[];
+  head: { count: number; headHash: string };
+}
+
+export class RoomActor {
+  readonly queue: QueueActor;
+  readonly scheduleIds: readonly string[];
+  private readonly stream: string;
+  private room: RoomRow;
+  /** Before the opening: the live entrants. After: the closed list (whoever was in at the opening). */
+  private readonly entrants = new Map<string, Entrant>();
+  private readonly lateArrivals: string[] = [];
+  private placeOf: Map<string, number> | null = null;
+  private readonly log = new AdmissionLog();
+  private credit = 0;
+  private creditAtMs = 0;
+
+  constructor(row: RoomRow, private readonly deps: RoomActorDeps) {
+    this.room = row;
+    this.scheduleIds = row.scheduleIds;
+    this.stream = `room:${row.roomId}`;
+    const store = deps.store;
+    const roomId = row.roomId;
+    this.queue = new QueueActor({
+      clock: deps.clock,
+      limits: { maxActive: row.maxActive, activeTtlMs: deps.activeTtlMs, idleMs: deps.idleMs },
+      newToken: deps.newToken,
+      soldOut: () => deps.seats(this.scheduleIds).soldOut,
+      seatsRemaining: () => deps.seats(this.scheduleIds).remaining,
+      commit: deps.commit,
+      newChange: deps.newChange,
+      ...(deps.onAdmitted === undefined ? {} : { onAdmitted: deps.onAdmitted }),
+      trackPresence: deps.trackPresence,
+      stream: this.stream,
+      image: {
+        joined: (event) => () => store.insertToken(roomId, event.token, event.userId, event.seq, event.atMs),
+        admitted: (event) => () => store.admitToken(event.token, event.activeUntilMs),
+        ended: (event) => () => store.deleteToken(event.token),
+      },
+      tickPolicy: (nowMs, change) => this.tickPolicy(nowMs, change),
+      onApplied: (event, change) => this.onApplied(event, change),
+      describe: (token, status) => this.describe(token, status),
+    });
+  }
+
+  get roomId(): string {
+    return this.room.roomId;
+  }
+
+  get opened(): boolean {
+    return this.room.openedAtMs !== null;
+  }
+
+  /** A new room's creation, in the change that creates it. */
+  static record(row: RoomRow, store: RoomStore, change: PendingChange): void {
+    const { seed: _secret, ...published } = row;
+    change.record(`room:${row.roomId}`, { type: 'room.created', atMs: row.createdAtMs, ...published });
+    change.write(() => store.insertRoom(row));
+  }
+
+  // ---- commands ----
+
+  /** The caller's live token in this room, or a new one; a join at or after the opening time opens the room first. */
+  join(userId: string, change: PendingChange): { token: QueueToken; created: boolean } {
+    this.openIfDue(this.deps.clock.now(), change);
+    return this.queue.join(userId, change);
+  }
+
+  /** The organiser's new rate (fans a minute; null: only the cap) and cap on active fans, in effect at the next tick. */
+  updateLimits(ratePerMinute: number | null, maxActive: number, change: PendingChange): void {
+    const atMs = this.deps.clock.now();
+    this.room = { ...this.room, ratePerMinute, maxActive };
+    this.queue.room.setMaxActive(maxActive);
+    const updated = { type: 'room.updated', atMs, ratePerMinute, maxActive };
+    change.record(this.stream, updated);
+    const store = this.deps.store;
+    const roomId = this.room.roomId;
+    change.write(() => store.updateLimits(roomId, ratePerMinute, maxActive));
+  }
+
+  // ---- queries ----
+
+  view(): RoomView {
+    const nowMs = this.deps.clock.now();
+    const { waiting, active } = this.queue.room.counts();
+    const seats = this.deps.seats(this.scheduleIds);
+    const room = this.room;
+    return {
+      roomId: room.roomId,
+      name: room.name,
+      scheduleIds: [...room.scheduleIds],
+      opensAt: iso(room.opensAtMs),
+      opensInSeconds: this.opensInSeconds(nowMs),
+      state: room.openedAtMs === null ? 'PRE_QUEUE' : 'OPEN',
+      openedAt: room.openedAtMs === null ? null : iso(room.openedAtMs),
+      admissionRatePerMinute: room.ratePerMinute,
+      maxActive: room.maxActive,
+      commitment: room.commitment,
+      seed: room.openedAtMs === null ? null : room.seed,
+      entrants: this.entrants.size,
+      lateArrivals: this.lateArrivals.length,
+      waiting: room.openedAtMs === null ? 0 : waiting,
+      preQueue: room.openedAtMs === null ? waiting : 0,
+      active,
+      admitted: this.log.entries.length,
+      seatsRemaining: seats.remaining,
+      soldOut: seats.soldOut,
+    };
+  }
+
+  /** The fan's receipt fields (the API signs them); null before the opening and for a late arrival. */
+  receiptOf(token: QueueToken): ReceiptFields | null {
+    const entrantId = entrantIdOf(token.token);
+    const place = this.placeOf?.get(entrantId);
+    const entrant = this.entrants.get(entrantId);
+    if (place === undefined || entrant === undefined || this.room.entrantsDigest === null) return null;
+    return { roomId: this.room.roomId, entrantId, place, commitment: this.room.commitment, entrantsDigest: this.room.entrantsDigest, joinedAtMs: entrant.joinedAtMs };
+  }
+
+  /** The audit as it stands (null before the opening: the seed stays secret until then). */
+  audit(): RoomAudit | null {
+    if (this.room.openedAtMs === null) return null;
+    const entries = this.log.entries;
+    return {
+      roomId: this.room.roomId,
+      commitment: this.room.commitment,
+      seed: this.room.seed,
+      entrants: canonicalEntrants(this.entrants.keys()),
+      lateArrivals: [...this.lateArrivals],
+      log: entries.map((entry) => ({ ...entry })),
+      head: { count: entries.length, headHash: this.log.headHash() },
+    };
+  }
+
+  // ---- recovery ----
+
+  /** Rebuilds the room from its rows: tokens, entrants (and the drawn order, recomputed from the seed), the log. */
+  restore(nowMs: number): number {
+    const store = this.deps.store;
+    const roomId = this.room.roomId;
+    const tokens = store.tokens(roomId);
+    this.queue.room.restoreAll(tokens, nowMs);
+    let maxArrival = 0;
+    for (const entrant of store.entrants(roomId)) {
+      if (entrant.late) this.lateArrivals.push(entrant.entrantId);
+      else this.entrants.set(entrant.entrantId, { joinedAtMs: entrant.joinedAtMs, arrival: entrant.arrival });
+      if (entrant.arrival > maxArrival) maxArrival = entrant.arrival;
+    }
+    this.queue.room.restoreNextSeq(maxArrival + 1);
+    if (this.room.openedAtMs !== null) this.placeOf = placesOf(fairOrder(this.room.seed, this.entrants.keys()));
+    this.log.restore(store.admissions(roomId));
+    this.creditAtMs = nowMs;
+    return tokens.length;
+  }
+
+  /** A room just created: its rate counts from now. */
+  restoreEmpty(nowMs: number): void {
+    this.creditAtMs = nowMs;
+  }
+
+  // ---- internals ----
+
+  private opensInSeconds(nowMs: number): number {
+    return this.room.openedAtMs === null ? Math.max(0, Math.ceil((this.room.opensAtMs - nowMs) / 1000)) : 0;
+  }
+
+  private tickPolicy(nowMs: number, change: PendingChange): TickPolicy | null {
+    this.openIfDue(nowMs, change);
+    if (this.room.openedAtMs === null) return null;
+    const seats = this.deps.seats(this.scheduleIds);
+    const rate = this.room.ratePerMinute;
+    if (rate === null) return { admissionOpen: !seats.soldOut };
+    const perSecond = rate / 60;
+    this.credit = Math.min(this.credit + (perSecond * (nowMs - this.creditAtMs)) / 1000, Math.max(1, perSecond * RATE_BURST_SECONDS));
+    this.creditAtMs = nowMs;
+    return { admissionOpen: !seats.soldOut, maxAdmissions: Math.floor(this.credit) };
+  }
+
+  /**
+   * The opening, once: the entrant list closes, the order is drawn from the seed, the line takes it (the
+   * token rows their places), and every entrant counts as seen now (nobody is dropped for the wait before).
+   */
+  private openIfDue(nowMs: number, change: PendingChange): void {
+    if (this.room.openedAtMs !== null || nowMs < this.room.opensAtMs) return;
+    const tokenOf = new Map<string, string>();
+    for (const token of this.queue.room.waitingInOrder()) tokenOf.set(entrantIdOf(token.token), token.token);
+    const order = fairOrder(this.room.seed, this.entrants.keys());
+    const tokensInOrder = order.map((entrantId) => {
+      const token = tokenOf.get(entrantId);
+      if (token === undefined) throw new Error(`room ${this.room.roomId}: entrant ${entrantId} has no waiting token`);
+      return token;
+    });
+    const digest = entrantsDigest(canonicalEntrants(this.entrants.keys()));
+    this.queue.room.resequence(tokensInOrder);
+    this.queue.room.markAllSeen(nowMs);
+    this.placeOf = placesOf(order);
+    this.room = { ...this.room, openedAtMs: nowMs, entrantsDigest: digest };
+    this.credit = 0;
+    this.creditAtMs = nowMs;
+    const opened = { type: 'room.opened', atMs: nowMs, entrants: order.length, entrantsDigest: digest };
+    change.record(this.stream, opened);
+    const store = this.deps.store;
+    const roomId = this.room.roomId;
+    change.write(() => store.open(roomId, nowMs, digest, tokensInOrder));
+    change.then(() => this.queue.pushAll());
+  }
+
+  private onApplied(event: QueueEvent, change: PendingChange): void {
+    const store = this.deps.store;
+    const roomId = this.room.roomId;
+    const entrantId = entrantIdOf(event.token);
+    if (event.type === 'queue.joined') {
+      const late = this.room.openedAtMs !== null;
+      if (late) this.lateArrivals.push(entrantId);
+      else this.entrants.set(entrantId, { joinedAtMs: event.atMs, arrival: event.seq });
+      change.write(() => store.insertEntrant(roomId, { entrantId, arrival: event.seq, joinedAtMs: event.atMs, late }));
+    } else if (event.type === 'queue.admitted') {
+      this.credit -= 1;
+      const entry = this.log.append(entrantId, event.atMs);
+      change.write(() => store.insertAdmission(roomId, entry));
+    } else if (this.room.openedAtMs === null) {
+      // Left before the opening: not an entrant (the list closes with whoever is in at the opening).
+      this.entrants.delete(entrantId);
+      change.write(() => store.deleteEntrant(roomId, entrantId));
+    }
+  }
+
+  private describe(token: QueueToken, status: QueueStatusView): QueueStatusView {
+    const nowMs = this.deps.clock.now();
+    const room = this.room;
+    const described = { ...status, roomId: room.roomId, opensAt: iso(room.opensAtMs), opensInSeconds: this.opensInSeconds(nowMs), entrantId: entrantIdOf(token.token) };
+    if (room.openedAtMs !== null) return described;
+    // Before the opening nobody has a place yet: each entrant's is drawn uniformly, so the honest odds are
+    // those of the middle of the list, and the wait is the time to the opening plus that of the middle.
+    const fansAhead = Math.floor((this.entrants.size - 1) / 2);
+    return {
+      ...described,
+      status: 'PRE_QUEUE',
+      position: 0,
+      fansAhead,
+      estimatedWaitSeconds: described.opensInSeconds + this.queue.room.estimatedWaitSeconds(fansAhead + 1, nowMs),
+      outlook: outlookFor(fansAhead, status.seatsRemaining, status.soldOut),
+    };
+  }
+}
+
+function placesOf(order: readonly string[]): Map<string, number> {
+  return new Map(order.map((entrantId, index) => [entrantId, index + 1]));
+}
