@@ -22,7 +22,8 @@ describe('crash loop: kill -9 under load, restart, audit', () => {
     // The run in one line, printed always and carried by every assertion, so a failure says which figure and why.
     const summary = `crash loop (seed ${seed}): ${report.killCycles} kill -9 cycles + ${report.startupKills} during recovery, `
       + `${report.acknowledged} acknowledged operations (${report.checkins} check-ins, ${report.refunds} refunds), ${report.checkedOperations} checks, ${report.replays} key replays, ${report.journalRows} journal rows, `
-      + `${report.bestAvailableHolds} best-available and ${report.standingHolds} standing holds, ${report.events} events (${report.offers} waitlist offers, ${report.waitlistChecked} waitlist checks), ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent after a kill)`;
+      + `${report.bestAvailableHolds} best-available and ${report.standingHolds} standing holds, ${report.events} events (${report.offers} waitlist offers, ${report.waitlistChecked} waitlist checks), ${report.webhookDeliveries} webhook deliveries (${report.webhookResent} resent after a kill), `
+      + `room: ${report.roomJoins} joins, ${report.roomAdmissions} admissions, ${report.roomReceipts} receipts`;
     process.stdout.write(`${summary}\n`);
 
     // Then every audit after every restart found nothing wrong
@@ -40,5 +41,9 @@ describe('crash loop: kill -9 under load, restart, audit', () => {
     // and fans raced for the best seats and standing places of arenas, every one of them audited.
     expect(report.bestAvailableHolds, summary).toBeGreaterThan(0);
     expect(report.standingHolds, summary).toBeGreaterThan(0);
+    // and a sale's room filled its pre-queue, opened between kills and admitted in its drawn order, receipts checked.
+    expect(report.roomJoins, summary).toBeGreaterThan(0);
+    expect(report.roomAdmissions, summary).toBeGreaterThan(0);
+    expect(report.roomReceipts, summary).toBeGreaterThan(0);
   }, 420_000);
 });

@@ -19,6 +19,7 @@ import { SeededRandom } from './random.js';
 import { readRecord } from './record.js';
 import { RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET, ServerProcess } from './server-process.js';
 import { userToken } from './tokens.js';
+import { RoomLoad } from './room-load.js';
 
 export interface CrashLoopOptions {
   cycles: number;
@@ -81,6 +82,10 @@ export interface CrashLoopReport {
   waitlistChecked: number;
   webhookDeliveries: number;
   webhookResent: number;
+  /** A sale's room: joins acknowledged, admissions in its log, receipts handed out (each checked after every restart). */
+  roomJoins: number;
+  roomAdmissions: number;
+  roomReceipts: number;
   violations: string[];
 }
 
@@ -109,7 +114,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     },
   });
   const report: CrashLoopReport = {
-    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, bestAvailableHolds: 0, standingHolds: 0, events: 0, offers: 0, waitlistChecked: 0, webhookDeliveries: 0, webhookResent: 0, violations: [],
+    seed: options.seed, workDir, killCycles: 0, startupKills: 0, acknowledged: 0, checkedOperations: 0, replays: 0, journalRows: 0, checkins: 0, refunds: 0, bestAvailableHolds: 0, standingHolds: 0, events: 0, offers: 0, waitlistChecked: 0, webhookDeliveries: 0, webhookResent: 0, roomJoins: 0, roomAdmissions: 0, roomReceipts: 0, violations: [],
   };
   const bookingUsers = Array.from({ length: options.bookingUsers }, (_, i) => `fan-b${i}`);
   const waiterUsers = Array.from({ length: options.waiterUsers }, (_, i) => `fan-w${i}`);
@@ -132,6 +137,8 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'big', '1'),
       await createSchedule(server.http, RELIABILITY_ADMIN_KEY, 'venue', '1'),
     ];
+    // Its schedule is not the driver's: the room's line alone opens it.
+    const roomLoad = await RoomLoad.create(server.http, RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET, random);
     const schedulesPath = join(workDir, 'schedules.json');
     writeFileSync(schedulesPath, JSON.stringify(schedules));
     driver = startDriverProcess({
@@ -144,8 +151,11 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     for (let cycle = 1; cycle <= options.cycles; cycle++) {
       const cycleStartedAt = Date.now();
       driver.resume();
+      const roomRun = roomLoad.run(server.http);
       await sleep(random.int(options.minLoadMs, options.maxLoadMs));
       await server.kill();
+      roomLoad.stop();
+      await roomRun;
       report.killCycles++;
       // Let the driver see its requests fail (nothing more is acknowledged), then freeze it for the audit.
       await sleep(150);
@@ -190,11 +200,16 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       report.offers = outbox.offers;
       report.waitlistChecked += outbox.waitlistChecked;
       report.checkedOperations += outbox.events + outbox.waitlistChecked;
-      const violations = [...offline.violations, ...online.violations, ...outbox.violations].map((v) => `cycle ${cycle}: ${v}`);
+      const rooms = await roomLoad.audit(server.http);
+      report.roomJoins = rooms.joins;
+      report.roomAdmissions = rooms.admitted;
+      report.roomReceipts = rooms.receipts;
+      report.checkedOperations += rooms.checked;
+      const violations = [...offline.violations, ...online.violations, ...outbox.violations, ...rooms.violations].map((v) => `cycle ${cycle}: ${v}`);
       report.violations.push(...violations);
       options.log(`cycle ${cycle}/${options.cycles}: killed after load; ${model.acknowledged} acknowledged so far, `
         + `${c.charges} charges, ${c.payments} payments, ${c.holds} holds, ${c.tokens} queue tokens, ${c.replays} replays checked; `
-        + `${offline.journalRows} journal rows; ${outbox.events} events (${outbox.offers} waitlist offers), ${outbox.deliveries} webhook deliveries (${outbox.resent} resent); ${violations.length} violations `
+        + `${offline.journalRows} journal rows; ${outbox.events} events (${outbox.offers} waitlist offers), ${outbox.deliveries} webhook deliveries (${outbox.resent} resent); room: ${rooms.joins} joins, ${rooms.admitted} admitted, ${rooms.receipts} receipts; ${violations.length} violations `
         + `(restart ${readyAt - restartAt} ms, audit ${Date.now() - readyAt} ms)`);
       for (const violation of violations.slice(0, 20)) options.log(`  ${violation}`);
       if (violations.length > 0 && options.stopOnViolation) break;
