@@ -23,11 +23,12 @@ import { readPathScenario } from './scenarios/read-path.js';
 import { recoveryScenario } from './scenarios/recovery.js';
 import { writePathScenario } from './scenarios/write-path.js';
 import { venuesScenario } from './scenarios/venues.js';
+import { roomsScenario } from './scenarios/rooms.js';
 
 const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Execution order: read and write measure the bare ceilings the ceilings scenario then reports. */
-const EXECUTION_ORDER: Scenario[] = [readPathScenario, writePathScenario, ceilingsScenario, flashSaleScenario, enginePathScenario, queueScaleScenario, recoveryScenario, clusterScenario, venuesScenario];
+const EXECUTION_ORDER: Scenario[] = [readPathScenario, writePathScenario, ceilingsScenario, flashSaleScenario, enginePathScenario, queueScaleScenario, recoveryScenario, clusterScenario, venuesScenario, roomsScenario];
 
 /**
  * Sections measured by other commands (the disk soak, the cluster run) are written by hand below this

@@ -4,7 +4,7 @@
  */
 import type { BenchOptions } from './types.js';
 
-export const SCENARIO_IDS = ['ceilings', 'read', 'write', 'flash-sale', 'engine', 'queue-scale', 'recovery', 'cluster', 'venues'] as const;
+export const SCENARIO_IDS = ['ceilings', 'read', 'write', 'flash-sale', 'engine', 'queue-scale', 'recovery', 'cluster', 'venues', 'rooms'] as const;
 
 function valueOf(argv: string[], name: string): string | undefined {
   const prefix = `--${name}=`;

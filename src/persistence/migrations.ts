@@ -232,6 +232,8 @@ export const MIGRATIONS: readonly string[] = [
     created_at_ms INTEGER NOT NULL,
     position INTEGER NOT NULL
   ) WITHOUT ROWID;
+  -- One B-tree each, keyed for how they are written: a token row by its (random) token, an entrant by its arrival
+  -- number and an admission by its place in the log (both appended at the end). A start reads them whole.
   CREATE TABLE room_tokens (
     token TEXT PRIMARY KEY,
     room_id TEXT NOT NULL,
@@ -239,17 +241,15 @@ export const MIGRATIONS: readonly string[] = [
     seq INTEGER NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('WAITING', 'ACTIVE')),
     issued_at_ms INTEGER NOT NULL,
-    active_until_ms INTEGER NOT NULL,
-    UNIQUE (room_id, user_id)
+    active_until_ms INTEGER NOT NULL
   ) WITHOUT ROWID;
-  CREATE INDEX room_tokens_by_seq ON room_tokens (room_id, seq);
   CREATE TABLE room_entrants (
     room_id TEXT NOT NULL,
-    entrant_id TEXT NOT NULL,
     arrival INTEGER NOT NULL,
+    entrant_id TEXT NOT NULL,
     joined_at_ms INTEGER NOT NULL,
     late INTEGER NOT NULL,
-    PRIMARY KEY (room_id, entrant_id)
+    PRIMARY KEY (room_id, arrival)
   ) WITHOUT ROWID;
   CREATE TABLE room_admissions (
     room_id TEXT NOT NULL,

@@ -50,11 +50,11 @@ export class RoomStore {
     this.deleteTokenStmt = db.prepare('DELETE FROM room_tokens WHERE token = ?');
     this.resequenceStmt = db.prepare('UPDATE room_tokens SET seq = ? WHERE token = ?');
     this.insertEntrantStmt = db.prepare('INSERT INTO room_entrants (room_id, entrant_id, arrival, joined_at_ms, late) VALUES (?, ?, ?, ?, ?)');
-    this.deleteEntrantStmt = db.prepare('DELETE FROM room_entrants WHERE room_id = ? AND entrant_id = ?');
+    this.deleteEntrantStmt = db.prepare('DELETE FROM room_entrants WHERE room_id = ? AND arrival = ?');
     this.insertAdmissionStmt = db.prepare('INSERT INTO room_admissions (room_id, seq, entrant_id, admitted_at_ms, hash) VALUES (?, ?, ?, ?, ?)');
     this.roomsStmt = db.prepare(`SELECT room_id, name, schedule_ids, opens_at_ms, rate_per_minute, max_active, seed, commitment, opened_at_ms, entrants_digest, created_at_ms
       FROM rooms ORDER BY position`).raw();
-    this.tokensStmt = db.prepare('SELECT token, user_id, seq, status, issued_at_ms, active_until_ms FROM room_tokens WHERE room_id = ? ORDER BY seq').raw();
+    this.tokensStmt = db.prepare('SELECT room_id, token, user_id, seq, status, issued_at_ms, active_until_ms FROM room_tokens').raw();
     this.entrantsStmt = db.prepare('SELECT entrant_id, arrival, joined_at_ms, late FROM room_entrants WHERE room_id = ? ORDER BY arrival').raw();
     this.admissionsStmt = db.prepare('SELECT seq, entrant_id, admitted_at_ms, hash FROM room_admissions WHERE room_id = ? ORDER BY seq').raw();
   }
@@ -91,8 +91,8 @@ export class RoomStore {
     this.insertEntrantStmt.run(roomId, entrant.entrantId, entrant.arrival, entrant.joinedAtMs, entrant.late ? 1 : 0);
   }
 
-  deleteEntrant(roomId: string, entrantId: string): void {
-    this.deleteEntrantStmt.run(roomId, entrantId);
+  deleteEntrant(roomId: string, arrival: number): void {
+    this.deleteEntrantStmt.run(roomId, arrival);
   }
 
   insertAdmission(roomId: string, admission: AdmissionRow): void {
@@ -108,10 +108,16 @@ export class RoomStore {
       }));
   }
 
-  /** The room's live tokens in seq order. */
-  tokens(roomId: string): QueueTokenImage[] {
-    return (this.tokensStmt.all(roomId) as Array<[string, string, number, 'WAITING' | 'ACTIVE', number, number]>)
-      .map(([token, userId, seq, status, issuedAtMs, activeUntilMs]) => ({ token, userId, seq, status, issuedAtMs, activeUntilMs }));
+  /** Every room's live tokens, each room's in seq order (read in one pass: the table is keyed by token). */
+  tokensByRoom(): Map<string, QueueTokenImage[]> {
+    const byRoom = new Map<string, QueueTokenImage[]>();
+    for (const [roomId, token, userId, seq, status, issuedAtMs, activeUntilMs] of this.tokensStmt.iterate() as IterableIterator<[string, string, string, number, 'WAITING' | 'ACTIVE', number, number]>) {
+      let tokens = byRoom.get(roomId);
+      if (tokens === undefined) byRoom.set(roomId, (tokens = []));
+      tokens.push({ token, userId, seq, status, issuedAtMs, activeUntilMs });
+    }
+    for (const tokens of byRoom.values()) tokens.sort((a, b) => a.seq - b.seq);
+    return byRoom;
   }
 
   /** Every entrant in arrival order (the pre-queue's, then the late arrivals). */

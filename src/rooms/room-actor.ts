@@ -16,6 +16,7 @@ import type { QueueStatusView, RoomView } from '../domain/views.js';
 import type { QueueEvent, QueueToken } from '../machines/waiting-room.js';
 import { outlookFor } from '../machines/odds.js';
 import type { RoomRow, RoomStore } from '../persistence/room-store.js';
+import type { QueueTokenImage } from '../persistence/store.js';
 import { AdmissionLog, type AdmissionEntry } from './fairness/admission-log.js';
 import { canonicalEntrants, entrantsDigest, fairOrder } from './fairness/fair-order.js';
 import type { ReceiptFields } from './fairness/receipt.js';
@@ -41,9 +42,14 @@ export interface RoomActorDeps {
   newChange: () => PendingChange;
   onAdmitted?: (count: number) => void;
   trackPresence: boolean;
+  /** Told when a token of this room starts or stops being live (the book's index of tokens by room). */
+  tokenLive?: (token: string, live: boolean) => void;
 }
 
 interface Entrant { joinedAtMs: number; arrival: number }
+
+/** A room's seats are summed at most this often for its fans' statuses (its admission sums them fresh each tick). */
+const SEATS_REFRESH_MS = 1_000;
 
 /** A token's public name in the room's entrant list and log: a hash of the token (a secret), so it gives nothing away. */
 export function entrantIdOf(token: string): string {
@@ -73,9 +79,15 @@ export class RoomActor {
   private readonly log = new AdmissionLog();
   private credit = 0;
   private creditAtMs = 0;
+  /** Each live token's entrant id, hashed once at its join. */
+  private readonly entrantOf = new Map<string, string>();
+  private seatsNow: RoomSeats = { remaining: 0, soldOut: false };
+  private seatsAtMs = Number.NEGATIVE_INFINITY;
+  private readonly opensAtIso: string;
 
   constructor(row: RoomRow, private readonly deps: RoomActorDeps) {
     this.room = row;
+    this.opensAtIso = iso(row.opensAtMs);
     this.scheduleIds = row.scheduleIds;
     this.stream = `room:${row.roomId}`;
     const store = deps.store;
@@ -84,8 +96,8 @@ export class RoomActor {
       clock: deps.clock,
       limits: { maxActive: row.maxActive, activeTtlMs: deps.activeTtlMs, idleMs: deps.idleMs },
       newToken: deps.newToken,
-      soldOut: () => deps.seats(this.scheduleIds).soldOut,
-      seatsRemaining: () => deps.seats(this.scheduleIds).remaining,
+      soldOut: () => this.seats().soldOut,
+      seatsRemaining: () => this.seats().remaining,
       commit: deps.commit,
       newChange: deps.newChange,
       ...(deps.onAdmitted === undefined ? {} : { onAdmitted: deps.onAdmitted }),
@@ -142,7 +154,7 @@ export class RoomActor {
   view(): RoomView {
     const nowMs = this.deps.clock.now();
     const { waiting, active } = this.queue.room.counts();
-    const seats = this.deps.seats(this.scheduleIds);
+    const seats = this.seats(true);
     const room = this.room;
     return {
       roomId: room.roomId,
@@ -169,7 +181,7 @@ export class RoomActor {
 
   /** The fan's receipt fields (the API signs them); null before the opening and for a late arrival. */
   receiptOf(token: QueueToken): ReceiptFields | null {
-    const entrantId = entrantIdOf(token.token);
+    const entrantId = this.entrantIdOf(token.token);
     const place = this.placeOf?.get(entrantId);
     const entrant = this.entrants.get(entrantId);
     if (place === undefined || entrant === undefined || this.room.entrantsDigest === null) return null;
@@ -194,11 +206,14 @@ export class RoomActor {
   // ---- recovery ----
 
   /** Rebuilds the room from its rows: tokens, entrants (and the drawn order, recomputed from the seed), the log. */
-  restore(nowMs: number): number {
+  restore(tokens: readonly QueueTokenImage[], nowMs: number): number {
     const store = this.deps.store;
     const roomId = this.room.roomId;
-    const tokens = store.tokens(roomId);
     this.queue.room.restoreAll(tokens, nowMs);
+    for (const { token } of tokens) {
+      this.entrantOf.set(token, entrantIdOf(token));
+      this.deps.tokenLive?.(token, true);
+    }
     let maxArrival = 0;
     for (const entrant of store.entrants(roomId)) {
       if (entrant.late) this.lateArrivals.push(entrant.entrantId);
@@ -226,7 +241,7 @@ export class RoomActor {
   private tickPolicy(nowMs: number, change: PendingChange): TickPolicy | null {
     this.openIfDue(nowMs, change);
     if (this.room.openedAtMs === null) return null;
-    const seats = this.deps.seats(this.scheduleIds);
+    const seats = this.seats(true);
     const rate = this.room.ratePerMinute;
     if (rate === null) return { admissionOpen: !seats.soldOut };
     const perSecond = rate / 60;
@@ -242,7 +257,7 @@ export class RoomActor {
   private openIfDue(nowMs: number, change: PendingChange): void {
     if (this.room.openedAtMs !== null || nowMs < this.room.opensAtMs) return;
     const tokenOf = new Map<string, string>();
-    for (const token of this.queue.room.waitingInOrder()) tokenOf.set(entrantIdOf(token.token), token.token);
+    for (const token of this.queue.room.waitingInOrder()) tokenOf.set(this.entrantIdOf(token.token), token.token);
     const order = fairOrder(this.room.seed, this.entrants.keys());
     const tokensInOrder = order.map((entrantId) => {
       const token = tokenOf.get(entrantId);
@@ -267,8 +282,10 @@ export class RoomActor {
   private onApplied(event: QueueEvent, change: PendingChange): void {
     const store = this.deps.store;
     const roomId = this.room.roomId;
-    const entrantId = entrantIdOf(event.token);
+    const entrantId = event.type === 'queue.joined' ? entrantIdOf(event.token) : this.entrantIdOf(event.token);
     if (event.type === 'queue.joined') {
+      this.entrantOf.set(event.token, entrantId);
+      this.deps.tokenLive?.(event.token, true);
       const late = this.room.openedAtMs !== null;
       if (late) this.lateArrivals.push(entrantId);
       else this.entrants.set(entrantId, { joinedAtMs: event.atMs, arrival: event.seq });
@@ -277,29 +294,48 @@ export class RoomActor {
       this.credit -= 1;
       const entry = this.log.append(entrantId, event.atMs);
       change.write(() => store.insertAdmission(roomId, entry));
-    } else if (this.room.openedAtMs === null) {
+    } else {
+      this.entrantOf.delete(event.token);
+      this.deps.tokenLive?.(event.token, false);
+      const entrant = this.entrants.get(entrantId);
+      if (this.room.openedAtMs !== null || entrant === undefined) return;
       // Left before the opening: not an entrant (the list closes with whoever is in at the opening).
       this.entrants.delete(entrantId);
-      change.write(() => store.deleteEntrant(roomId, entrantId));
+      change.write(() => store.deleteEntrant(roomId, entrant.arrival));
     }
   }
 
+  /** Fills in the room's part of a status built for this call (the hot path: no copy, the entrant id cached). */
   private describe(token: QueueToken, status: QueueStatusView): QueueStatusView {
     const nowMs = this.deps.clock.now();
-    const room = this.room;
-    const described = { ...status, roomId: room.roomId, opensAt: iso(room.opensAtMs), opensInSeconds: this.opensInSeconds(nowMs), entrantId: entrantIdOf(token.token) };
-    if (room.openedAtMs !== null) return described;
+    status.roomId = this.room.roomId;
+    status.opensAt = this.opensAtIso;
+    status.opensInSeconds = this.opensInSeconds(nowMs);
+    status.entrantId = this.entrantIdOf(token.token);
+    if (this.room.openedAtMs !== null) return status;
     // Before the opening nobody has a place yet: each entrant's is drawn uniformly, so the honest odds are
     // those of the middle of the list, and the wait is the time to the opening plus that of the middle.
     const fansAhead = Math.floor((this.entrants.size - 1) / 2);
-    return {
-      ...described,
-      status: 'PRE_QUEUE',
-      position: 0,
-      fansAhead,
-      estimatedWaitSeconds: described.opensInSeconds + this.queue.room.estimatedWaitSeconds(fansAhead + 1, nowMs),
-      outlook: outlookFor(fansAhead, status.seatsRemaining, status.soldOut),
-    };
+    status.status = 'PRE_QUEUE';
+    status.position = 0;
+    status.fansAhead = fansAhead;
+    status.estimatedWaitSeconds = status.opensInSeconds + this.queue.room.estimatedWaitSeconds(fansAhead + 1, nowMs);
+    status.outlook = outlookFor(fansAhead, status.seatsRemaining, status.soldOut);
+    return status;
+  }
+
+  private entrantIdOf(token: string): string {
+    return this.entrantOf.get(token) ?? entrantIdOf(token);
+  }
+
+  /** The room's seats: summed fresh for its admission and its view, at most once a second for statuses. */
+  private seats(fresh = false): RoomSeats {
+    const nowMs = this.deps.clock.now();
+    if (fresh || nowMs < this.seatsAtMs || nowMs - this.seatsAtMs >= SEATS_REFRESH_MS) {
+      this.seatsNow = this.deps.seats(this.scheduleIds);
+      this.seatsAtMs = nowMs;
+    }
+    return this.seatsNow;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * Every per-sale waiting room, by id and by the schedules each covers (a schedule is in one room at most;
- * schedules in none stay with the default line). A token is found in the room that issued it: rooms are few
- * (one per sale), so a lookup asks each in turn.
+ * Every per-sale waiting room, by id, by the schedules each covers (a schedule is in one room at most;
+ * schedules in none stay with the default line) and by its live tokens (one lookup per status poll,
+ * however many rooms are open).
  */
 import type { PendingChange } from '../actors/pending-change.js';
 import type { RoomRow, RoomStore } from '../persistence/room-store.js';
@@ -10,11 +10,12 @@ import { RoomActor, type RoomActorDeps } from './room-actor.js';
 export class RoomBook {
   private readonly rooms = new Map<string, RoomActor>();
   private readonly bySchedule = new Map<string, RoomActor>();
+  private readonly byToken = new Map<string, RoomActor>();
   private ticking = false;
 
   constructor(
     readonly store: RoomStore,
-    private readonly deps: Omit<RoomActorDeps, 'store'>,
+    private readonly deps: Omit<RoomActorDeps, 'store' | 'tokenLive'>,
   ) {}
 
   get size(): number {
@@ -36,10 +37,7 @@ export class RoomBook {
 
   /** The room whose line holds this live token, if any. */
   ofToken(tokenValue: string): RoomActor | undefined {
-    for (const room of this.rooms.values()) {
-      if (room.queue.room.get(tokenValue) !== undefined) return room;
-    }
-    return undefined;
+    return this.byToken.get(tokenValue);
   }
 
   /** A new room, live at once (its creation in `change`); its ticks start with the others'. */
@@ -54,7 +52,8 @@ export class RoomBook {
   /** At a start: every room from its rows; returns how many live tokens they hold. */
   restore(nowMs: number): number {
     let tokens = 0;
-    for (const row of this.store.rooms()) tokens += this.add(row).restore(nowMs);
+    const tokensByRoom = this.store.tokensByRoom();
+    for (const row of this.store.rooms()) tokens += this.add(row).restore(tokensByRoom.get(row.roomId) ?? [], nowMs);
     return tokens;
   }
 
@@ -69,7 +68,14 @@ export class RoomBook {
   }
 
   private add(row: RoomRow): RoomActor {
-    const room = new RoomActor(row, { ...this.deps, store: this.store });
+    const room = new RoomActor(row, {
+      ...this.deps,
+      store: this.store,
+      tokenLive: (token, live) => {
+        if (live) this.byToken.set(token, room);
+        else this.byToken.delete(token);
+      },
+    });
     this.rooms.set(row.roomId, room);
     for (const scheduleId of row.scheduleIds) this.bySchedule.set(scheduleId, room);
     return room;

@@ -1,13 +1,14 @@
 /**
  * The booking page against the real app, for the Chromium tests: the page bundle built, the app listening on
- * a free loopback port (system clock), the browser launched, and pages opened with their errors recorded
- * (uncaught errors and Content-Security-Policy refusals, which must stay none).
+ * a free loopback port (system clock, unless a test passes `clock: 'manual'` to move time itself), the browser
+ * launched, and pages opened with their errors recorded (uncaught errors and Content-Security-Policy refusals,
+ * which must stay none).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { SystemClock } from '../../src/actors/clock.js';
+import type { Clock, SystemClock } from '../../src/actors/clock.js';
 import { buildTestApp, type TestApp, type TestAppOptions } from '../helpers/build-test-app.js';
 import { launchChromium } from './chromium.js';
 
@@ -15,8 +16,8 @@ export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 375, height: 812 };
 const STEP_TIMEOUT_MS = 10_000;
 
-export interface PageApp {
-  testApp: TestApp<SystemClock>;
+export interface PageApp<C extends Clock = SystemClock> {
+  testApp: TestApp<C>;
   browser: Browser;
   baseUrl: string;
   /** Uncaught page errors and CSP refusals of every page opened. */
@@ -29,10 +30,10 @@ export interface PageApp {
   close(): Promise<void>;
 }
 
-export async function startPageApp(options: Omit<TestAppOptions<SystemClock>, 'clock'>, artifactsDir: string): Promise<PageApp> {
+export async function startPageApp<C extends Clock = SystemClock>(options: TestAppOptions<C>, artifactsDir: string): Promise<PageApp<C>> {
   execFileSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'pipe' });
   mkdirSync(artifactsDir, { recursive: true });
-  const testApp = await buildTestApp<SystemClock>({ ...options, clock: 'system' });
+  const testApp = await buildTestApp<C>({ ...options, clock: options.clock ?? 'system' });
   await testApp.app.listen({ port: 0, host: '127.0.0.1' });
   const address = testApp.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
