@@ -132,6 +132,9 @@ async function main(args: RoomLineArgs): Promise<RoomLineResult> {
   const after = await engine.issueQueueToken('after-the-opening', { roomId: roomId! });
   const committedAt = performance.now();
   if (!after.ok || after.value.status.position !== args.preQueue) throw new Error(`the opening did not place ${args.preQueue} entrants ahead`);
+  // Once the opening's batch and its WAL flush are behind (a second command after a pause), what stays is the room's.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await engine.issueQueueToken('after-the-pause', { roomId: roomId! });
   const heapOpen = settledHeapBytes();
   await engine.close();
   return {

@@ -214,9 +214,9 @@ export const MIGRATIONS: readonly string[] = [
        OR (earlier.created_at_ms = concerts.created_at_ms AND earlier.concert_id < concerts.concert_id)
   );
   `,
-  // v11: per-sale waiting rooms (src/rooms). A room and its pre-queue's seed (revealed after the opening); its live
-  // tokens row by row as queue_tokens keeps the default line's; its entrants (the pre-queue's list, closed at the
-  // opening, then the late arrivals in arrival order); its admission log, a hash chain, one row per admission.
+  // v11: per-sale waiting rooms (src/rooms). A room and its pre-queue's seed (revealed after the opening); its tokens
+  // row by row, kept after they end (ENDED) once the room is open, since they are its entrant list (the pre-queue's,
+  // closed at the opening) and its late arrivals (arrival order); its admission log, a hash chain, a row each.
   `
   CREATE TABLE rooms (
     room_id TEXT PRIMARY KEY,
@@ -232,24 +232,17 @@ export const MIGRATIONS: readonly string[] = [
     created_at_ms INTEGER NOT NULL,
     position INTEGER NOT NULL
   ) WITHOUT ROWID;
-  -- One B-tree each, keyed for how they are written: a token row by its (random) token, an entrant by its arrival
-  -- number and an admission by its place in the log (both appended at the end). A start reads them whole.
+  -- One B-tree each: a join writes one row (keyed by its random token), an admission appends one.
   CREATE TABLE room_tokens (
     token TEXT PRIMARY KEY,
     room_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('WAITING', 'ACTIVE')),
+    arrival INTEGER NOT NULL,
+    late INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('WAITING', 'ACTIVE', 'ENDED')),
     issued_at_ms INTEGER NOT NULL,
     active_until_ms INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  CREATE TABLE room_entrants (
-    room_id TEXT NOT NULL,
-    arrival INTEGER NOT NULL,
-    entrant_id TEXT NOT NULL,
-    joined_at_ms INTEGER NOT NULL,
-    late INTEGER NOT NULL,
-    PRIMARY KEY (room_id, arrival)
   ) WITHOUT ROWID;
   CREATE TABLE room_admissions (
     room_id TEXT NOT NULL,

@@ -1,7 +1,9 @@
 /**
- * The per-sale waiting rooms' tables (schema v11): each room, its live tokens row by row, its entrants and its
- * admission log. Written only inside the group commit's transaction, in the change of the event they image;
- * read back whole at a start (src/rooms/room-book.ts restores each room from them).
+ * The per-sale waiting rooms' tables (schema v11): each room, its tokens row by row and its admission log.
+ * A token's row is its entrant record too: one that ends after the opening stays, ENDED, in the entrant list
+ * or the late arrivals; one that leaves before the opening is deleted (it never was an entrant). Written only
+ * inside the group commit's transaction, in the change of the event they image; read back whole at a start
+ * (src/rooms/room-book.ts restores each room from them).
  */
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
@@ -21,7 +23,8 @@ export interface RoomRow {
   createdAtMs: number;
 }
 
-export interface EntrantRow { entrantId: string; arrival: number; joinedAtMs: number; late: boolean }
+/** A token as kept: live (WAITING, ACTIVE) or ENDED after the opening; `arrival` is its seq at its join. */
+export interface RoomTokenRow extends Omit<QueueTokenImage, 'status'> { status: QueueTokenImage['status'] | 'ENDED'; arrival: number; late: boolean }
 export interface AdmissionRow { seq: number; entrantId: string; admittedAtMs: number; hash: string }
 
 export class RoomStore {
@@ -32,12 +35,10 @@ export class RoomStore {
   private readonly admitTokenStmt: Statement;
   private readonly deleteTokenStmt: Statement;
   private readonly resequenceStmt: Statement;
-  private readonly insertEntrantStmt: Statement;
-  private readonly deleteEntrantStmt: Statement;
+  private readonly endTokenStmt: Statement;
   private readonly insertAdmissionStmt: Statement;
   private readonly roomsStmt: Statement;
   private readonly tokensStmt: Statement;
-  private readonly entrantsStmt: Statement;
   private readonly admissionsStmt: Statement;
 
   constructor(db: SqliteDatabase) {
@@ -45,17 +46,15 @@ export class RoomStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM rooms))`);
     this.updateLimitsStmt = db.prepare('UPDATE rooms SET rate_per_minute = ?, max_active = ? WHERE room_id = ?');
     this.openStmt = db.prepare('UPDATE rooms SET opened_at_ms = ?, entrants_digest = ? WHERE room_id = ?');
-    this.insertTokenStmt = db.prepare('INSERT INTO room_tokens (token, room_id, user_id, seq, status, issued_at_ms, active_until_ms) VALUES (?, ?, ?, ?, \'WAITING\', ?, 0)');
+    this.insertTokenStmt = db.prepare('INSERT INTO room_tokens (token, room_id, user_id, seq, arrival, late, status, issued_at_ms, active_until_ms) VALUES (?, ?, ?, ?, ?, ?, \'WAITING\', ?, 0)');
+    this.endTokenStmt = db.prepare('UPDATE room_tokens SET status = \'ENDED\' WHERE token = ?');
     this.admitTokenStmt = db.prepare('UPDATE room_tokens SET status = \'ACTIVE\', active_until_ms = ? WHERE token = ?');
     this.deleteTokenStmt = db.prepare('DELETE FROM room_tokens WHERE token = ?');
     this.resequenceStmt = db.prepare('UPDATE room_tokens SET seq = ? WHERE token = ?');
-    this.insertEntrantStmt = db.prepare('INSERT INTO room_entrants (room_id, entrant_id, arrival, joined_at_ms, late) VALUES (?, ?, ?, ?, ?)');
-    this.deleteEntrantStmt = db.prepare('DELETE FROM room_entrants WHERE room_id = ? AND arrival = ?');
     this.insertAdmissionStmt = db.prepare('INSERT INTO room_admissions (room_id, seq, entrant_id, admitted_at_ms, hash) VALUES (?, ?, ?, ?, ?)');
     this.roomsStmt = db.prepare(`SELECT room_id, name, schedule_ids, opens_at_ms, rate_per_minute, max_active, seed, commitment, opened_at_ms, entrants_digest, created_at_ms
       FROM rooms ORDER BY position`).raw();
-    this.tokensStmt = db.prepare('SELECT room_id, token, user_id, seq, status, issued_at_ms, active_until_ms FROM room_tokens').raw();
-    this.entrantsStmt = db.prepare('SELECT entrant_id, arrival, joined_at_ms, late FROM room_entrants WHERE room_id = ? ORDER BY arrival').raw();
+    this.tokensStmt = db.prepare('SELECT room_id, token, user_id, seq, arrival, late, status, issued_at_ms, active_until_ms FROM room_tokens').raw();
     this.admissionsStmt = db.prepare('SELECT seq, entrant_id, admitted_at_ms, hash FROM room_admissions WHERE room_id = ? ORDER BY seq').raw();
   }
 
@@ -75,8 +74,13 @@ export class RoomStore {
     tokensInOrder.forEach((token, index) => this.resequenceStmt.run(index + 1, token));
   }
 
-  insertToken(roomId: string, token: string, userId: string, seq: number, issuedAtMs: number): void {
-    this.insertTokenStmt.run(token, roomId, userId, seq, issuedAtMs);
+  insertToken(roomId: string, token: string, userId: string, seq: number, issuedAtMs: number, late: boolean): void {
+    this.insertTokenStmt.run(token, roomId, userId, seq, seq, late ? 1 : 0, issuedAtMs);
+  }
+
+  /** A token ended after the opening: kept, as an entrant or a late arrival. */
+  endToken(token: string): void {
+    this.endTokenStmt.run(token);
   }
 
   admitToken(token: string, activeUntilMs: number): void {
@@ -85,14 +89,6 @@ export class RoomStore {
 
   deleteToken(token: string): void {
     this.deleteTokenStmt.run(token);
-  }
-
-  insertEntrant(roomId: string, entrant: EntrantRow): void {
-    this.insertEntrantStmt.run(roomId, entrant.entrantId, entrant.arrival, entrant.joinedAtMs, entrant.late ? 1 : 0);
-  }
-
-  deleteEntrant(roomId: string, arrival: number): void {
-    this.deleteEntrantStmt.run(roomId, arrival);
   }
 
   insertAdmission(roomId: string, admission: AdmissionRow): void {
@@ -108,22 +104,17 @@ export class RoomStore {
       }));
   }
 
-  /** Every room's live tokens, each room's in seq order (read in one pass: the table is keyed by token). */
-  tokensByRoom(): Map<string, QueueTokenImage[]> {
-    const byRoom = new Map<string, QueueTokenImage[]>();
-    for (const [roomId, token, userId, seq, status, issuedAtMs, activeUntilMs] of this.tokensStmt.iterate() as IterableIterator<[string, string, string, number, 'WAITING' | 'ACTIVE', number, number]>) {
+  /** Every room's tokens, live and ENDED, each room's in arrival order (read in one pass: the table is keyed by token). */
+  tokensByRoom(): Map<string, RoomTokenRow[]> {
+    const byRoom = new Map<string, RoomTokenRow[]>();
+    type Row = [string, string, string, number, number, number, RoomTokenRow['status'], number, number];
+    for (const [roomId, token, userId, seq, arrival, late, status, issuedAtMs, activeUntilMs] of this.tokensStmt.iterate() as IterableIterator<Row>) {
       let tokens = byRoom.get(roomId);
       if (tokens === undefined) byRoom.set(roomId, (tokens = []));
-      tokens.push({ token, userId, seq, status, issuedAtMs, activeUntilMs });
+      tokens.push({ token, userId, seq, arrival, late: late === 1, status, issuedAtMs, activeUntilMs });
     }
-    for (const tokens of byRoom.values()) tokens.sort((a, b) => a.seq - b.seq);
+    for (const tokens of byRoom.values()) tokens.sort((a, b) => a.arrival - b.arrival);
     return byRoom;
-  }
-
-  /** Every entrant in arrival order (the pre-queue's, then the late arrivals). */
-  entrants(roomId: string): EntrantRow[] {
-    return (this.entrantsStmt.all(roomId) as Array<[string, number, number, number]>)
-      .map(([entrantId, arrival, joinedAtMs, late]) => ({ entrantId, arrival, joinedAtMs, late: late === 1 }));
   }
 
   admissions(roomId: string): AdmissionRow[] {

@@ -15,8 +15,7 @@ import { iso } from '../actors/views.js';
 import type { QueueStatusView, RoomView } from '../domain/views.js';
 import type { QueueEvent, QueueToken } from '../machines/waiting-room.js';
 import { outlookFor } from '../machines/odds.js';
-import type { RoomRow, RoomStore } from '../persistence/room-store.js';
-import type { QueueTokenImage } from '../persistence/store.js';
+import type { RoomRow, RoomStore, RoomTokenRow } from '../persistence/room-store.js';
 import { AdmissionLog, type AdmissionEntry } from './fairness/admission-log.js';
 import { canonicalEntrants, entrantsDigest, fairOrder } from './fairness/fair-order.js';
 import type { ReceiptFields } from './fairness/receipt.js';
@@ -104,9 +103,13 @@ export class RoomActor {
       trackPresence: deps.trackPresence,
       stream: this.stream,
       image: {
-        joined: (event) => () => store.insertToken(roomId, event.token, event.userId, event.seq, event.atMs),
+        // The row is the entrant's record too (see room-store.ts): what the room knows at the event decides.
+        joined: (event) => {
+          const late = this.opened;
+          return () => store.insertToken(roomId, event.token, event.userId, event.seq, event.atMs, late);
+        },
         admitted: (event) => () => store.admitToken(event.token, event.activeUntilMs),
-        ended: (event) => () => store.deleteToken(event.token),
+        ended: (event) => (this.opened ? () => store.endToken(event.token) : () => store.deleteToken(event.token)),
       },
       tickPolicy: (nowMs, change) => this.tickPolicy(nowMs, change),
       onApplied: (event, change) => this.onApplied(event, change),
@@ -205,26 +208,30 @@ export class RoomActor {
 
   // ---- recovery ----
 
-  /** Rebuilds the room from its rows: tokens, entrants (and the drawn order, recomputed from the seed), the log. */
-  restore(tokens: readonly QueueTokenImage[], nowMs: number): number {
-    const store = this.deps.store;
-    const roomId = this.room.roomId;
-    this.queue.room.restoreAll(tokens, nowMs);
-    for (const { token } of tokens) {
-      this.entrantOf.set(token, entrantIdOf(token));
-      this.deps.tokenLive?.(token, true);
-    }
+  /**
+   * Rebuilds the room from its rows (in arrival order): the live tokens, the entrants and late arrivals (live or
+   * ENDED), the drawn order recomputed from the seed, the log. Returns how many tokens are live.
+   */
+  restore(rows: readonly RoomTokenRow[], nowMs: number): number {
+    const live: RoomTokenRow[] = [];
     let maxArrival = 0;
-    for (const entrant of store.entrants(roomId)) {
-      if (entrant.late) this.lateArrivals.push(entrant.entrantId);
-      else this.entrants.set(entrant.entrantId, { joinedAtMs: entrant.joinedAtMs, arrival: entrant.arrival });
-      if (entrant.arrival > maxArrival) maxArrival = entrant.arrival;
+    for (const row of rows) {
+      const entrantId = entrantIdOf(row.token);
+      if (row.late) this.lateArrivals.push(entrantId);
+      else this.entrants.set(entrantId, { joinedAtMs: row.issuedAtMs, arrival: row.arrival });
+      if (row.arrival > maxArrival) maxArrival = row.arrival;
+      if (row.status === 'ENDED') continue;
+      live.push(row);
+      this.entrantOf.set(row.token, entrantId);
+      this.deps.tokenLive?.(row.token, true);
     }
+    live.sort((a, b) => a.seq - b.seq);
+    this.queue.room.restoreAll(live.map((row) => ({ ...row, status: row.status as 'WAITING' | 'ACTIVE' })), nowMs);
     this.queue.room.restoreNextSeq(maxArrival + 1);
     if (this.room.openedAtMs !== null) this.placeOf = placesOf(fairOrder(this.room.seed, this.entrants.keys()));
-    this.log.restore(store.admissions(roomId));
+    this.log.restore(this.deps.store.admissions(this.room.roomId));
     this.creditAtMs = nowMs;
-    return tokens.length;
+    return live.length;
   }
 
   /** A room just created: its rate counts from now. */
@@ -279,29 +286,25 @@ export class RoomActor {
     change.then(() => this.queue.pushAll());
   }
 
+  /** The entrants, late arrivals and log in memory (their rows are the token image's: see the constructor). */
   private onApplied(event: QueueEvent, change: PendingChange): void {
-    const store = this.deps.store;
-    const roomId = this.room.roomId;
     const entrantId = event.type === 'queue.joined' ? entrantIdOf(event.token) : this.entrantIdOf(event.token);
     if (event.type === 'queue.joined') {
       this.entrantOf.set(event.token, entrantId);
       this.deps.tokenLive?.(event.token, true);
-      const late = this.room.openedAtMs !== null;
-      if (late) this.lateArrivals.push(entrantId);
+      if (this.opened) this.lateArrivals.push(entrantId);
       else this.entrants.set(entrantId, { joinedAtMs: event.atMs, arrival: event.seq });
-      change.write(() => store.insertEntrant(roomId, { entrantId, arrival: event.seq, joinedAtMs: event.atMs, late }));
     } else if (event.type === 'queue.admitted') {
+      const store = this.deps.store;
+      const roomId = this.room.roomId;
       this.credit -= 1;
       const entry = this.log.append(entrantId, event.atMs);
       change.write(() => store.insertAdmission(roomId, entry));
     } else {
       this.entrantOf.delete(event.token);
       this.deps.tokenLive?.(event.token, false);
-      const entrant = this.entrants.get(entrantId);
-      if (this.room.openedAtMs !== null || entrant === undefined) return;
       // Left before the opening: not an entrant (the list closes with whoever is in at the opening).
-      this.entrants.delete(entrantId);
-      change.write(() => store.deleteEntrant(roomId, entrant.arrival));
+      if (!this.opened) this.entrants.delete(entrantId);
     }
   }
 

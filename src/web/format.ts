@@ -20,13 +20,14 @@ export function formatCountdown(remainingMs: number): string {
   return `${minutes}:${String(seconds).padStart(2, '0')}`;
 }
 
-/** "01:30" (or "1:02:03" from an hour on) until a room opens; never negative. */
+/** "01:30" (mm:ss, or hh:mm:ss from an hour on) until a room opens; never negative. */
 export function formatOpeningCountdown(remainingMs: number): string {
   const totalSeconds = Math.max(0, Math.ceil(remainingMs / 1000));
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = String(totalSeconds % 60).padStart(2, '0');
-  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${String(minutes).padStart(2, '0')}:${seconds}`;
+  const mmss = `${String(minutes).padStart(2, '0')}:${seconds}`;
+  return hours > 0 ? `${String(hours).padStart(2, '0')}:${mmss}` : mmss;
 }
 
 /** "about 1 min 20 s" for an estimated wait. */

@@ -14,6 +14,7 @@ import { byId, setText } from './dom.js';
 import { spokenWon } from './format.js';
 import { ServerClock } from './server-clock.js';
 import { loadSession, saveSession, type Session } from './session.js';
+import { roomIdFromUrl, SaleRoom } from './sale-room.js';
 import { prefillSignIn, setUpSignIn } from './sign-in.js';
 import { showStage } from './stages.js';
 import { TurnTimer } from './turn-timer.js';
@@ -64,11 +65,15 @@ const turnTimer = new TurnTimer(clock, () => {
   endTurn('Your time to book is up. Join the line again to continue.');
 });
 
+// A sale's link (?room=<roomId>) joins that sale's room; without one, the default line.
+const saleRoomId = roomIdFromUrl();
+const saleRoom = saleRoomId === null ? null : new SaleRoom(context, saleRoomId);
+
 const waitingRoom = new WaitingRoom(context, (status) => {
   turnTimer.start(status.expiresAt);
   showStage('concerts');
   void catalogue.load();
-}, (status) => (status === null ? waitlistInstead.hide() : waitlistInstead.update(status)));
+}, (status) => (status === null ? waitlistInstead.hide() : waitlistInstead.update(status)), saleRoom);
 
 const catalogue = new Catalogue(context, (show) => {
   currentShow = show;
@@ -136,6 +141,7 @@ function signOut(): void {
   leaveBooking();
   waitingRoom.stop();
   waitlist.stop();
+  saleRoom?.reset();
   session = null;
   saveSession(null);
   byId('session-bar').hidden = true;

@@ -9,6 +9,17 @@ export interface Session {
   userToken: string;
   userTokenExpiresAt: string;
   queueToken: string | null;
+  /** The signed receipt of the fan's drawn place in a sale's room (sale-room.ts), kept for checking the draw. */
+  roomReceipt?: SavedReceipt | null;
+}
+
+export interface SavedReceipt {
+  roomId: string;
+  entrantId: string;
+  place: number;
+  /** How many were in the draw (null if the room could not be read). */
+  entrants: number | null;
+  receipt: string;
 }
 
 export function loadSession(): Session | null {

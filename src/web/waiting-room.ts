@@ -1,12 +1,14 @@
 /**
  * Stage 2: the waiting room. Takes a queue token (the same one again after a reload: reissuing never
- * moves a fan back), then follows queue.status pushes until the status turns ACTIVE.
+ * moves a fan back), then follows queue.status pushes until the status turns ACTIVE. From a sale's link
+ * (?room=) it joins that sale's room, whose pre-queue has no places until the opening draws them (sale-room.ts).
  */
 import { ApiFailure } from './api-client.js';
 import type { PageContext } from './context.js';
 import { byId, setText } from './dom.js';
 import { formatWait, outlookSentence, plural } from './format.js';
 import { LiveSocket, websocketUrl, type LiveState } from './live-socket.js';
+import type { SaleRoom } from './sale-room.js';
 import type { QueueStatusView } from '../domain/views.js';
 
 /** Position news is read aloud at most this often, so a moving line does not talk over everything. */
@@ -24,12 +26,16 @@ export class WaitingRoom {
   private firstPosition: number | null = null;
   private lastAnnouncedAtMs = 0;
   private admitted = false;
+  /** In a room's pre-queue at the last status: the next status is the opening, worth announcing. */
+  private preQueued = false;
 
   constructor(
     private readonly context: PageContext,
     private readonly onAdmitted: (status: QueueStatusView) => void,
     /** Every status while waiting (the odds), and null once the fan is admitted or out of line. */
     private readonly onStatus: (status: QueueStatusView | null) => void = () => undefined,
+    /** The sale's room of the page's link; null: the default line. */
+    private readonly room: SaleRoom | null = null,
   ) {
     byId('queue-leave').addEventListener('click', () => void this.leave());
     byId('queue-rejoin').addEventListener('click', () => void this.enter());
@@ -39,11 +45,14 @@ export class WaitingRoom {
     this.stop();
     this.admitted = false;
     this.firstPosition = null;
+    this.preQueued = false;
     this.setButtons({ waiting: true });
     setText('queue-position', '–');
     setText('queue-summary', 'Joining the line…');
     try {
-      const status = await this.context.api.request<QueueStatusView>('POST', '/v1/queue/tokens');
+      const status = this.room === null
+        ? await this.context.api.request<QueueStatusView>('POST', '/v1/queue/tokens')
+        : await this.context.api.request<QueueStatusView>('POST', '/v1/queue/tokens', { body: { roomId: this.room.roomId } });
       this.context.updateSession({ queueToken: status.token });
       this.render(status);
       if (status.status !== 'ACTIVE') this.listen();
@@ -56,6 +65,7 @@ export class WaitingRoom {
   /** The turn is over (paid, expired or left): offer to join again rather than silently requeueing. */
   showEnded(reason: string): void {
     this.stop();
+    this.room?.hidePreQueue();
     this.setButtons({ waiting: false });
     setText('queue-position', '–');
     setText('queue-summary', reason);
@@ -107,13 +117,20 @@ export class WaitingRoom {
 
   private render(status: QueueStatusView): void {
     if (this.admitted) return;
+    this.room?.update(status);
+    if (status.status === 'PRE_QUEUE') {
+      this.renderPreQueue(status);
+      return;
+    }
+    const opening = this.preQueued;
+    this.preQueued = false;
     if (status.status === 'ACTIVE') {
       this.admitted = true;
       this.stop();
       setText('queue-position', '✓');
       setText('queue-summary', "It's your turn! Taking you to the concerts…");
       this.setProgress(1);
-      this.context.announcer.say("It's your turn. You may now choose seats.");
+      this.context.announcer.say(`${opening ? 'The sale is open. ' : ''}It's your turn. You may now choose seats.`);
       this.onStatus(null);
       this.onAdmitted(status);
       return;
@@ -134,10 +151,35 @@ export class WaitingRoom {
     byId('queue-panel').dataset['soldOut'] = String(status.soldOut);
     this.setProgress((this.firstPosition - status.position + 1) / this.firstPosition);
     const nowMs = Date.now();
-    if (status.soldOut || nowMs - this.lastAnnouncedAtMs >= POSITION_ANNOUNCE_INTERVAL_MS) {
+    if (opening || status.soldOut || nowMs - this.lastAnnouncedAtMs >= POSITION_ANNOUNCE_INTERVAL_MS) {
       this.lastAnnouncedAtMs = nowMs;
-      this.context.announcer.say(status.soldOut ? summary : `${summary} ${outlookSentence(status)}`);
+      const news = status.soldOut ? summary : `${summary} ${outlookSentence(status)}`;
+      this.context.announcer.say(opening ? `The sale is open and places were drawn. ${news}` : news);
     }
+  }
+
+  /**
+   * Before a room opens nobody has a place: the countdown runs in the room's panel, and the odds are those of
+   * the middle of the list. Read aloud once, at the join; the opening is the next news.
+   */
+  private renderPreQueue(status: QueueStatusView): void {
+    setText('queue-position', '–');
+    const summary = status.soldOut
+      ? 'Every show of this sale is sold out, so there is nothing left to wait for. Sorry.'
+      : `No place yet: places are drawn at random when the sale opens, so arriving early or late before then does not matter. Estimated wait: ${formatWait(status.estimatedWaitSeconds)}.`;
+    setText('queue-summary', summary);
+    showOdds(status, ' (That is for a place drawn in the middle of the list.)');
+    this.onStatus(status);
+    byId('queue-panel').dataset['soldOut'] = String(status.soldOut);
+    this.setProgress(0);
+    if (!this.preQueued) {
+      this.lastAnnouncedAtMs = Date.now();
+      const opens = status.opensInSeconds > 0 ? `It opens in ${formatWait(status.opensInSeconds)}.` : 'It opens any moment now.';
+      this.context.announcer.say(status.soldOut
+        ? summary
+        : `You are in the sale's pre-queue. ${opens} Places are drawn at random at the opening, so there is no need to hurry.`);
+    }
+    this.preQueued = true;
   }
 
   private async leave(): Promise<void> {
@@ -185,12 +227,12 @@ const OUTLOOK_WORDS: Record<QueueStatusView['outlook'], string> = {
 };
 
 /** The odds on their own line: a worded badge and the plain sentence, for a fan deciding whether to wait. */
-function showOdds(status: QueueStatusView): void {
+function showOdds(status: QueueStatusView, note = ''): void {
   const odds = byId('queue-odds');
   odds.hidden = false;
   odds.dataset['outlook'] = status.outlook;
   setText('queue-odds-badge', OUTLOOK_WORDS[status.outlook]);
   setText('queue-odds-text', status.outlook === 'UNLIKELY' || status.outlook === 'SOLD_OUT'
-    ? `${outlookSentence(status)} You can join a date's waitlist below instead: freed seats go to its fans in order.`
-    : outlookSentence(status));
+    ? `${outlookSentence(status)}${note} You can join a date's waitlist below instead: freed seats go to its fans in order.`
+    : `${outlookSentence(status)}${note}`);
 }
