@@ -1,6 +1,6 @@
 /** A room run end to end for the fairness tests: entrants, an opening, late arrivals, admissions. */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { PreQueue } from '../../src/rooms/fairness/pre-queue.js';
+import { PreQueue } from './pre-queue-model.js';
 import type { RoomAuditBundle } from '../../src/rooms/fairness/verify-room.js';
 
 export const ROOM_KEY: KeyObject = generateKeyPairSync('ed25519').privateKey;

@@ -1,14 +1,14 @@
 /**
- * A room's pre-queue as the room keeps it: entrants gathered before the opening under a published
- * commitment, the order fixed at the opening with a signed receipt for each entrant, later arrivals after
- * them in arrival order, an admission log, and the audit bundle it publishes after the sale (which
- * verify-room.ts checks). Pure: times come in; the seed's randomness is injectable.
+ * The pre-queue scheme as a small pure model, for the verifier's tests: entrants gathered before the opening
+ * under a published commitment, the order fixed at the opening with a signed receipt for each entrant, later
+ * arrivals after them in arrival order, an admission log, and the audit bundle (which verify-room.ts checks).
+ * The engine runs the scheme in src/rooms/room-actor.ts; this model builds honest bundles to tamper with.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { AdmissionLog, signLogHead } from './admission-log.js';
-import { canonicalEntrants, commitmentOf, entrantsDigest, fairOrder, newSeed } from './fair-order.js';
-import { signReceipt } from './receipt.js';
-import type { RoomAuditBundle } from './verify-room.js';
+import { AdmissionLog, signLogHead } from '../../src/rooms/fairness/admission-log.js';
+import { canonicalEntrants, commitmentOf, entrantsDigest, fairOrder, newSeed } from '../../src/rooms/fairness/fair-order.js';
+import { signReceipt } from '../../src/rooms/fairness/receipt.js';
+import type { RoomAuditBundle } from '../../src/rooms/fairness/verify-room.js';
 
 export class PreQueue {
   readonly commitment: string;
