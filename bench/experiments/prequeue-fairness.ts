@@ -6,7 +6,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { fairOrder, newSeed } from '../../src/rooms/fairness/fair-order.js';
-import { PreQueue } from '../../src/rooms/fairness/pre-queue.js';
+import { PreQueue } from '../../test/rooms/pre-queue-model.js';
 import { verifyRoomAudit } from '../../src/rooms/fairness/verify-room.js';
 
 const key = generateKeyPairSync('ed25519').privateKey;
