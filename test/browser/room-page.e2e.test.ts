@@ -120,6 +120,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('a sale\'s waiting room from its link in Chr
     }
     await page.getByText('Your signed receipt').click();
     expect(await textOf(page, '#room-receipt-text')).toMatch(/^R1\./);
+    await page.getByRole('button', { name: 'Copy receipt' }).click();
+    // Copied, or (no clipboard permission in a headless browser) selected for the fan to copy.
+    await expect.poll(() => textOf(page, '#room-receipt-copied')).toMatch(/^(Copied\.|Selected: )/);
     const saved = JSON.parse((await page.evaluate(() => sessionStorage.getItem('booking.session.v1'))) ?? '{}') as { roomReceipt?: { place: number } };
     expect(saved.roomReceipt?.place).toBe(place);
     await app.screenshot(page, '10-room-opened-drawn-place');
