@@ -207,6 +207,10 @@ class Engine implements ReplicaEngine {
       idleMs: this.limits.queueWaitingIdleMs,
       newToken: () => timeOrderedSecret(this.clock.now(), this.random),
       seats: (scheduleIds) => this.roomSeats(scheduleIds),
+      concertsOf: (scheduleIds) => [...new Set(scheduleIds.flatMap((id) => {
+        const concertId = this.schedules.get(id)?.state.concertId;
+        return concertId === undefined ? [] : [concertId];
+      }))],
       commit: (change) => this.runner.submitDetached(change),
       newChange: () => new PendingChange(),
       onAdmitted: (count) => this.observers.emit('queueAdmitted', count),

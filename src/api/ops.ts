@@ -109,6 +109,22 @@ function registerWebhookMetrics(app: FastifyInstance, registry: Registry): void 
   });
 }
 
+/** Each sale's room, labelled by its id: the fans in its pre-queue, in its line and admitted. */
+function registerRoomGauges(engine: BookingEngine, registry: Registry): void {
+  new Gauge({
+    name: 'room_fans', help: 'Fans in each sale\'s waiting room, by state (pre_queue, waiting, active)', labelNames: ['room', 'state'], registers: [registry],
+    collect() {
+      this.reset();
+      if (!engine.ready) return;
+      for (const room of engine.listRooms()) {
+        this.set({ room: room.roomId, state: 'pre_queue' }, room.preQueue);
+        this.set({ room: room.roomId, state: 'waiting' }, room.waiting);
+        this.set({ room: room.roomId, state: 'active' }, room.active);
+      }
+    },
+  });
+}
+
 /** One registry per app, so tests can build many apps without "metric already registered". */
 function createAppMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
@@ -130,6 +146,7 @@ function createAppMetrics(app: FastifyInstance): Registry {
     collect() { if (engine.ready) this.set(engine.stats().queue.active); },
   });
 
+  registerRoomGauges(engine, registry);
   registerReplicationGauges(engine, registry);
   registerWebhookMetrics(app, registry);
 

@@ -24,6 +24,7 @@ const Room = Type.Object({
   roomId: Type.String(),
   name: Type.String(),
   scheduleIds: Type.Array(Type.String()),
+  concertIds: Type.Array(Type.String(), { description: 'The concerts of those schedules' }),
   opensAt: IsoDateTime,
   opensInSeconds: Type.Integer({ minimum: 0 }),
   state: StringEnum(['PRE_QUEUE', 'OPEN']),

@@ -163,6 +163,8 @@ export interface RoomView {
   roomId: string;
   name: string;
   scheduleIds: string[];
+  /** The concerts of those schedules (what a fan admitted in the room may choose from). */
+  concertIds: string[];
   opensAt: string;
   /** Seconds until the opening; 0 once open. */
   opensInSeconds: number;

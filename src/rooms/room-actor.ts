@@ -37,6 +37,8 @@ export interface RoomActorDeps {
   idleMs: number;
   newToken: () => string;
   seats: (scheduleIds: readonly string[]) => RoomSeats;
+  /** The concerts of the room's schedules, in the order of its schedules. */
+  concertsOf: (scheduleIds: readonly string[]) => string[];
   commit: (change: PendingChange) => void;
   newChange: () => PendingChange;
   onAdmitted?: (count: number) => void;
@@ -163,6 +165,7 @@ export class RoomActor {
       roomId: room.roomId,
       name: room.name,
       scheduleIds: [...room.scheduleIds],
+      concertIds: this.deps.concertsOf(room.scheduleIds),
       opensAt: iso(room.opensAtMs),
       opensInSeconds: this.opensInSeconds(nowMs),
       state: room.openedAtMs === null ? 'PRE_QUEUE' : 'OPEN',

@@ -2,7 +2,7 @@
 import type { PageContext } from './context.js';
 import { byId, el, replaceChildren } from './dom.js';
 import { formatDateTime } from './format.js';
-import type { ConcertSummaryView, ScheduleView, SchedulesView } from '../domain/views.js';
+import type { ConcertSummaryView, RoomView, ScheduleView, SchedulesView } from '../domain/views.js';
 
 export interface ShowChoice { concert: ConcertSummaryView; schedule: ScheduleView }
 
@@ -15,14 +15,23 @@ export class Catalogue {
     private readonly onShowPicked: (choice: ShowChoice) => void,
     /** A sold-out date's waitlist, for this many seats together. */
     private readonly onJoinWaitlist: (schedule: ScheduleView, quantity: number) => void = () => undefined,
+    /** The sale's room the fan came through (?room=): only its concerts and dates are offered, the ones its token opens. */
+    private readonly roomId: string | null = null,
   ) {}
+
+  /** What the sale's room sells (null: no room, everything), read with the concerts. */
+  private roomScope: Pick<RoomView, 'concertIds' | 'scheduleIds'> | null = null;
 
   async load(): Promise<void> {
     byId('schedule-block').hidden = true;
     replaceChildren(byId('concert-list'), el('li', { class: 'hint' }, 'Loading concerts…'));
     try {
-      const body = await this.context.api.request<{ concerts: ConcertSummaryView[] }>('GET', '/v1/concerts', { anonymous: true });
-      this.concerts = body.concerts;
+      const [body, room] = await Promise.all([
+        this.context.api.request<{ concerts: ConcertSummaryView[] }>('GET', '/v1/concerts', { anonymous: true }),
+        this.roomId === null ? Promise.resolve(null) : this.context.api.request<RoomView>('GET', `/v1/rooms/${encodeURIComponent(this.roomId)}`, { anonymous: true }),
+      ]);
+      this.roomScope = room;
+      this.concerts = room === null ? body.concerts : body.concerts.filter((concert) => room.concertIds.includes(concert.concertId));
       this.renderConcerts();
       if (this.concerts.length === 1 && this.concerts[0] !== undefined) await this.pickConcert(this.concerts[0]);
     } catch (error) {
@@ -65,7 +74,8 @@ export class Catalogue {
       const body = await this.context.api.request<SchedulesView>(
         'GET', `/v1/concerts/${encodeURIComponent(concert.concertId)}/schedules?includeSoldOut=true`, { queueGated: true },
       );
-      this.renderSchedules(concert, body.schedules);
+      const scope = this.roomScope;
+      this.renderSchedules(concert, scope === null ? body.schedules : body.schedules.filter((schedule) => scope.scheduleIds.includes(schedule.scheduleId)));
       byId('schedule-heading').focus();
     } catch (error) {
       replaceChildren(list);

@@ -80,7 +80,7 @@ const catalogue = new Catalogue(context, (show) => {
   announcer.clearError();
   showStage('booking');
   void booking.open(show);
-}, (schedule, quantity) => void waitlist.join(schedule.scheduleId, quantity));
+}, (schedule, quantity) => void waitlist.join(schedule.scheduleId, quantity), saleRoomId);
 
 const waitlistInstead = new WaitlistInstead(context, (scheduleId, quantity) => waitlist.join(scheduleId, quantity), MAX_SEATS_PER_HOLD);
 

@@ -33,6 +33,7 @@ async function textOf(page: Page, selector: string): Promise<string> {
 describe.skipIf(SKIP_BROWSER_TESTS)('a sale\'s waiting room from its link in Chromium', () => {
   let app: PageApp<ManualClock>;
   let room: RoomView;
+  const otherTokens = new Map<string, string>();
 
   beforeAll(async () => {
     app = await startPageApp<ManualClock>({ clock: 'manual' }, ARTIFACTS_DIR);
@@ -46,8 +47,18 @@ describe.skipIf(SKIP_BROWSER_TESTS)('a sale\'s waiting room from its link in Chr
     const opened = await engine.createRoom({ name: 'Winter Tour presale', scheduleIds: [created.value.schedules[0]!.scheduleId], opensAtMs: now + OPENS_IN_MS, maxActive: 1 });
     if (!opened.ok) throw new Error(opened.error.code);
     room = opened.value;
+    // Another show, sold through the default line: a fan of the room is not offered it.
+    const other = await engine.createConcert({
+      title: 'Other Show', venue: 'Club',
+      schedules: [{ startsAt: new Date(now + 12 * 86_400_000).toISOString(), bookingOpensAt: new Date(now - 60_000).toISOString(), seatMap: { seatCount: 10, grades: [{ grade: 'R', from: 1, to: 10, price: 50_000 }] } }],
+    });
+    if (!other.ok) throw new Error(other.error.code);
     // Others in the pre-queue before our fan: the draw decides who is first, not who came first.
-    for (const userId of OTHER_ENTRANTS) expect((await engine.issueQueueToken(userId, { roomId: room.roomId })).ok).toBe(true);
+    for (const userId of OTHER_ENTRANTS) {
+      const issued = await engine.issueQueueToken(userId, { roomId: room.roomId });
+      if (!issued.ok) throw new Error(issued.error.code);
+      otherTokens.set(userId, issued.value.status.token);
+    }
   });
 
   afterAll(async () => {
@@ -126,6 +137,14 @@ describe.skipIf(SKIP_BROWSER_TESTS)('a sale\'s waiting room from its link in Chr
     const saved = JSON.parse((await page.evaluate(() => sessionStorage.getItem('booking.session.v1'))) ?? '{}') as { roomReceipt?: { place: number } };
     expect(saved.roomReceipt?.place).toBe(place);
     await app.screenshot(page, '10-room-opened-drawn-place');
+
+    // The others leave: the fan's turn comes, and the page offers only what the room sells (not the other show).
+    for (const [userId, token] of otherTokens) await engine.leaveQueue(userId, token);
+    clock.advance(1_000);
+    await page.locator('body[data-stage="concerts"]').waitFor();
+    await page.locator('#schedule-list [data-schedule-id]').first().waitFor();
+    expect(await page.locator('#concert-list [data-concert-id]').allTextContents()).toEqual([expect.stringContaining('Winter Tour')]);
+    expect(await page.locator('#schedule-list [data-schedule-id]').count()).toBe(1);
     expect(app.pageErrors).toEqual([]);
   });
 });
