@@ -51,6 +51,20 @@ describe('operations endpoints', () => {
     expect(res.body).toMatch(/journal_batch_commands_count [1-9]/);
   });
 
+  it('given a sale\'s room with fans in its pre-queue, when /metrics is scraped, then its fans are counted by room and state', async () => {
+    t = await buildTestApp({ seedDemo: true });
+    const schedules = t.engine.listSchedules(t.engine.listConcerts()[0]!.concertId);
+    if (!schedules.ok) throw new Error(schedules.error.code);
+    const room = await t.engine.createRoom({ name: 'Metrics sale', scheduleIds: [schedules.value.schedules[0]!.scheduleId], opensAtMs: t.engine.now() + 60_000 });
+    if (!room.ok) throw new Error(room.error.code);
+    for (const userId of ['m1', 'm2']) expect((await t.engine.issueQueueToken(userId, { roomId: room.value.roomId })).ok).toBe(true);
+
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+
+    expect(res.body).toContain(`room_fans{room="${room.value.roomId}",state="pre_queue"} 2`);
+    expect(res.body).toContain(`room_fans{room="${room.value.roomId}",state="waiting"} 0`);
+  });
+
   it('given GET and HEAD of a route, a refused call and an unknown path, then each is counted once under its method, route pattern and status', async () => {
     t = await buildTestApp();
     await t.app.inject({ method: 'GET', url: '/health' });
