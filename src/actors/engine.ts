@@ -42,7 +42,7 @@ import { engineStats } from './stats.js';
 import { PendingChange } from './pending-change.js';
 import { decidePayment } from './payment.js';
 import { QueueActor } from './queue-actor.js';
-import { RoomBook } from '../rooms/room-book.js';
+import { ROOM_TOKEN_PREFIX, RoomBook } from '../rooms/room-book.js';
 import type { RoomActor, RoomAudit } from '../rooms/room-actor.js';
 import type { ReceiptFields } from '../rooms/fairness/receipt.js';
 import { commitmentOf, newSeed } from '../rooms/fairness/fair-order.js';
@@ -205,7 +205,8 @@ class Engine implements ReplicaEngine {
       clock: this.clock,
       activeTtlMs: this.limits.queueActiveTtlMs,
       idleMs: this.limits.queueWaitingIdleMs,
-      newToken: () => timeOrderedSecret(this.clock.now(), this.random),
+      // A room's tokens are named after it (room-book.ts), so a token finds its line at once.
+      newSecret: () => timeOrderedSecret(this.clock.now(), this.random),
       seats: (scheduleIds) => this.roomSeats(scheduleIds),
       concertsOf: (scheduleIds) => [...new Set(scheduleIds.flatMap((id) => {
         const concertId = this.schedules.get(id)?.state.concertId;
@@ -454,9 +455,9 @@ class Engine implements ReplicaEngine {
     return outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details);
   }
 
-  /** The line holding this live token: the default line's first (most fans), then each room's. */
+  /** The line a token names: a room's tokens name their room (room-book.ts); any other is the default line's. */
   private lineOf(tokenValue: string): QueueActor | undefined {
-    if (this.queue.room.get(tokenValue) !== undefined) return this.queue;
+    if (!tokenValue.startsWith(ROOM_TOKEN_PREFIX)) return this.queue;
     return this.rooms.ofToken(tokenValue)?.queue;
   }
 
@@ -584,7 +585,7 @@ class Engine implements ReplicaEngine {
     const room = this.rooms.ofToken(queueToken);
     const token = room?.queue.room.get(queueToken);
     if (room === undefined || token === undefined || token.userId !== userId) {
-      return token === undefined && this.queue.room.get(queueToken)?.userId === userId ? fail('RECEIPT_NOT_AVAILABLE', { roomId: null }) : fail('QUEUE_TOKEN_INVALID');
+      return room === undefined && this.queue.room.get(queueToken)?.userId === userId ? fail('RECEIPT_NOT_AVAILABLE', { roomId: null }) : fail('QUEUE_TOKEN_INVALID');
     }
     const receipt = room.receiptOf(token);
     return receipt === null ? fail('RECEIPT_NOT_AVAILABLE', { roomId: room.roomId, opened: room.opened }) : ok(receipt);

@@ -23,6 +23,8 @@ export class QueueTokenRecord implements QueueToken {
   /** Links in the idle list (waiting, not present), ordered by lastSeenAtMs. */
   idlePrev: QueueTokenRecord | null = null;
   idleNext: QueueTokenRecord | null = null;
+  /** What the line holding it keeps with it: a room's entrant id (src/rooms), null in the default line. */
+  tag: string | null = null;
 
   constructor(
     readonly token: string,

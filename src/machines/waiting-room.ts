@@ -339,6 +339,16 @@ export class WaitingRoom {
     return Math.ceil(position / ratePerSecond);
   }
 
+  /** Keeps `tag` with a live token (a room's entrant id): no lookup of its own when the token is read. */
+  setTag(token: QueueToken, tag: string): void {
+    const record = this.recordOf(token);
+    if (record) record.tag = tag;
+  }
+
+  tagOf(token: QueueToken): string | null {
+    return (token instanceof QueueTokenRecord ? token : this.recordOf(token))?.tag ?? null;
+  }
+
   /** Presence from polling: not journaled, so after a restart presence restarts at recovery time. */
   touch(token: QueueToken, nowMs: number): void {
     this.observeTime(nowMs);

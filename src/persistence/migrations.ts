@@ -232,9 +232,10 @@ export const MIGRATIONS: readonly string[] = [
     created_at_ms INTEGER NOT NULL,
     position INTEGER NOT NULL
   ) WITHOUT ROWID;
-  -- One B-tree each: a join writes one row (keyed by its random token), an admission appends one.
+  -- A join appends a row (rowid order is join order) and files its token in the token index; an admission
+  -- appends one row to the log.
   CREATE TABLE room_tokens (
-    token TEXT PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE,
     room_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -243,7 +244,7 @@ export const MIGRATIONS: readonly string[] = [
     status TEXT NOT NULL CHECK (status IN ('WAITING', 'ACTIVE', 'ENDED')),
     issued_at_ms INTEGER NOT NULL,
     active_until_ms INTEGER NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE TABLE room_admissions (
     room_id TEXT NOT NULL,
     seq INTEGER NOT NULL,

@@ -104,7 +104,7 @@ export class RoomStore {
       }));
   }
 
-  /** Every room's tokens, live and ENDED, each room's in arrival order (read in one pass: the table is keyed by token). */
+  /** Every room's tokens, live and ENDED, each room's in arrival order (read in one pass, in join order). */
   tokensByRoom(): Map<string, RoomTokenRow[]> {
     const byRoom = new Map<string, RoomTokenRow[]>();
     type Row = [string, string, string, number, number, number, RoomTokenRow['status'], number, number];

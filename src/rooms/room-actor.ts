@@ -7,6 +7,7 @@
  * hash-chained log in the commit that admits the fan. All of it is decided from the room's state and the
  * injected clock, so cluster replicas, applying the same log, open and admit alike.
  */
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../actors/clock.js';
 import type { PendingChange } from '../actors/pending-change.js';
@@ -17,7 +18,7 @@ import type { QueueEvent, QueueToken } from '../machines/waiting-room.js';
 import { outlookFor } from '../machines/odds.js';
 import type { RoomRow, RoomStore, RoomTokenRow } from '../persistence/room-store.js';
 import { AdmissionLog, type AdmissionEntry } from './fairness/admission-log.js';
-import { canonicalEntrants, entrantsDigest, fairOrder } from './fairness/fair-order.js';
+import { canonicalEntrants, compareKeyed, entrantsDigest, fairOrder, hmacSha256With, keyedEntrant, type KeyedEntrant } from './fairness/fair-order.js';
 import type { ReceiptFields } from './fairness/receipt.js';
 
 /** Admissions a rate may bank while nobody is waiting: a few seconds' worth, so a quiet spell is no flood later. */
@@ -43,18 +44,25 @@ export interface RoomActorDeps {
   newChange: () => PendingChange;
   onAdmitted?: (count: number) => void;
   trackPresence: boolean;
-  /** Told when a token of this room starts or stops being live (the book's index of tokens by room). */
-  tokenLive?: (token: string, live: boolean) => void;
 }
 
-interface Entrant { joinedAtMs: number; arrival: number }
+/**
+ * An entrant of the pre-queue. Until the opening it carries its token and its order key, computed as it
+ * joins (the seed is the room's from its creation), so the opening only sorts; both are let go at the opening.
+ */
+interface Entrant { joinedAtMs: number; arrival: number; token: string | null; keyed: KeyedEntrant | null; place: number }
 
 /** A room's seats are summed at most this often for its fans' statuses (its admission sums them fresh each tick). */
 const SEATS_REFRESH_MS = 1_000;
 
+/** crypto.hash (Node >= 20.12): a one-shot digest, a third of createHash's cost for a short input. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
+
 /** A token's public name in the room's entrant list and log: a hash of the token (a secret), so it gives nothing away. */
 export function entrantIdOf(token: string): string {
-  return `e${createHash('sha256').update(`entrant:${token}`, 'utf8').digest('base64url').slice(0, 22)}`;
+  const input = `entrant:${token}`;
+  const digest = oneShotHash === undefined ? createHash('sha256').update(input, 'utf8').digest('base64url') : oneShotHash('sha256', input, 'base64url');
+  return `e${digest.slice(0, 22)}`;
 }
 
 /** What a room publishes for its audit (src/rooms/fairness/verify-room.ts), before the API adds its key and signature. */
@@ -76,19 +84,19 @@ export class RoomActor {
   /** Before the opening: the live entrants. After: the closed list (whoever was in at the opening). */
   private readonly entrants = new Map<string, Entrant>();
   private readonly lateArrivals: string[] = [];
-  private placeOf: Map<string, number> | null = null;
   private readonly log = new AdmissionLog();
   private credit = 0;
   private creditAtMs = 0;
-  /** Each live token's entrant id, hashed once at its join. */
-  private readonly entrantOf = new Map<string, string>();
   private seatsNow: RoomSeats = { remaining: 0, soldOut: false };
   private seatsAtMs = Number.NEGATIVE_INFINITY;
   private readonly opensAtIso: string;
+  /** HMAC-SHA256 under the seed, its pads computed once: an entrant's order key. */
+  private readonly orderKeyOf: (entrantId: string) => string;
 
   constructor(row: RoomRow, private readonly deps: RoomActorDeps) {
     this.room = row;
     this.opensAtIso = iso(row.opensAtMs);
+    this.orderKeyOf = hmacSha256With(Buffer.from(row.seed, 'hex'));
     this.scheduleIds = row.scheduleIds;
     this.stream = `room:${row.roomId}`;
     const store = deps.store;
@@ -188,10 +196,9 @@ export class RoomActor {
   /** The fan's receipt fields (the API signs them); null before the opening and for a late arrival. */
   receiptOf(token: QueueToken): ReceiptFields | null {
     const entrantId = this.entrantIdOf(token.token);
-    const place = this.placeOf?.get(entrantId);
     const entrant = this.entrants.get(entrantId);
-    if (place === undefined || entrant === undefined || this.room.entrantsDigest === null) return null;
-    return { roomId: this.room.roomId, entrantId, place, commitment: this.room.commitment, entrantsDigest: this.room.entrantsDigest, joinedAtMs: entrant.joinedAtMs };
+    if (entrant === undefined || entrant.place === 0 || this.room.entrantsDigest === null) return null;
+    return { roomId: this.room.roomId, entrantId, place: entrant.place, commitment: this.room.commitment, entrantsDigest: this.room.entrantsDigest, joinedAtMs: entrant.joinedAtMs };
   }
 
   /** The audit as it stands (null before the opening: the seed stays secret until then). */
@@ -221,20 +228,35 @@ export class RoomActor {
     for (const row of rows) {
       const entrantId = entrantIdOf(row.token);
       if (row.late) this.lateArrivals.push(entrantId);
-      else this.entrants.set(entrantId, { joinedAtMs: row.issuedAtMs, arrival: row.arrival });
+      else this.entrants.set(entrantId, this.opened ? { joinedAtMs: row.issuedAtMs, arrival: row.arrival, token: null, keyed: null, place: 0 } : this.newEntrant(entrantId, row.token, row.issuedAtMs, row.arrival));
       if (row.arrival > maxArrival) maxArrival = row.arrival;
       if (row.status === 'ENDED') continue;
       live.push(row);
-      this.entrantOf.set(row.token, entrantId);
-      this.deps.tokenLive?.(row.token, true);
     }
     live.sort((a, b) => a.seq - b.seq);
-    this.queue.room.restoreAll(live.map((row) => ({ ...row, status: row.status as 'WAITING' | 'ACTIVE' })), nowMs);
+    const line = this.queue.room;
+    line.restoreAll(live.map((row) => ({ ...row, status: row.status as 'WAITING' | 'ACTIVE' })), nowMs);
+    for (const row of live) {
+      const token = line.get(row.token);
+      if (token !== undefined) line.setTag(token, entrantIdOf(row.token));
+    }
     this.queue.room.restoreNextSeq(maxArrival + 1);
-    if (this.room.openedAtMs !== null) this.placeOf = placesOf(fairOrder(this.room.seed, this.entrants.keys()));
+    if (this.opened) this.placeEntrants(fairOrder(this.room.seed, this.entrants.keys()));
     this.log.restore(this.deps.store.admissions(this.room.roomId));
     this.creditAtMs = nowMs;
     return live.length;
+  }
+
+  private newEntrant(entrantId: string, token: string, joinedAtMs: number, arrival: number): Entrant {
+    return { joinedAtMs, arrival, token, keyed: keyedEntrant(this.orderKeyOf, entrantId), place: 0 };
+  }
+
+  /** Each entrant's place in the drawn order (a restart recomputes it from the seed). */
+  private placeEntrants(order: readonly string[]): void {
+    order.forEach((entrantId, index) => {
+      const entrant = this.entrants.get(entrantId);
+      if (entrant !== undefined) entrant.place = index + 1;
+    });
   }
 
   /** A room just created: its rate counts from now. */
@@ -266,18 +288,23 @@ export class RoomActor {
    */
   private openIfDue(nowMs: number, change: PendingChange): void {
     if (this.room.openedAtMs !== null || nowMs < this.room.opensAtMs) return;
-    const tokenOf = new Map<string, string>();
-    for (const token of this.queue.room.waitingInOrder()) tokenOf.set(this.entrantIdOf(token.token), token.token);
-    const order = fairOrder(this.room.seed, this.entrants.keys());
-    const tokensInOrder = order.map((entrantId) => {
-      const token = tokenOf.get(entrantId);
-      if (token === undefined) throw new Error(`room ${this.room.roomId}: entrant ${entrantId} has no waiting token`);
+    // fairOrder's order, from the keys computed as the entrants joined (a test holds the two equal).
+    const keyed: KeyedEntrant[] = [];
+    for (const [entrantId, entrant] of this.entrants) keyed.push(entrant.keyed ?? keyedEntrant(this.orderKeyOf, entrantId));
+    keyed.sort(compareKeyed);
+    const order = keyed.map((entry) => entry.id);
+    const tokensInOrder = order.map((entrantId, index) => {
+      const entrant = this.entrants.get(entrantId);
+      const token = entrant?.token;
+      if (entrant === undefined || token == null) throw new Error(`room ${this.room.roomId}: entrant ${entrantId} has no waiting token`);
+      entrant.token = null;
+      entrant.keyed = null;
+      entrant.place = index + 1;
       return token;
     });
     const digest = entrantsDigest(canonicalEntrants(this.entrants.keys()));
     this.queue.room.resequence(tokensInOrder);
     this.queue.room.markAllSeen(nowMs);
-    this.placeOf = placesOf(order);
     this.room = { ...this.room, openedAtMs: nowMs, entrantsDigest: digest };
     this.credit = 0;
     this.creditAtMs = nowMs;
@@ -293,10 +320,10 @@ export class RoomActor {
   private onApplied(event: QueueEvent, change: PendingChange): void {
     const entrantId = event.type === 'queue.joined' ? entrantIdOf(event.token) : this.entrantIdOf(event.token);
     if (event.type === 'queue.joined') {
-      this.entrantOf.set(event.token, entrantId);
-      this.deps.tokenLive?.(event.token, true);
+      const token = this.queue.room.get(event.token);
+      if (token !== undefined) this.queue.room.setTag(token, entrantId);
       if (this.opened) this.lateArrivals.push(entrantId);
-      else this.entrants.set(entrantId, { joinedAtMs: event.atMs, arrival: event.seq });
+      else this.entrants.set(entrantId, this.newEntrant(entrantId, event.token, event.atMs, event.seq));
     } else if (event.type === 'queue.admitted') {
       const store = this.deps.store;
       const roomId = this.room.roomId;
@@ -304,8 +331,6 @@ export class RoomActor {
       const entry = this.log.append(entrantId, event.atMs);
       change.write(() => store.insertAdmission(roomId, entry));
     } else {
-      this.entrantOf.delete(event.token);
-      this.deps.tokenLive?.(event.token, false);
       // Left before the opening: not an entrant (the list closes with whoever is in at the opening).
       if (!this.opened) this.entrants.delete(entrantId);
     }
@@ -317,7 +342,7 @@ export class RoomActor {
     status.roomId = this.room.roomId;
     status.opensAt = this.opensAtIso;
     status.opensInSeconds = this.opensInSeconds(nowMs);
-    status.entrantId = this.entrantIdOf(token.token);
+    status.entrantId = this.queue.room.tagOf(token) ?? entrantIdOf(token.token);
     if (this.room.openedAtMs !== null) return status;
     // Before the opening nobody has a place yet: each entrant's is drawn uniformly, so the honest odds are
     // those of the middle of the list, and the wait is the time to the opening plus that of the middle.
@@ -330,8 +355,10 @@ export class RoomActor {
     return status;
   }
 
-  private entrantIdOf(token: string): string {
-    return this.entrantOf.get(token) ?? entrantIdOf(token);
+  /** A live token's entrant id, kept with it since its join (an ended one's is hashed again). */
+  private entrantIdOf(tokenValue: string): string {
+    const token = this.queue.room.get(tokenValue);
+    return (token === undefined ? null : this.queue.room.tagOf(token)) ?? entrantIdOf(tokenValue);
   }
 
   /** The room's seats: summed fresh for its admission and its view, at most once a second for statuses. */
@@ -345,6 +372,3 @@ export class RoomActor {
   }
 }
 
-function placesOf(order: readonly string[]): Map<string, number> {
-  return new Map(order.map((entrantId, index) => [entrantId, index + 1]));
-}

@@ -1,21 +1,29 @@
 /**
- * Every per-sale waiting room, by id, by the schedules each covers (a schedule is in one room at most;
- * schedules in none stay with the default line) and by its live tokens (one lookup per status poll,
- * however many rooms are open).
+ * Every per-sale waiting room, by id and by the schedules each covers (a schedule is in one room at most;
+ * schedules in none stay with the default line). A room's tokens name it: `r<ordinal>_<secret>`, the ordinal
+ * its place in creation order, so a token finds its room without a lookup however many rooms are open.
  */
 import type { PendingChange } from '../actors/pending-change.js';
 import type { RoomRow, RoomStore } from '../persistence/room-store.js';
 import { RoomActor, type RoomActorDeps } from './room-actor.js';
 
+/** The first character of every room's token; the default line's start with a hex digit (src/actors/ids.ts). */
+export const ROOM_TOKEN_PREFIX = 'r';
+
+/** The prefix of a room's tokens. */
+export function roomTokenPrefix(ordinal: number): string {
+  return `${ROOM_TOKEN_PREFIX}${ordinal}_`;
+}
+
 export class RoomBook {
   private readonly rooms = new Map<string, RoomActor>();
+  private readonly inOrder: RoomActor[] = [];
   private readonly bySchedule = new Map<string, RoomActor>();
-  private readonly byToken = new Map<string, RoomActor>();
   private ticking = false;
 
   constructor(
     readonly store: RoomStore,
-    private readonly deps: Omit<RoomActorDeps, 'store' | 'tokenLive'>,
+    private readonly deps: Omit<RoomActorDeps, 'store' | 'newToken'> & { newSecret: () => string },
   ) {}
 
   get size(): number {
@@ -28,7 +36,7 @@ export class RoomBook {
 
   /** In creation order. */
   list(): RoomActor[] {
-    return [...this.rooms.values()];
+    return [...this.inOrder];
   }
 
   ofSchedule(scheduleId: string): RoomActor | undefined {
@@ -36,8 +44,12 @@ export class RoomBook {
   }
 
   /** The room whose line holds this live token, if any. */
+  /** The room a token names (whether the token is live there is the room's to say). */
   ofToken(tokenValue: string): RoomActor | undefined {
-    return this.byToken.get(tokenValue);
+    if (!tokenValue.startsWith(ROOM_TOKEN_PREFIX)) return undefined;
+    const end = tokenValue.indexOf('_');
+    const ordinal = end > 1 && end <= 8 ? Number(tokenValue.slice(1, end)) : Number.NaN;
+    return Number.isSafeInteger(ordinal) ? this.inOrder[ordinal] : undefined;
   }
 
   /** A new room, live at once (its creation in `change`); its ticks start with the others'. */
@@ -68,15 +80,11 @@ export class RoomBook {
   }
 
   private add(row: RoomRow): RoomActor {
-    const room = new RoomActor(row, {
-      ...this.deps,
-      store: this.store,
-      tokenLive: (token, live) => {
-        if (live) this.byToken.set(token, room);
-        else this.byToken.delete(token);
-      },
-    });
+    const { newSecret, ...deps } = this.deps;
+    const prefix = roomTokenPrefix(this.inOrder.length);
+    const room = new RoomActor(row, { ...deps, store: this.store, newToken: () => `${prefix}${newSecret()}` });
     this.rooms.set(row.roomId, room);
+    this.inOrder.push(room);
     for (const scheduleId of row.scheduleIds) this.bySchedule.set(scheduleId, room);
     return room;
   }

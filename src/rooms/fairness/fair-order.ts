@@ -24,7 +24,8 @@ export function commitmentOf(seedHex: string): string {
 
 /** The published entrant list, canonical: ids sorted (code-unit order) and unique, so it says nothing of the order. */
 export function canonicalEntrants(entrantIds: Iterable<string>): string[] {
-  return [...new Set(entrantIds)].sort(compareIds);
+  // The default sort compares UTF-16 code units, as compareIds does, natively: a third of the time at 100,000.
+  return [...new Set(entrantIds)].sort();
 }
 
 /**
@@ -42,13 +43,28 @@ export function orderKey(seedHex: string, entrantId: string): string {
 
 /**
  * The pre-queue's order, first place first. Each key is computed once (100,000 entrants: one HMAC each,
- * then one sort of short strings); the input's order does not matter.
+ * then one sort); the input's order does not matter.
  */
 export function fairOrder(seedHex: string, entrantIds: Iterable<string>): string[] {
   const hmac = hmacSha256With(Buffer.from(seedHex, 'hex'));
-  const keyed = canonicalEntrants(entrantIds).map((id) => ({ id, key: hmac(id) }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : compareIds(a.id, b.id)));
+  const keyed = canonicalEntrants(entrantIds).map((id) => keyedEntrant(hmac, id));
+  keyed.sort(compareKeyed);
   return keyed.map((entry) => entry.id);
+}
+
+/** An entrant with its order key, and the key's first 48 bits as a number (most comparisons end there). */
+export interface KeyedEntrant { readonly id: string; readonly key: string; readonly lead: number }
+
+/** `hmac`: hmacSha256With(seed bytes). A room keys each entrant as it joins, so its opening only sorts. */
+export function keyedEntrant(hmac: (message: string) => string, id: string): KeyedEntrant {
+  const key = hmac(id);
+  return { id, key, lead: Number.parseInt(key.slice(0, 12), 16) };
+}
+
+/** Keys ascending (as hex strings: the lead decides unless equal), equal keys by id: the order's one comparison. */
+export function compareKeyed(a: KeyedEntrant, b: KeyedEntrant): number {
+  if (a.lead !== b.lead) return a.lead - b.lead;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : compareIds(a.id, b.id);
 }
 
 function compareIds(a: string, b: string): number {
