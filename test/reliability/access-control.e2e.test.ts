@@ -34,6 +34,7 @@ function aliceRequests(): Array<{ route: string; request: (headers: Record<strin
     { route: 'POST /v1/queue/tokens', request: (h) => ({ method: 'POST', url: '/v1/queue/tokens', headers: h }) },
     { route: 'GET /v1/queue/status', request: (h) => ({ method: 'GET', url: '/v1/queue/status', headers: gated(h) }) },
     { route: 'DELETE /v1/queue/tokens/current', request: (h) => ({ method: 'DELETE', url: '/v1/queue/tokens/current', headers: gated(h) }) },
+    { route: 'GET /v1/queue/receipt', request: (h) => ({ method: 'GET', url: '/v1/queue/receipt', headers: gated(h) }) },
     { route: 'GET /v1/concerts/{concertId}/schedules', request: (h) => ({ method: 'GET', url: `/v1/concerts/${fx.concertId}/schedules`, headers: gated(h) }) },
     { route: 'GET /v1/schedules/{scheduleId}/seats', request: (h) => ({ method: 'GET', url: `/v1/schedules/${fx.scheduleId}/seats`, headers: gated(h) }) },
     { route: 'GET /v1/schedules/{scheduleId}/venue', request: (h) => ({ method: 'GET', url: `/v1/schedules/${fx.scheduleId}/venue`, headers: gated(h) }) },

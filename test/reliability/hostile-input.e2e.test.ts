@@ -255,6 +255,29 @@ const ROUTES: RouteSpec[] = [
     method: 'DELETE', path: '/v1/schedules/{scheduleId}/waitlist/me', valid: (f) => ({ params: { scheduleId: f.scheduleId }, query: {} }),
     params: { scheduleId: unknownId },
   },
+  // Rooms per sale: a valid creation or change would change the fixture, so every body here is a bad one.
+  {
+    method: 'POST', path: '/v1/admin/rooms', valid: (f) => ({ params: {}, query: {}, body: { name: 'Sale', scheduleIds: [f.scheduleId], opensAt: '2030-01-01T00:00:00.000Z' } }),
+    body: fc.oneof(genericBadBodies, json(fc.oneof(
+      fc.constantFrom<unknown>({}, { name: 'Sale' }, { name: '', scheduleIds: ['x'], opensAt: '2030-01-01T00:00:00Z' }, { name: 'Sale', scheduleIds: [], opensAt: '2030-01-01T00:00:00Z' },
+        { name: 'Sale', scheduleIds: ['a', 'a'], opensAt: '2030-01-01T00:00:00Z' }, { name: 'Sale', scheduleIds: ['a'], opensAt: 'soon' },
+        { name: 'Sale', scheduleIds: ['a'], opensAt: '2030-01-01T00:00:00Z', admissionRatePerMinute: 0 }, { name: 'Sale', scheduleIds: ['a'], opensAt: '2030-01-01T00:00:00Z', maxActive: -1 },
+        { name: 'Sale', scheduleIds: ['a'], opensAt: '2030-01-01T00:00:00Z', seed: '00' }),
+      fc.record({ name: anyText, scheduleIds: fc.array(unknownId, { maxLength: 3 }), opensAt: anyText }),
+      badMoney.map((admissionRatePerMinute) => ({ name: 'Sale', scheduleIds: ['a'], opensAt: '2030-01-01T00:00:00Z', admissionRatePerMinute })),
+    ))),
+  },
+  {
+    method: 'PATCH', path: '/v1/admin/rooms/{roomId}', valid: () => ({ params: { roomId: 'room_not_in_the_fixture' }, query: {}, body: { maxActive: 5 } }),
+    params: { roomId: unknownId },
+    body: fc.oneof(genericBadBodies, json(fc.oneof(
+      fc.constantFrom<unknown>({}, { maxActive: 0 }, { admissionRatePerMinute: 0 }, { admissionRatePerMinute: 1.5 }, { maxActive: '5' }, { opensAt: '2030-01-01T00:00:00Z' }),
+      badMoney.map((maxActive) => ({ maxActive })),
+    ))),
+  },
+  { method: 'GET', path: '/v1/rooms/{roomId}', valid: () => ({ params: { roomId: 'room_not_in_the_fixture' }, query: {} }), params: { roomId: unknownId } },
+  { method: 'GET', path: '/v1/rooms/{roomId}/audit', valid: () => ({ params: { roomId: 'room_not_in_the_fixture' }, query: {} }), params: { roomId: unknownId } },
+  { method: 'GET', path: '/v1/queue/receipt', valid: () => ({ params: {}, query: {} }) },
   { method: 'GET', path: '/v1/users/me/waitlist', valid: () => ({ params: {}, query: {} }) },
   { method: 'GET', path: '/v1/waitlist/schedules', valid: () => ({ params: {}, query: {} }) },
   // Events and webhooks (admin). A valid creation, change or removal would change the fixture: every case
@@ -320,7 +343,7 @@ const ROUTES: RouteSpec[] = [
 ];
 
 /** Public routes that take nothing: there is no invalid part to send, only junk to ignore. */
-const PUBLIC_WITHOUT_INPUT = new Set(['GET /v1/concerts', 'GET /v1/tickets/public-key']);
+const PUBLIC_WITHOUT_INPUT = new Set(['GET /v1/concerts', 'GET /v1/tickets/public-key', 'GET /v1/rooms']);
 
 interface Operation { security?: Array<Record<string, unknown>>; parameters?: Array<{ in: string; name: string }> }
 
