@@ -6,7 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { median, pairedRatio, ratioText, round, roundsText } from '../lib/stats.js';
+import { atLeastRatioTarget } from '../lib/ratio-target.js';
+import { median, round, roundsText } from '../lib/stats.js';
 import type { RunContext, Scenario, ScenarioResult, TargetOutcome } from '../lib/types.js';
 import { runWorker } from '../lib/worker.js';
 import type { VenueHoldsArgs, VenueHoldsResult } from '../workers/venue-holds.js';
@@ -15,14 +16,7 @@ const TARGET_RATIO = 0.8;
 const CONCURRENCY = 64;
 
 function target(label: string, subject: number[], baseline: number[], unit: string): TargetOutcome {
-  const { ratio, perRound } = pairedRatio(subject, baseline);
-  return {
-    target: label,
-    measured: `per round ${perRound.map((r) => ratioText(r)).join(' · ')}; medians ${round(median(subject)).toLocaleString('en-US')} vs ${round(median(baseline)).toLocaleString('en-US')} ${unit}`,
-    ratio: ratio === null ? null : round(ratio, 3),
-    threshold: `>= ${TARGET_RATIO.toFixed(2)}`,
-    met: ratio !== null && ratio >= TARGET_RATIO,
-  };
+  return atLeastRatioTarget(label, subject, baseline, unit, TARGET_RATIO);
 }
 
 async function run(context: RunContext): Promise<ScenarioResult> {
