@@ -90,6 +90,9 @@ export class RoomActor {
   private seatsNow: RoomSeats = { remaining: 0, soldOut: false };
   private seatsAtMs = Number.NEGATIVE_INFINITY;
   private readonly opensAtIso: string;
+  /** The last audit built, and the closed entrant list in canonical order (see audit). */
+  private auditCache: RoomAudit | null = null;
+  private canonicalEntrants: string[] | null = null;
   /** HMAC-SHA256 under the seed, its pads computed once: an entrant's order key. */
   private readonly orderKeyOf: (entrantId: string) => string;
 
@@ -205,15 +208,21 @@ export class RoomActor {
   audit(): RoomAudit | null {
     if (this.room.openedAtMs === null) return null;
     const entries = this.log.entries;
-    return {
+    // Anyone may ask, as often as they like: the same audit is built once per state of the log and arrivals
+    // (the entrant list, closed at the opening, once for good).
+    const cached = this.auditCache;
+    if (cached !== null && cached.head.count === entries.length && cached.lateArrivals.length === this.lateArrivals.length) return cached;
+    this.canonicalEntrants ??= canonicalEntrants(this.entrants.keys());
+    this.auditCache = {
       roomId: this.room.roomId,
       commitment: this.room.commitment,
       seed: this.room.seed,
-      entrants: canonicalEntrants(this.entrants.keys()),
+      entrants: this.canonicalEntrants,
       lateArrivals: [...this.lateArrivals],
       log: entries.map((entry) => ({ ...entry })),
       head: { count: entries.length, headHash: this.log.headHash() },
     };
+    return this.auditCache;
   }
 
   // ---- recovery ----
