@@ -4,7 +4,8 @@
  * balancer would), recording every acknowledged answer (waitlist fans included). After each fault every running node is audited
  * against the record with the single-node crash loop's auditor: charges and payments exactly once,
  * balances equal to ledgers and never negative, no seat held or sold twice, holds keep their absolute
- * deadlines, keys replay, queue order kept; and every node must report the same state.
+ * deadlines, keys replay, queue order kept; a sale's room joined through any node keeps every acknowledged
+ * join and leave and publishes a bundle that verifies; and every node must report the same state.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (run !== undefined) process.stdout.write(`cluster faults: ${run.offers} waitlist offers and ${run.venueHolds} arena holds (best available, standing) made and audited on every node\n`);
+  if (run !== undefined) process.stdout.write(`cluster faults: ${run.offers} waitlist offers, ${run.venueHolds} arena holds (best available, standing), ${run.roomJoins} room joins and ${run.roomAdmissions} room admissions made and audited on every node\n`);
   await run?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
@@ -136,5 +137,8 @@ describe('a cluster of three booking nodes on JetStream', () => {
     expect(leading).toEqual([leaderBefore]);
     // And the arena sold through it all: its best-available and standing holds were audited on every node.
     expect(run.venueHolds).toBeGreaterThan(0);
+    // And a sale's room filled, opened and admitted through it all, audited on every node.
+    expect(run.roomJoins).toBeGreaterThan(0);
+    expect(run.roomAdmissions).toBeGreaterThan(0);
   });
 });

@@ -18,6 +18,8 @@ import { RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET } from '../../reliabilit
 import { userToken } from '../../reliability/support/tokens.js';
 import { ClusterProcesses, type ClusterNode } from './cluster-processes.js';
 import { startDriverProcess, type DriverProcess } from '../../reliability/support/driver-process.js';
+import { SeededRandom } from '../../reliability/support/random.js';
+import { RoomLoad } from '../../reliability/support/room-load.js';
 
 export const AUDITOR = 'auditor';
 export const HOLD_TTL_SECONDS = 3;
@@ -41,8 +43,12 @@ export class ClusterRun {
   offers = 0;
   /** Acknowledged best-available and standing holds of the arena, as the last audit read them. */
   venueHolds = 0;
+  /** A sale's room joined, left and asked for receipts through any node: joins and admissions as the last audit read them. */
+  roomJoins = 0;
+  roomAdmissions = 0;
   /** Holds and tokens seen final by earlier audits: re-checked by a sample only. */
   private readonly settled = new Set<string>();
+  private roomRun: Promise<void> | null = null;
 
   private constructor(
     readonly cluster: ClusterProcesses,
@@ -51,8 +57,28 @@ export class ClusterRun {
     readonly recordPath: string,
     readonly driver: DriverProcess,
     seed: number,
+    private readonly roomLoad: RoomLoad,
   ) {
     this.auditSeed = seed;
+    this.resumeRoomLoad(new SeededRandom(seed));
+  }
+
+  private nodePicker: (() => HttpClient) | null = null;
+
+  private resumeRoomLoad(random?: SeededRandom): void {
+    if (random !== undefined) {
+      this.nodePicker = () => {
+        const running = this.cluster.running;
+        return (running[random.int(0, running.length - 1)] ?? this.cluster.nodes[0]!).server.http;
+      };
+    }
+    if (this.nodePicker !== null) this.roomRun = this.roomLoad.run(this.nodePicker);
+  }
+
+  private async pauseRoomLoad(): Promise<void> {
+    this.roomLoad.stop();
+    await this.roomRun;
+    this.roomRun = null;
   }
 
   static async start(options: ClusterRunOptions): Promise<ClusterRun> {
@@ -89,7 +115,9 @@ export class ClusterRun {
         schedulesPath, holdTtlMs: HOLD_TTL_SECONDS * 1000, maxSeatsPerReservation: 4,
       });
       await driver.ready;
-      return new ClusterRun(cluster, schedules, auditorQueueToken, recordPath, driver, options.seed);
+      // A sale's room beside them (its schedule not the driver's), opening a few seconds in: joined through any node.
+      const roomLoad = await RoomLoad.create(first, RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET, new SeededRandom(options.seed + 1));
+      return new ClusterRun(cluster, schedules, auditorQueueToken, recordPath, driver, options.seed, roomLoad);
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -123,6 +151,7 @@ export class ClusterRun {
   /** Pauses the load, lets the nodes converge, audits every running node against the record. */
   async audit(label: string): Promise<{ acknowledged: number; checked: number; violations: string[] }> {
     this.driver.pause();
+    await this.pauseRoomLoad();
     try {
       await sleep(300);
       await this.converged();
@@ -145,11 +174,18 @@ export class ClusterRun {
         checked += outbox.events + outbox.waitlistChecked;
         this.offers = Math.max(this.offers, outbox.offers);
         violations.push(...outbox.violations.map((v) => `${label}, ${node.id}: ${v}`));
+        // The room through every node: acknowledged joins and leaves, receipts, a log that only grows, a bundle that verifies.
+        const room = await this.roomLoad.audit(node.server.http);
+        checked += room.checked;
+        this.roomJoins = room.joins;
+        this.roomAdmissions = Math.max(this.roomAdmissions, room.admitted);
+        violations.push(...room.violations.map((v) => `${label}, ${node.id}: ${v}`));
       }
       this.venueHolds = model.bestAvailableHolds.size + model.standingHolds.size;
       return { acknowledged: model.acknowledged, checked, violations };
     } finally {
       this.driver.resume();
+      this.resumeRoomLoad();
     }
   }
 
@@ -170,6 +206,7 @@ export class ClusterRun {
   }
 
   async stop(): Promise<void> {
+    await this.pauseRoomLoad();
     await this.driver.stop();
     await this.cluster.stop();
   }

@@ -151,7 +151,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     for (let cycle = 1; cycle <= options.cycles; cycle++) {
       const cycleStartedAt = Date.now();
       driver.resume();
-      const roomRun = roomLoad.run(server.http);
+      const roomRun = roomLoad.run(() => server.http);
       await sleep(random.int(options.minLoadMs, options.maxLoadMs));
       await server.kill();
       roomLoad.stop();

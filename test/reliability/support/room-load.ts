@@ -52,12 +52,15 @@ export class RoomLoad {
     return new RoomLoad(created.body.roomId as string, random, authSecret);
   }
 
-  /** Joins, leaves and receipt requests until `stop`; a request that fails (the server died) acknowledges nothing. */
-  async run(http: HttpClient): Promise<void> {
+  /**
+   * Joins, leaves and receipt requests until `stop`, each to the server `pick` gives (a cluster: any node); a
+   * request that fails (the server died) acknowledges nothing.
+   */
+  async run(pick: () => HttpClient): Promise<void> {
     this.running = true;
     while (this.running) {
       try {
-        await this.step(http);
+        await this.step(pick());
       } catch {
         // Killed mid-request: nothing acknowledged; a leave in flight may or may not have landed.
       }
