@@ -1200,7 +1200,7 @@ class Engine implements ReplicaEngine {
   // ---------------------------------------------------------------- operations
 
   stats(): AdminStatsView {
-    return engineStats(this.schedules, this.queue.room, this.concerts.size, this.soldOutNow, this.clock.now());
+    return engineStats(this.schedules, this.queue.room, this.concerts.size, this.soldOutNow, this.clock.now(), this.listRooms());
   }
 
   subscribeSeatMap(scheduleId: string, listener: (delta: SeatMapDelta) => void): Unsubscribe | null {

@@ -1,9 +1,9 @@
-import type { AdminStatsView } from '../domain/views.js';
+import type { AdminStatsView, RoomView } from '../domain/views.js';
 import type { WaitingRoom } from '../machines/waiting-room.js';
 import type { ScheduleBook } from './schedule-book.js';
 
 /** Admin statistics from memory: O(schedules + live reservations), no SQL (it feeds every /metrics scrape). */
-export function engineStats(schedules: ScheduleBook, room: WaitingRoom, concerts: number, soldOut: boolean, nowMs: number): AdminStatsView {
+export function engineStats(schedules: ScheduleBook, room: WaitingRoom, concerts: number, soldOut: boolean, nowMs: number, rooms: readonly RoomView[]): AdminStatsView {
   const seats = { available: 0, held: 0, confirmed: 0 };
   const reservations = { held: 0, confirmed: 0, refunded: 0, expired: schedules.endedCounts.EXPIRED, cancelled: schedules.endedCounts.CANCELLED };
   const sales = { payments: 0, total: 0, refunds: 0, refundedTotal: 0 };
@@ -31,5 +31,6 @@ export function engineStats(schedules: ScheduleBook, room: WaitingRoom, concerts
     seats, reservations, sales,
     schedules: schedules.actors.size,
     concerts,
+    rooms: rooms.map(({ roomId, state, entrants, lateArrivals, preQueue, waiting, active, admitted }) => ({ roomId, state, entrants, lateArrivals, preQueue, waiting, active, admitted })),
   };
 }

@@ -253,4 +253,8 @@ export const AdminStats = Type.Object({
   sales: Type.Object({ payments: Type.Integer(), total: Won, refunds: Type.Integer(), refundedTotal: Won }),
   schedules: Type.Integer(),
   concerts: Type.Integer(),
+  rooms: Type.Array(Type.Object({
+    roomId: Type.String(), state: StringEnum(['PRE_QUEUE', 'OPEN']), entrants: Type.Integer(), lateArrivals: Type.Integer(),
+    preQueue: Type.Integer(), waiting: Type.Integer(), active: Type.Integer(), admitted: Type.Integer(),
+  }), { description: 'Each sale\'s room (the default line is queue)' }),
 });

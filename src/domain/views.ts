@@ -249,4 +249,6 @@ export interface AdminStatsView {
   sales: { payments: number; total: number; refunds: number; refundedTotal: number };
   schedules: number;
   concerts: number;
+  /** Each sale's room (the default line is `queue`): its state and its fans, by where they stand. */
+  rooms: Array<{ roomId: string; state: 'PRE_QUEUE' | 'OPEN'; entrants: number; lateArrivals: number; preQueue: number; waiting: number; active: number; admitted: number }>;
 }
