@@ -3,7 +3,7 @@
  * they describe, delivered to the organiser's webhook endpoints and readable as a pull feed.
  */
 import type { CheckinView } from './tickets.js';
-import type { PaymentView, ReservationView, ScheduleCancellationView } from './views.js';
+import type { PaymentView, ReservationView, RoomView, ScheduleCancellationView } from './views.js';
 
 /** The closed set of event types, in the order the reference lists them. */
 export const EVENT_TYPES = [
@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'schedule.cancelled',
   'checkin.accepted',
   'waitlist.offered',
+  'room.opened',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -43,6 +44,8 @@ export interface EventData {
   'schedule.cancelled': { cancellation: ScheduleCancellationView };
   'checkin.accepted': { checkin: CheckinView };
   'waitlist.offered': { reservation: ReservationView };
+  /** A sale's room opened: its seed revealed and its pre-queue placed (the room as it stands at the opening). */
+  'room.opened': { room: RoomView };
 }
 
 /** One event as delivered and as the feed lists it. `id` is `evt_<sequence>`; `sequence` orders them. */

@@ -322,6 +322,7 @@ export class RoomActor {
     const store = this.deps.store;
     const roomId = this.room.roomId;
     change.write(() => store.open(roomId, nowMs, digest, tokensInOrder));
+    change.publish('room.opened', nowMs, { room: this.view() });
     change.then(() => this.queue.pushAll());
   }
 

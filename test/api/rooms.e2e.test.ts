@@ -83,6 +83,9 @@ describe('a waiting room per sale', () => {
     const opened = (await api.http.get(`/v1/rooms/${roomId}`)).body;
     expect(opened).toMatchObject({ state: 'OPEN', entrants: 7, active: 2, waiting: 5, admitted: 2 });
     expect(commitmentOf(opened.seed as string)).toBe(room['commitment']);
+    // The platform hears of it: a room.opened event with the room as it opened (its seed revealed).
+    const events = await api.http.get('/v1/admin/events?after=0&type=room.opened', { adminKey: TEST_ADMIN_KEY });
+    expect(events.body.events).toEqual([expect.objectContaining({ type: 'room.opened', data: { room: expect.objectContaining({ roomId, state: 'OPEN', seed: opened.seed, entrants: 7 }) } })]);
     const order = fairOrder(opened.seed as string, entrants.map((fan) => fan.entrantId));
     const byEntrant = new Map(entrants.map((fan) => [fan.entrantId, fan]));
     const inOrder = order.map((entrantId) => byEntrant.get(entrantId)!);

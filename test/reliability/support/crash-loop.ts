@@ -20,6 +20,7 @@ import { readRecord } from './record.js';
 import { RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET, ServerProcess } from './server-process.js';
 import { userToken } from './tokens.js';
 import { RoomLoad } from './room-load.js';
+import { EVENT_TYPES } from '../../../src/domain/webhooks.js';
 
 export interface CrashLoopOptions {
   cycles: number;
@@ -226,8 +227,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
 }
 
 async function registerWebhook(http: HttpClient, url: string): Promise<string> {
-  const events = ['payment.completed', 'reservation.expired', 'reservation.cancelled', 'refund.created', 'schedule.cancelled', 'checkin.accepted', 'waitlist.offered'];
-  const created = await http.call('POST', '/v1/admin/webhooks', { adminKey: RELIABILITY_ADMIN_KEY, body: { url, events } });
+  const created = await http.call('POST', '/v1/admin/webhooks', { adminKey: RELIABILITY_ADMIN_KEY, body: { url, events: [...EVENT_TYPES] } });
   if (created.status !== 201) throw new Error(`webhook endpoint: ${created.status}`);
   return created.body.endpointId as string;
 }

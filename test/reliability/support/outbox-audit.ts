@@ -84,6 +84,8 @@ export async function auditOutbox(model: AuditModel, options: OutboxAuditOptions
   }
   idsOnce(events, 'reservation.expired', (e) => e.data['reservation']?.['reservationId'], violations);
   idsOnce(events, 'reservation.cancelled', (e) => e.data['reservation']?.['reservationId'], violations);
+  // A room opens once, whatever kills land around its opening.
+  idsOnce(events, 'room.opened', (e) => e.data['room']?.['roomId'], violations);
 
   const report: OutboxAuditReport = { violations, events: events.length, deliveries: 0, resent: 0, offers: 0, waitlistChecked: 0 };
   await auditWaitlist(model, events, options, report);
