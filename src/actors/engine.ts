@@ -249,7 +249,7 @@ class Engine implements ReplicaEngine {
     this.runner.journalSeq = report.lastSeq;
     this.checkpoints.restored(this.store);
     this.queue.restoreAdmissionRate(this.store);
-    const roomTokens = this.rooms.restore(nowMs);
+    const roomTokens = this.rooms.restore(nowMs, this.store);
     this.schedules.restoreArchivedCounts(this.store);
     this.checkins.restore();
     this.runner.outboxSeq = this.outbox.maxSeq();

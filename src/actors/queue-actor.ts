@@ -40,6 +40,8 @@ export interface QueueActorDeps {
   trackPresence?: boolean;
   /** The journal stream of this line's events ('queue', the default room's). */
   stream?: string;
+  /** The meta key of this line's admission-rate estimate (QUEUE_ADMISSION_RATE_KEY, the default line's). */
+  admissionRateKey?: string;
   /** The row-wise state image of the tokens (the default room's queue_tokens rows when omitted). */
   image?: QueueImage;
   /**
@@ -196,7 +198,7 @@ export class QueueActor {
    * (the downtime is not time the line stood still). None stored or unreadable: the prior, as a new room.
    */
   restoreAdmissionRate(store: Store): void {
-    const stored = store.getMeta(QUEUE_ADMISSION_RATE_KEY);
+    const stored = store.getMeta(this.deps.admissionRateKey ?? QUEUE_ADMISSION_RATE_KEY);
     if (stored === undefined) return;
     try {
       this.room.restoreAdmissionRate(JSON.parse(stored) as AdmissionRateSnapshot, this.deps.clock.now());
@@ -213,7 +215,8 @@ export class QueueActor {
   private persistAdmissionRate(change: PendingChange, nowMs: number, admitted: boolean): void {
     if (!admitted && this.room.counts().waiting === 0) return;
     const snapshot = JSON.stringify(this.room.admissionRateSnapshot(nowMs));
-    change.write((store) => store.setMeta(QUEUE_ADMISSION_RATE_KEY, snapshot));
+    const key = this.deps.admissionRateKey ?? QUEUE_ADMISSION_RATE_KEY;
+    change.write((store) => store.setMeta(key, snapshot));
   }
 
   // ---- internals ----

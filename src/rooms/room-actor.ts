@@ -115,6 +115,8 @@ export class RoomActor {
       ...(deps.onAdmitted === undefined ? {} : { onAdmitted: deps.onAdmitted }),
       trackPresence: deps.trackPresence,
       stream: this.stream,
+      // Each line's own estimate: a room's ticks must not overwrite the default line's.
+      admissionRateKey: `room_admission_rate:${row.roomId}`,
       image: {
         // The row is the entrant's record too (see room-store.ts): what the room knows at the event decides.
         joined: (event) => {

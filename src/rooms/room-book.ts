@@ -5,6 +5,7 @@
  */
 import type { PendingChange } from '../actors/pending-change.js';
 import type { RoomRow, RoomStore } from '../persistence/room-store.js';
+import type { Store } from '../persistence/store.js';
 import { RoomActor, type RoomActorDeps } from './room-actor.js';
 
 /** The first character of every room's token; the default line's start with a hex digit (src/actors/ids.ts). */
@@ -61,11 +62,15 @@ export class RoomBook {
     return room;
   }
 
-  /** At a start: every room from its rows; returns how many live tokens they hold. */
-  restore(nowMs: number): number {
+  /** At a start: every room from its rows (its admission-rate estimate from `meta`); returns how many live tokens they hold. */
+  restore(nowMs: number, meta: Store): number {
     let tokens = 0;
     const tokensByRoom = this.store.tokensByRoom();
-    for (const row of this.store.rooms()) tokens += this.add(row).restore(tokensByRoom.get(row.roomId) ?? [], nowMs);
+    for (const row of this.store.rooms()) {
+      const room = this.add(row);
+      tokens += room.restore(tokensByRoom.get(row.roomId) ?? [], nowMs);
+      room.queue.restoreAdmissionRate(meta);
+    }
     return tokens;
   }
 

@@ -5,6 +5,7 @@
  * the published bundle passing the verifier.
  */
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BookingEngine } from '../../src/domain/engine.js';
 import { signLogHead } from '../../src/rooms/fairness/admission-log.js';
@@ -49,6 +50,25 @@ function bundleOf(engine: BookingEngine, roomId: string, fans: ReadonlyMap<strin
 }
 
 describe('a sale\'s room through crashes', () => {
+  it('given a room and the default line both admitting, then each keeps its own admission-rate estimate (a room\'s ticks never overwrite the line\'s)', async () => {
+    harness = await openHarness({ queueMaxActive: 100 });
+    const { roomId } = await saleRoom(harness.engine, harness.clock.now(), 1);
+    for (let i = 0; i < 3; i++) value(await harness.engine.issueQueueToken(`line-${i}`));
+    for (let i = 0; i < 3; i++) value(await harness.engine.issueQueueToken(`room-${i}`, { roomId }));
+    await harness.advance(1_000);
+    await harness.advance(1_000);
+    const db = new Database(harness.dbPath, { readonly: true });
+    try {
+      const rates = db.prepare("SELECT key FROM meta WHERE key LIKE '%admission_rate%' ORDER BY key").pluck().all();
+      expect(rates).toEqual(['queue_admission_rate', `room_admission_rate:${roomId}`]);
+    } finally {
+      db.close();
+    }
+    // And after a kill the room is as it was: one admitted (its cap), the rest waiting.
+    const engine = await harness.crash();
+    expect(value(engine.getRoom(roomId)).active).toBe(1);
+  });
+
   it('given entrants in the pre-queue, when the engine is killed before and after the opening, then the list, the draw, the places and the log hold', async () => {
     harness = await openHarness({ queueMaxActive: 100 });
     const opensAtMs = harness.clock.now() + 60_000;
