@@ -553,7 +553,9 @@ class Engine implements ReplicaEngine {
         ratePerMinute: input.admissionRatePerMinute ?? null, maxActive: input.maxActive ?? this.limits.queueMaxActive,
         seed, commitment: commitmentOf(seed), openedAtMs: null, entrantsDigest: null, createdAtMs: this.clock.now(),
       }, change);
+      // Its schedules leave the default line: its odds and its sold-out state are summed again without them.
       this.seatsRemainingAtMs = Number.NEGATIVE_INFINITY;
+      this.refreshSoldOut();
       return ok(room.view());
     }).then((outcome) => (outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details)));
   }
