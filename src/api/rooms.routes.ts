@@ -7,6 +7,8 @@
  */
 import { createPublicKey } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { RoomAudit } from '../rooms/room-actor.js';
 import { Type } from 'typebox';
 import { signLogHead } from '../rooms/fairness/admission-log.js';
 import { signReceipt } from '../rooms/fairness/receipt.js';
@@ -136,16 +138,35 @@ const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => unwrap(app.engine.getRoom(request.params.roomId)));
 
+  // The engine builds a room's audit once per state of its log; its signed, serialised body is kept per room
+  // for that state too, so a public route anyone may ask again costs a lookup (or a 304 by its ETag).
+  const auditBodies = new Map<string, { audit: RoomAudit; etag: string; body: Buffer }>();
   app.get('/rooms/:roomId/audit', {
     schema: {
       tags: ['rooms'],
       summary: 'The room\'s audit bundle so far: seed, entrants, late arrivals and the signed admission log (check it with npm run verify-room)',
       params: RoomParams,
-      response: { 200: AuditBundle, ...errorResponses(400, 404, 409, ...ALWAYS) },
+      response: {
+        200: { ...AuditBundle, description: 'With an ETag that changes with every admission and late arrival' },
+        304: Type.Null({ description: 'Not modified: If-None-Match named the ETag you have' }),
+        ...errorResponses(400, 404, 409, ...ALWAYS),
+      },
     },
-  }, async (request) => {
-    const { head, ...audit } = unwrap(app.engine.roomAudit(request.params.roomId));
-    return { ...audit, publicKey, logHead: signLogHead({ roomId: audit.roomId, count: head.count, headHash: head.headHash }, privateKey) };
+  }, (request, reply) => {
+    const audit = unwrap(app.engine.roomAudit(request.params.roomId));
+    let cached = auditBodies.get(audit.roomId);
+    if (cached?.audit !== audit) {
+      const { head, ...published } = audit;
+      const bundle = { ...published, publicKey, logHead: signLogHead({ roomId: audit.roomId, count: head.count, headHash: head.headHash }, privateKey) };
+      cached = { audit, etag: `"${head.count}-${audit.lateArrivals.length}-${head.headHash.slice(0, 16)}"`, body: Buffer.from(reply.serialize(bundle) as string, 'utf8') };
+      auditBodies.set(audit.roomId, cached);
+    }
+    const typed = (reply as FastifyReply).header('etag', cached.etag);
+    if (request.headers['if-none-match'] === cached.etag) {
+      typed.code(304).send();
+      return;
+    }
+    typed.type('application/json; charset=utf-8').send(cached.body);
   });
 
   app.get('/queue/receipt', {

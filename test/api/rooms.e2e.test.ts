@@ -130,6 +130,10 @@ describe('a waiting room per sale', () => {
     expect(bundle.log.map((entry) => entry.entrantId)).toEqual([...order.filter((id) => id !== inOrder[3]!.entrantId), late.entrantId]);
     expect(bundle.lateArrivals).toEqual([late.entrantId]);
     expect(verifyRoomAudit(bundle)).toMatchObject({ ok: true, violations: [], entrants: 7, admissions: 7, receipts: 7 });
+    // Asked again with its ETag: 304, nothing sent; the same bytes otherwise.
+    const etag = audit.headers.get('etag')!;
+    expect((await api.http.get(`/v1/rooms/${roomId}/audit`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await api.http.get(`/v1/rooms/${roomId}/audit`)).body).toEqual(audit.body);
     // Tampered: two admissions swapped, or another seed, are caught.
     const swapped = structuredClone(bundle);
     [swapped.log[2]!.entrantId, swapped.log[3]!.entrantId] = [swapped.log[3]!.entrantId, swapped.log[2]!.entrantId];
