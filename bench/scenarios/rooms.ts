@@ -41,7 +41,7 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       { name: 'joins, one room of ten', value: round(median(joinsRoom)), unit: 'joins/s', detail: `rounds ${roundsText(joinsRoom)}` },
       { name: 'status polls, default line', value: round(median(pollsDefault)), unit: 'polls/s', detail: `rounds ${roundsText(pollsDefault)}` },
       { name: 'status polls, one room of ten', value: round(median(pollsRoom)), unit: 'polls/s', detail: `rounds ${roundsText(pollsRoom)}` },
-      { name: `opening of a ${o.fans.toLocaleString('en-US')}-fan pre-queue, decided`, value: round(o.openingDecideMs), unit: 'ms', detail: 'the draw (an HMAC per entrant, one sort) and the line re-sequenced, on the event loop' },
+      { name: `opening of a ${o.fans.toLocaleString('en-US')}-fan pre-queue, decided`, value: round(o.openingDecideMs), unit: 'ms', detail: 'the draw (a sort of the order keys\' leads, each computed as its fan joined) and the line re-sequenced, on the event loop' },
       { name: `opening of a ${o.fans.toLocaleString('en-US')}-fan pre-queue, committed`, value: round(o.openingCommittedMs), unit: 'ms', detail: 'until the commit holding every entrant\'s drawn place was acknowledged' },
       { name: 'heap per pre-queued fan', value: round(o.heapBytesPerFan), unit: 'bytes', detail: `joined at ${round(o.joinsPerSecond).toLocaleString('en-US')}/s; the opening held ${round(o.openingHeapBytes / 1_048_576, 1)} MiB more (the places)` },
     ],

@@ -18,7 +18,7 @@ import type { QueueEvent, QueueToken } from '../machines/waiting-room.js';
 import { outlookFor } from '../machines/odds.js';
 import type { RoomRow, RoomStore, RoomTokenRow } from '../persistence/room-store.js';
 import { AdmissionLog, type AdmissionEntry } from './fairness/admission-log.js';
-import { canonicalEntrants, compareKeyed, entrantsDigest, fairOrder, hmacSha256With, keyedEntrant, type KeyedEntrant } from './fairness/fair-order.js';
+import { canonicalEntrants, compareLeads, entrantsDigest, fairOrder, hmacSha256With, leadOf } from './fairness/fair-order.js';
 import type { ReceiptFields } from './fairness/receipt.js';
 
 /** Admissions a rate may bank while nobody is waiting: a few seconds' worth, so a quiet spell is no flood later. */
@@ -47,10 +47,11 @@ export interface RoomActorDeps {
 }
 
 /**
- * An entrant of the pre-queue. Until the opening it carries its token and its order key, computed as it
- * joins (the seed is the room's from its creation), so the opening only sorts; both are let go at the opening.
+ * An entrant of the pre-queue. Until the opening it carries its token and the lead of its order key (the
+ * key's first 48 bits), computed as it joins (the seed is the room's from its creation), so the opening only
+ * sorts numbers; its place is set at the opening (0 before).
  */
-interface Entrant { joinedAtMs: number; arrival: number; token: string | null; keyed: KeyedEntrant | null; place: number }
+interface Entrant { readonly id: string; joinedAtMs: number; arrival: number; token: string | null; lead: number; place: number }
 
 /** A room's seats are summed at most this often for its fans' statuses (its admission sums them fresh each tick). */
 const SEATS_REFRESH_MS = 1_000;
@@ -239,7 +240,7 @@ export class RoomActor {
     for (const row of rows) {
       const entrantId = entrantIdOf(row.token);
       if (row.late) this.lateArrivals.push(entrantId);
-      else this.entrants.set(entrantId, this.opened ? { joinedAtMs: row.issuedAtMs, arrival: row.arrival, token: null, keyed: null, place: 0 } : this.newEntrant(entrantId, row.token, row.issuedAtMs, row.arrival));
+      else this.entrants.set(entrantId, this.opened ? { id: entrantId, joinedAtMs: row.issuedAtMs, arrival: row.arrival, token: null, lead: 0, place: 0 } : this.newEntrant(entrantId, row.token, row.issuedAtMs, row.arrival));
       if (row.arrival > maxArrival) maxArrival = row.arrival;
       if (row.status === 'ENDED') continue;
       live.push(row);
@@ -259,7 +260,7 @@ export class RoomActor {
   }
 
   private newEntrant(entrantId: string, token: string, joinedAtMs: number, arrival: number): Entrant {
-    return { joinedAtMs, arrival, token, keyed: keyedEntrant(this.orderKeyOf, entrantId), place: 0 };
+    return { id: entrantId, joinedAtMs, arrival, token, lead: leadOf(this.orderKeyOf(entrantId)), place: 0 };
   }
 
   /** Each entrant's place in the drawn order (a restart recomputes it from the seed). */
@@ -300,16 +301,14 @@ export class RoomActor {
   private openIfDue(nowMs: number, change: PendingChange): void {
     if (this.room.openedAtMs !== null || nowMs < this.room.opensAtMs) return;
     // fairOrder's order, from the keys computed as the entrants joined (a test holds the two equal).
-    const keyed: KeyedEntrant[] = [];
-    for (const [entrantId, entrant] of this.entrants) keyed.push(entrant.keyed ?? keyedEntrant(this.orderKeyOf, entrantId));
-    keyed.sort(compareKeyed);
-    const order = keyed.map((entry) => entry.id);
+    const drawn = [...this.entrants.values()];
+    drawn.sort((a, b) => compareLeads(a, b, this.orderKeyOf));
+    const order = drawn.map((entrant) => entrant.id);
     const tokensInOrder = order.map((entrantId, index) => {
       const entrant = this.entrants.get(entrantId);
       const token = entrant?.token;
       if (entrant === undefined || token == null) throw new Error(`room ${this.room.roomId}: entrant ${entrantId} has no waiting token`);
       entrant.token = null;
-      entrant.keyed = null;
       entrant.place = index + 1;
       return token;
     });

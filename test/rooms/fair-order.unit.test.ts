@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { commitmentOf, entrantsDigest, fairOrder, hmacSha256With, newSeed, orderKey } from '../../src/rooms/fairness/fair-order.js';
+import { commitmentOf, compareLeads, entrantsDigest, fairOrder, hmacSha256With, keyedEntrant, leadOf, newSeed, orderKey } from '../../src/rooms/fairness/fair-order.js';
 import { verifyReceipt } from '../../src/rooms/fairness/receipt.js';
 import { createPublicKey } from 'node:crypto';
 import { ROOM_KEY, runRoom } from './support.js';
@@ -47,3 +47,22 @@ describe('the pre-queue order', () => {
     }
   });
 });
+
+describe('the order from the keys\' leads (what a room keeps of each entrant as it joins)', () => {
+  const seed = 'ab'.repeat(32);
+  const hmac = hmacSha256With(Buffer.from(seed, 'hex'));
+
+  it('sorts as fairOrder does', () => {
+    const ids = Array.from({ length: 500 }, (_, i) => `e${i}`);
+    const byLeads = ids.map((id) => ({ id, lead: leadOf(hmac(id)) })).sort((a, b) => compareLeads(a, b, hmac)).map((e) => e.id);
+    expect(byLeads).toEqual(fairOrder(seed, ids));
+  });
+
+  it('settles equal leads by the whole keys, then by id, as compareKeyed does', () => {
+    const [a, b] = [keyedEntrant(hmac, 'x1'), keyedEntrant(hmac, 'x2')];
+    // Leads forced equal (a clash of 48 bits is too rare to meet by chance): the whole keys decide.
+    expect(Math.sign(compareLeads({ id: 'x1', lead: 7 }, { id: 'x2', lead: 7 }, hmac))).toBe(a.key < b.key ? -1 : 1);
+    expect(compareLeads({ id: 'x1', lead: 7 }, { id: 'x1', lead: 7 }, hmac)).toBe(0);
+  });
+});
+

@@ -55,10 +55,24 @@ export function fairOrder(seedHex: string, entrantIds: Iterable<string>): string
 /** An entrant with its order key, and the key's first 48 bits as a number (most comparisons end there). */
 export interface KeyedEntrant { readonly id: string; readonly key: string; readonly lead: number }
 
-/** `hmac`: hmacSha256With(seed bytes). A room keys each entrant as it joins, so its opening only sorts. */
+/** `hmac`: hmacSha256With(seed bytes). */
 export function keyedEntrant(hmac: (message: string) => string, id: string): KeyedEntrant {
   const key = hmac(id);
-  return { id, key, lead: Number.parseInt(key.slice(0, 12), 16) };
+  return { id, key, lead: leadOf(key) };
+}
+
+/** A key's first 48 bits as a number: what a room keeps of each entrant's key as it joins, so its opening only sorts. */
+export function leadOf(key: string): number {
+  return Number.parseInt(key.slice(0, 12), 16);
+}
+
+/**
+ * compareKeyed for entrants kept with their leads only: the lead decides, and the rare equal leads (about one
+ * pair in 2^48 / n) are settled by the whole keys, computed again.
+ */
+export function compareLeads(a: { id: string; lead: number }, b: { id: string; lead: number }, hmac: (message: string) => string): number {
+  if (a.lead !== b.lead) return a.lead - b.lead;
+  return compareKeyed(keyedEntrant(hmac, a.id), keyedEntrant(hmac, b.id));
 }
 
 /** Keys ascending (as hex strings: the lead decides unless equal), equal keys by id: the order's one comparison. */
