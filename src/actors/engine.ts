@@ -560,7 +560,7 @@ class Engine implements ReplicaEngine {
     }).then((outcome) => (outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details)));
   }
 
-  updateRoom(command: { roomId: string; admissionRatePerMinute?: number | null; maxActive?: number }): Promise<Result<RoomView>> {
+  updateRoom(command: { roomId: string; admissionRatePerMinute?: number | null; maxActive?: number; opensAtMs?: number }): Promise<Result<RoomView>> {
     return this.runner.run('', undefined, (change) => {
       const room = this.rooms.get(command.roomId);
       if (room === undefined) return fail('ROOM_NOT_FOUND', { roomId: command.roomId });
@@ -569,7 +569,11 @@ class Engine implements ReplicaEngine {
       const maxActive = command.maxActive ?? current.maxActive;
       const invalid = validateRoomLimits(rate, maxActive);
       if (invalid !== null) return fail('VALIDATION_ERROR', invalid);
-      room.updateLimits(rate, maxActive, change);
+      const opensAtMs = command.opensAtMs ?? Date.parse(current.opensAt);
+      if (!Number.isSafeInteger(opensAtMs) || opensAtMs < 0) return fail('VALIDATION_ERROR', { field: 'opensAt', problem: 'a date-time' });
+      // The draw's list closes at the opening: once open, the time it opened is history.
+      if (command.opensAtMs !== undefined && room.opened) return fail('ROOM_ALREADY_OPEN', { roomId: command.roomId, openedAt: current.openedAt });
+      room.update({ ratePerMinute: rate, maxActive, opensAtMs }, change);
       return ok(room.view());
     }).then((outcome) => (outcome.ok ? ok(outcome.value) : fail(outcome.error.code, outcome.error.details)));
   }

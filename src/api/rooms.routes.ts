@@ -56,6 +56,7 @@ const CreateRoomBody = Type.Object({
 const UpdateRoomBody = Type.Object({
   admissionRatePerMinute: Type.Optional(NullableInteger('The new rate (null: none)')),
   maxActive: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROOM_ACTIVE })),
+  opensAt: Type.Optional({ ...IsoDateTime, description: 'A new opening time, before the room opens (a sale delayed or brought forward)' }),
 }, { additionalProperties: false, minProperties: 1 });
 
 const AdmissionEntry = Type.Object({ seq: Type.Integer(), entrantId: Type.String(), admittedAtMs: Type.Integer(), prev: Hex64, hash: Hex64 });
@@ -111,17 +112,18 @@ const roomRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: [requireAdminKey],
     schema: {
       ...admin,
-      summary: 'Change a room\'s admission rate or cap while it runs: in effect within a second',
+      summary: 'Change a room\'s admission rate or cap while it runs (in effect within a second), or its opening time before it opens',
       params: RoomParams,
       body: UpdateRoomBody,
-      response: { 200: Room, ...errorResponses(400, 401, 404, ...ALWAYS) },
+      response: { 200: Room, ...errorResponses(400, 401, 404, 409, ...ALWAYS) },
     },
   }, async (request) => {
-    const { admissionRatePerMinute, maxActive } = request.body;
+    const { admissionRatePerMinute, maxActive, opensAt } = request.body;
     return unwrap(await app.engine.updateRoom({
       roomId: request.params.roomId,
       ...(admissionRatePerMinute === undefined ? {} : { admissionRatePerMinute }),
       ...(maxActive === undefined ? {} : { maxActive }),
+      ...(opensAt === undefined ? {} : { opensAtMs: Date.parse(opensAt) }),
     }));
   });
 

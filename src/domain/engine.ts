@@ -133,8 +133,11 @@ export interface BookingEngine {
    * SCHEDULE_NOT_FOUND, VALIDATION_ERROR.
    */
   createRoom(input: CreateRoomInput): Promise<Result<RoomView>>;
-  /** Changes a room's admission rate (null: none) and cap on active fans, in effect at its next tick (a second). ROOM_NOT_FOUND. */
-  updateRoom(command: { roomId: string; admissionRatePerMinute?: number | null; maxActive?: number }): Promise<Result<RoomView>>;
+  /**
+   * Changes a room's admission rate (null: none) and cap on active fans, in effect at its next tick (a second),
+   * and, before it opens, its opening time (ROOM_ALREADY_OPEN after). ROOM_NOT_FOUND, VALIDATION_ERROR.
+   */
+  updateRoom(command: { roomId: string; admissionRatePerMinute?: number | null; maxActive?: number; opensAtMs?: number }): Promise<Result<RoomView>>;
   listRooms(): RoomView[];
   getRoom(roomId: string): Result<RoomView>;
   /** The fields of the caller's receipt of their place (signed by the API). RECEIPT_NOT_AVAILABLE before the opening, for a late arrival, or in the default line. */

@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   PRESALE_CODE_EXISTS: { statusCode: 409, message: 'This schedule already has that presale code.' },
   WAITLIST_FULL: { statusCode: 409, message: 'The waitlist of this show is full.' },
   ROOM_SCHEDULE_TAKEN: { statusCode: 409, message: 'A schedule of this room already sells through another room.' },
+  ROOM_ALREADY_OPEN: { statusCode: 409, message: 'The room has opened: its opening time can no longer change.' },
   ROOM_NOT_OPEN: { statusCode: 409, message: 'The room has not opened yet: its seed and log are published from the opening.' },
   RECEIPT_NOT_AVAILABLE: { statusCode: 409, message: 'Receipts are given to the pre-queue\'s entrants once the room has opened (late arrivals are in the published arrival order).' },
   TICKET_WRONG_SCHEDULE: { statusCode: 409, message: 'The ticket is for another show than the one this door admits.' },

@@ -90,7 +90,7 @@ export class RoomActor {
   private creditAtMs = 0;
   private seatsNow: RoomSeats = { remaining: 0, soldOut: false };
   private seatsAtMs = Number.NEGATIVE_INFINITY;
-  private readonly opensAtIso: string;
+  private opensAtIso: string;
   /** The last audit built, and the closed entrant list in canonical order (see audit). */
   private auditCache: RoomAudit | null = null;
   private canonicalEntrants: string[] | null = null;
@@ -156,16 +156,24 @@ export class RoomActor {
     return this.queue.join(userId, change);
   }
 
-  /** The organiser's new rate (fans a minute; null: only the cap) and cap on active fans, in effect at the next tick. */
-  updateLimits(ratePerMinute: number | null, maxActive: number, change: PendingChange): void {
+  /**
+   * The organiser's changes, in effect at the next tick: the rate (fans a minute; null: only the cap), the cap on
+   * active fans, and the opening time (before the opening only: the caller checks). A fan's countdown is pushed
+   * again after the commit, so a delayed sale shows its new time at once.
+   */
+  update(changes: { ratePerMinute: number | null; maxActive: number; opensAtMs: number }, change: PendingChange): void {
     const atMs = this.deps.clock.now();
-    this.room = { ...this.room, ratePerMinute, maxActive };
+    const { ratePerMinute, maxActive, opensAtMs } = changes;
+    const moved = opensAtMs !== this.room.opensAtMs;
+    this.room = { ...this.room, ratePerMinute, maxActive, opensAtMs };
+    this.opensAtIso = iso(opensAtMs);
     this.queue.room.setMaxActive(maxActive);
-    const updated = { type: 'room.updated', atMs, ratePerMinute, maxActive };
+    const updated = { type: 'room.updated', atMs, ratePerMinute, maxActive, opensAtMs };
     change.record(this.stream, updated);
     const store = this.deps.store;
     const roomId = this.room.roomId;
-    change.write(() => store.updateLimits(roomId, ratePerMinute, maxActive));
+    change.write(() => store.update(roomId, ratePerMinute, maxActive, opensAtMs));
+    if (moved) change.then(() => this.queue.pushAll());
   }
 
   // ---- queries ----

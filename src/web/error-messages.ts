@@ -37,6 +37,7 @@ const MESSAGES: Record<AnyErrorCode, (details: Details) => string> = {
   QUEUE_WRONG_ROOM: () => 'This show sells through its own waiting room. Join that room to book it.',
   ROOM_NOT_FOUND: () => 'That waiting room does not exist. Check the link you were sent for the sale.',
   ROOM_SCHEDULE_TAKEN: () => 'One of those dates already sells through another waiting room.',
+  ROOM_ALREADY_OPEN: () => 'This waiting room has already opened: its opening time can no longer change.',
   ROOM_NOT_OPEN: () => 'This waiting room has not opened yet: its draw is published at the opening.',
   RECEIPT_NOT_AVAILABLE: () => 'Receipts are given to fans who joined before the opening, once the room has opened.',
   UNAUTHENTICATED: () => 'Your sign-in is missing or has expired. Please sign in again.',

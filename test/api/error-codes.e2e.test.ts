@@ -274,6 +274,15 @@ const cases: ErrorCase[] = [
     },
   },
   {
+    name: 'a new opening time for a room already open', code: 'ROOM_ALREADY_OPEN', status: 409,
+    when: async () => {
+      const room = await saleRoom(api.engine.now());
+      // A join at or after the opening time opens the room.
+      await api.http.post('/v1/queue/tokens', { token: (await newFan()).token, body: { roomId: room.roomId } });
+      return api.http.patch(`/v1/admin/rooms/${room.roomId}`, { adminKey: TEST_ADMIN_KEY, body: { opensAt: new Date(api.engine.now() + DAY_MS).toISOString() } });
+    },
+  },
+  {
     name: 'the audit of a room before its opening', code: 'ROOM_NOT_OPEN', status: 409,
     when: async () => api.http.get(`/v1/rooms/${(await saleRoom(api.engine.now() + DAY_MS)).roomId}/audit`),
   },

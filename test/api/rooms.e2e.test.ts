@@ -176,10 +176,32 @@ describe('a waiting room per sale', () => {
     expect((await api.http.get('/v1/rooms')).body.rooms.map((r: { roomId: string }) => r.roomId)).toContain(roomId);
   });
 
+  it('given a sale delayed before its opening, then fans see the new time and the room opens then; once open, its time is history', async () => {
+    const concert = await createConcert(api);
+    const now = api.engine.now();
+    const room = await createRoom({ name: 'Delayed sale', scheduleIds: [concert.schedules[0]!.scheduleId], opensAt: new Date(now + 60_000).toISOString() });
+    const roomId = room['roomId'] as string;
+    const fan = await join('delayed-fan', { roomId });
+    expect(fan.status).toMatchObject({ status: 'PRE_QUEUE', opensInSeconds: 60 });
+    const delayed = await api.http.patch(`/v1/admin/rooms/${roomId}`, { adminKey: TEST_ADMIN_KEY, body: { opensAt: new Date(now + 120_000).toISOString() } });
+    expect([delayed.status, delayed.body.opensInSeconds, delayed.body.commitment]).toEqual([200, 120, room['commitment']]);
+    expect(await statusOf(fan)).toMatchObject({ status: 'PRE_QUEUE', opensInSeconds: 120, opensAt: new Date(now + 120_000).toISOString() });
+    api.clock.advance(90_000);
+    await queueTick(api.clock);
+    expect(await statusOf(fan)).toMatchObject({ status: 'PRE_QUEUE', opensInSeconds: 29 });
+    api.clock.advance(29_000);
+    await queueTick(api.clock);
+    expect((await statusOf(fan))['status']).toBe('ACTIVE');
+    const tooLate = await api.http.patch(`/v1/admin/rooms/${roomId}`, { adminKey: TEST_ADMIN_KEY, body: { opensAt: new Date(now + 600_000).toISOString() } });
+    expect([tooLate.status, tooLate.body.code]).toEqual([409, 'ROOM_ALREADY_OPEN']);
+    // Its rate and cap still change.
+    expect((await api.http.patch(`/v1/admin/rooms/${roomId}`, { adminKey: TEST_ADMIN_KEY, body: { maxActive: 7 } })).body.maxActive).toBe(7);
+  });
+
   it('given the default line, then joining without a room works as before and the status says so', async () => {
     const fan = await join('default-line-fan', {});
-    // Its odds count the schedules in no room: one date of each of the two concerts, 50 seats each.
-    expect(fan.status).toMatchObject({ roomId: null, opensAt: null, opensInSeconds: 0, entrantId: null, seatsRemaining: 100 });
+    // Its odds count the schedules in no room: one date of each of the three concerts, 50 seats each.
+    expect(fan.status).toMatchObject({ roomId: null, opensAt: null, opensInSeconds: 0, entrantId: null, seatsRemaining: 150 });
     const receipt = await api.http.get('/v1/queue/receipt', { token: fan.token, queueToken: fan.queueToken });
     expect([receipt.status, receipt.body.code]).toEqual([409, 'RECEIPT_NOT_AVAILABLE']);
     const noBody = await api.http.post('/v1/queue/tokens', { token: await demoToken(api.http, 'no-body-fan') });
