@@ -60,19 +60,18 @@ export class ClusterRun {
     private readonly roomLoad: RoomLoad,
   ) {
     this.auditSeed = seed;
-    this.resumeRoomLoad(new SeededRandom(seed));
+    const random = new SeededRandom(seed);
+    this.pickNode = () => {
+      const running = this.cluster.running;
+      return (running[random.int(0, running.length - 1)] ?? this.cluster.nodes[0]!).server.http;
+    };
   }
 
-  private nodePicker: (() => HttpClient) | null = null;
+  /** Each room request to a running node picked at random, as a load balancer would. */
+  private readonly pickNode: () => HttpClient;
 
-  private resumeRoomLoad(random?: SeededRandom): void {
-    if (random !== undefined) {
-      this.nodePicker = () => {
-        const running = this.cluster.running;
-        return (running[random.int(0, running.length - 1)] ?? this.cluster.nodes[0]!).server.http;
-      };
-    }
-    if (this.nodePicker !== null) this.roomRun = this.roomLoad.run(this.nodePicker);
+  private resumeRoomLoad(): void {
+    this.roomRun = this.roomLoad.run(this.pickNode);
   }
 
   private async pauseRoomLoad(): Promise<void> {
@@ -117,7 +116,9 @@ export class ClusterRun {
       await driver.ready;
       // A sale's room beside them (its schedule not the driver's), opening a few seconds in: joined through any node.
       const roomLoad = await RoomLoad.create(first, RELIABILITY_ADMIN_KEY, RELIABILITY_AUTH_SECRET, new SeededRandom(options.seed + 1));
-      return new ClusterRun(cluster, schedules, auditorQueueToken, recordPath, driver, options.seed, roomLoad);
+      const run = new ClusterRun(cluster, schedules, auditorQueueToken, recordPath, driver, options.seed, roomLoad);
+      run.resumeRoomLoad();
+      return run;
     } catch (error) {
       await cluster.stop();
       throw error;
