@@ -9,16 +9,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { atLeastRatioTarget } from '../lib/ratio-target.js';
 import { median, round, roundsText } from '../lib/stats.js';
-import type { RunContext, Scenario, ScenarioResult, TargetOutcome } from '../lib/types.js';
+import type { RunContext, Scenario, ScenarioResult } from '../lib/types.js';
 import { runWorker } from '../lib/worker.js';
 import type { RoomLineArgs, RoomLineResult } from '../workers/room-line.js';
 
 const TARGET_RATIO = 0.8;
 const CONCURRENCY = 64;
-
-function target(label: string, subject: number[], baseline: number[], unit: string): TargetOutcome {
-  return atLeastRatioTarget(label, subject, baseline, unit, TARGET_RATIO);
-}
 
 async function run(context: RunContext): Promise<ScenarioResult> {
   const { options } = context;
@@ -46,8 +42,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       { name: 'heap per pre-queued fan', value: round(o.heapBytesPerFan), unit: 'bytes', detail: `joined at ${round(o.joinsPerSecond).toLocaleString('en-US')}/s; the opening held ${round(o.openingHeapBytes / 1_048_576, 1)} MiB more (the places)` },
     ],
     targets: [
-      target('rooms: joins in one of ten rooms >= 80% of the default line', joinsRoom, joinsDefault, 'joins/s'),
-      target('rooms: status polls in one of ten rooms >= 80% of the default line', pollsRoom, pollsDefault, 'polls/s'),
+      atLeastRatioTarget('rooms: joins in one of ten rooms >= 80% of the default line', joinsRoom, joinsDefault, 'joins/s', TARGET_RATIO),
+      atLeastRatioTarget('rooms: status polls in one of ten rooms >= 80% of the default line', pollsRoom, pollsDefault, 'polls/s', TARGET_RATIO),
     ],
     notes: [
       `The shipped build (dist/) in one worker process, FULL durability, ${CONCURRENCY} joining callers, ${options.rounds} round(s), each alternating which line goes first; ${args.fans.toLocaleString('en-US')} joins and ${args.polls.toLocaleString('en-US')} status polls a line a round, nobody admitted (cap 1).`,

@@ -8,16 +8,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { atLeastRatioTarget } from '../lib/ratio-target.js';
 import { median, round, roundsText } from '../lib/stats.js';
-import type { RunContext, Scenario, ScenarioResult, TargetOutcome } from '../lib/types.js';
+import type { RunContext, Scenario, ScenarioResult } from '../lib/types.js';
 import { runWorker } from '../lib/worker.js';
 import type { VenueHoldsArgs, VenueHoldsResult } from '../workers/venue-holds.js';
 
 const TARGET_RATIO = 0.8;
 const CONCURRENCY = 64;
-
-function target(label: string, subject: number[], baseline: number[], unit: string): TargetOutcome {
-  return atLeastRatioTarget(label, subject, baseline, unit, TARGET_RATIO);
-}
 
 async function run(context: RunContext): Promise<ScenarioResult> {
   const { options } = context;
@@ -39,8 +35,8 @@ async function run(context: RunContext): Promise<ScenarioResult> {
       { name: 'bookings by best available (charge, hold, pay)', value: round(median(best)), unit: 'bookings/s', detail: `hold p99 ${roundsText(r.bestAvailable.map((x) => x.holdP99Ms), 2)} ms per round; ${r.bestAvailable[0]?.seatsSold ?? 0} seats sold a round` },
     ],
     targets: [
-      target('venues: hold+cancel on an 80,000-seat stadium >= 80% of the 50-seat hall', stadium, hall, 'commands/s'),
-      target('venues: bookings by best available >= 80% of bookings naming their seats', best, byNumber, 'bookings/s'),
+      atLeastRatioTarget('venues: hold+cancel on an 80,000-seat stadium >= 80% of the 50-seat hall', stadium, hall, 'commands/s', TARGET_RATIO),
+      atLeastRatioTarget('venues: bookings by best available >= 80% of bookings naming their seats', best, byNumber, 'bookings/s', TARGET_RATIO),
     ],
     notes: [
       `The shipped build (dist/) in one worker process, FULL durability, ${CONCURRENCY} callers, ${options.rounds} round(s); each round alternates which goes first. The stadium is demoStadiumLayout() (40 sections x 40 rows x 50 seats); hold+cancel: each caller on its own seat for ${options.durationSeconds} s; bookings: ${args.bookings.toLocaleString('en-US')} of 1-3 seats (30% with a price cap) on a fresh stadium, by number (the next free seats) and by best available.`,

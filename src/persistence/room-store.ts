@@ -29,7 +29,7 @@ export interface AdmissionRow { seq: number; entrantId: string; admittedAtMs: nu
 
 export class RoomStore {
   private readonly insertRoomStmt: Statement;
-  private readonly updateLimitsStmt: Statement;
+  private readonly updateStmt: Statement;
   private readonly openStmt: Statement;
   private readonly insertTokenStmt: Statement;
   private readonly admitTokenStmt: Statement;
@@ -44,7 +44,7 @@ export class RoomStore {
   constructor(db: SqliteDatabase) {
     this.insertRoomStmt = db.prepare(`INSERT INTO rooms (room_id, name, schedule_ids, opens_at_ms, rate_per_minute, max_active, seed, commitment, created_at_ms, position)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM rooms))`);
-    this.updateLimitsStmt = db.prepare('UPDATE rooms SET rate_per_minute = ?, max_active = ?, opens_at_ms = ? WHERE room_id = ?');
+    this.updateStmt = db.prepare('UPDATE rooms SET rate_per_minute = ?, max_active = ?, opens_at_ms = ? WHERE room_id = ?');
     this.openStmt = db.prepare('UPDATE rooms SET opened_at_ms = ?, entrants_digest = ? WHERE room_id = ?');
     this.insertTokenStmt = db.prepare('INSERT INTO room_tokens (token, room_id, user_id, seq, arrival, late, status, issued_at_ms, active_until_ms) VALUES (?, ?, ?, ?, ?, ?, \'WAITING\', ?, 0)');
     this.endTokenStmt = db.prepare('UPDATE room_tokens SET status = \'ENDED\' WHERE token = ?');
@@ -66,7 +66,7 @@ export class RoomStore {
 
   /** The organiser's changes: rate, cap, and (before the opening only: the engine checks) the opening time. */
   update(roomId: string, ratePerMinute: number | null, maxActive: number, opensAtMs: number): void {
-    this.updateLimitsStmt.run(ratePerMinute, maxActive, opensAtMs, roomId);
+    this.updateStmt.run(ratePerMinute, maxActive, opensAtMs, roomId);
   }
 
   /** The opening: its time, the digest of the closed entrant list, and every entrant's drawn place as its token's seq. */

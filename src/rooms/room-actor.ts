@@ -279,11 +279,6 @@ export class RoomActor {
     });
   }
 
-  /** A room just created: its rate counts from now. */
-  restoreEmpty(nowMs: number): void {
-    this.creditAtMs = nowMs;
-  }
-
   // ---- internals ----
 
   private opensInSeconds(nowMs: number): number {

@@ -57,7 +57,6 @@ export class RoomBook {
   create(row: RoomRow, change: PendingChange): RoomActor {
     RoomActor.record(row, this.store, change);
     const room = this.add(row);
-    room.restoreEmpty(this.deps.clock.now());
     if (this.ticking) room.queue.start();
     return room;
   }

@@ -20,8 +20,8 @@ export function validateRoomInput(input: CreateRoomInput): RoomInputProblem | nu
     return { field: 'scheduleIds', problem: 'each schedule once' };
   }
   if (!Number.isSafeInteger(input.opensAtMs) || input.opensAtMs < 0) return { field: 'opensAt', problem: 'a date-time' };
-  if (input.maxActive === undefined) return validateRoomLimits(input.admissionRatePerMinute ?? null, 1);
-  return validateRoomLimits(input.admissionRatePerMinute ?? null, input.maxActive);
+  // No cap given: the engine's default, valid by construction.
+  return validateRoomLimits(input.admissionRatePerMinute ?? null, input.maxActive ?? 1);
 }
 
 export function validateRoomLimits(ratePerMinute: number | null, maxActive: number): RoomInputProblem | null {

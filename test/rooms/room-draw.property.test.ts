@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BookingEngine } from '../../src/domain/engine.js';
 import { fairOrder } from '../../src/rooms/fairness/fair-order.js';
 import { createOpenSchedule, openHarness, type Harness } from '../support/engine-harness.js';
+import { okValue } from '../support/results.js';
 
 type Step = { kind: 'join'; fan: number } | { kind: 'leave'; fan: number };
 
@@ -23,15 +24,10 @@ afterEach(async () => {
   harness = undefined;
 });
 
-function value<T>(result: { ok: true; value: T } | { ok: false; error: { code: string } }): T {
-  if (!result.ok) throw new Error(result.error.code);
-  return result.value;
-}
-
 /** Each live fan's [entrantId, position], in line order. */
 function line(engine: BookingEngine, live: ReadonlyMap<string, string>): string[] {
   return [...live]
-    .map(([userId, token]) => value(engine.queueStatus(userId, token)))
+    .map(([userId, token]) => okValue(engine.queueStatus(userId, token)))
     .sort((a, b) => a.position - b.position)
     .map((status) => status.entrantId!);
 }
@@ -42,34 +38,34 @@ describe('the draw at a room\'s opening', () => {
       harness = await openHarness({ queueMaxActive: 100, queueWaitingIdleMs: 3_600_000 });
       const { scheduleId } = await createOpenSchedule(harness.engine, harness.clock.now());
       // One admitted at once (cap 1): the first in line is ACTIVE at position 0 and sorts first.
-      const room = value(await harness.engine.createRoom({ name: 'Draw', scheduleIds: [scheduleId], opensAtMs: harness.clock.now() + 10_000, maxActive: 1 }));
+      const room = okValue(await harness.engine.createRoom({ name: 'Draw', scheduleIds: [scheduleId], opensAtMs: harness.clock.now() + 10_000, maxActive: 1 }));
       const live = new Map<string, string>();
       for (const step of before) {
         const userId = `fan-${step.fan}`;
         if (step.kind === 'join') {
-          live.set(userId, value(await harness.engine.issueQueueToken(userId, { roomId: room.roomId })).status.token);
+          live.set(userId, okValue(await harness.engine.issueQueueToken(userId, { roomId: room.roomId })).status.token);
         } else if (live.has(userId)) {
-          value(await harness.engine.leaveQueue(userId, live.get(userId)!));
+          okValue(await harness.engine.leaveQueue(userId, live.get(userId)!));
           live.delete(userId);
         }
       }
-      const entrants = [...live].map(([userId, token]) => value(harness!.engine.queueStatus(userId, token)).entrantId!);
+      const entrants = [...live].map(([userId, token]) => okValue(harness!.engine.queueStatus(userId, token)).entrantId!);
       await harness.advance(11_000);
       const late: string[] = [];
       for (let i = 0; i < lateCount; i++) {
-        const issued = value(await harness.engine.issueQueueToken(`late-${i}`, { roomId: room.roomId }));
+        const issued = okValue(await harness.engine.issueQueueToken(`late-${i}`, { roomId: room.roomId }));
         live.set(`late-${i}`, issued.status.token);
         late.push(issued.status.entrantId!);
       }
-      const seed = value(harness.engine.getRoom(room.roomId)).seed!;
+      const seed = okValue(harness.engine.getRoom(room.roomId)).seed!;
       const order = fairOrder(seed, entrants);
       // The first drawn is admitted (cap 1): position 0, so it sorts first as it should.
       expect(line(harness.engine, live)).toEqual([...order, ...late]);
       for (const [userId, token] of live) {
         const receipt = harness.engine.queueReceipt(userId, token);
-        const entrantId = value(harness.engine.queueStatus(userId, token)).entrantId!;
+        const entrantId = okValue(harness.engine.queueStatus(userId, token)).entrantId!;
         if (late.includes(entrantId)) expect(receipt).toMatchObject({ ok: false, error: { code: 'RECEIPT_NOT_AVAILABLE' } });
-        else expect(value(receipt).place).toBe(order.indexOf(entrantId) + 1);
+        else expect(okValue(receipt).place).toBe(order.indexOf(entrantId) + 1);
       }
       const engine = await harness.crash();
       expect(line(engine, live)).toEqual([...order, ...late]);

@@ -13,6 +13,7 @@ import { fairOrder } from '../../src/rooms/fairness/fair-order.js';
 import { signReceipt } from '../../src/rooms/fairness/receipt.js';
 import { verifyRoomAudit, type RoomAuditBundle } from '../../src/rooms/fairness/verify-room.js';
 import { createOpenSchedule, openHarness, type Harness } from '../support/engine-harness.js';
+import { okValue } from '../support/results.js';
 
 const KEY = generateKeyPairSync('ed25519').privateKey;
 
@@ -22,20 +23,15 @@ afterEach(async () => {
   harness = undefined;
 });
 
-function value<T>(result: { ok: true; value: T } | { ok: false; error: { code: string } }): T {
-  if (!result.ok) throw new Error(result.error.code);
-  return result.value;
-}
-
 async function saleRoom(engine: BookingEngine, opensAtMs: number, maxActive: number): Promise<{ roomId: string; scheduleId: string }> {
   const { scheduleId } = await createOpenSchedule(engine, engine.now());
-  const room = value(await engine.createRoom({ name: 'Sale', scheduleIds: [scheduleId], opensAtMs, maxActive }));
+  const room = okValue(await engine.createRoom({ name: 'Sale', scheduleIds: [scheduleId], opensAtMs, maxActive }));
   return { roomId: room.roomId, scheduleId };
 }
 
 /** The bundle as the API publishes it, signed here with a test key, with every live entrant's receipt. */
 function bundleOf(engine: BookingEngine, roomId: string, fans: ReadonlyMap<string, string>): RoomAuditBundle {
-  const { head, ...audit } = value(engine.roomAudit(roomId));
+  const { head, ...audit } = okValue(engine.roomAudit(roomId));
   const receipts: string[] = [];
   for (const [userId, token] of fans) {
     const fields = engine.queueReceipt(userId, token);
@@ -53,8 +49,8 @@ describe('a sale\'s room through crashes', () => {
   it('given a room and the default line both admitting, then each keeps its own admission-rate estimate (a room\'s ticks never overwrite the line\'s)', async () => {
     harness = await openHarness({ queueMaxActive: 100 });
     const { roomId } = await saleRoom(harness.engine, harness.clock.now(), 1);
-    for (let i = 0; i < 3; i++) value(await harness.engine.issueQueueToken(`line-${i}`));
-    for (let i = 0; i < 3; i++) value(await harness.engine.issueQueueToken(`room-${i}`, { roomId }));
+    for (let i = 0; i < 3; i++) okValue(await harness.engine.issueQueueToken(`line-${i}`));
+    for (let i = 0; i < 3; i++) okValue(await harness.engine.issueQueueToken(`room-${i}`, { roomId }));
     await harness.advance(1_000);
     await harness.advance(1_000);
     const db = new Database(harness.dbPath, { readonly: true });
@@ -66,7 +62,7 @@ describe('a sale\'s room through crashes', () => {
     }
     // And after a kill the room is as it was: one admitted (its cap), the rest waiting.
     const engine = await harness.crash();
-    expect(value(engine.getRoom(roomId)).active).toBe(1);
+    expect(okValue(engine.getRoom(roomId)).active).toBe(1);
   });
 
   it('given entrants in the pre-queue, when the engine is killed before and after the opening, then the list, the draw, the places and the log hold', async () => {
@@ -75,41 +71,41 @@ describe('a sale\'s room through crashes', () => {
     const { roomId } = await saleRoom(harness.engine, opensAtMs, 3);
     const tokens = new Map<string, string>();
     for (let i = 0; i < 20; i++) {
-      const issued = value(await harness.engine.issueQueueToken(`fan-${i}`, { roomId }));
+      const issued = okValue(await harness.engine.issueQueueToken(`fan-${i}`, { roomId }));
       tokens.set(`fan-${i}`, issued.status.token);
     }
-    value(await harness.engine.leaveQueue('fan-19', tokens.get('fan-19')!));
+    okValue(await harness.engine.leaveQueue('fan-19', tokens.get('fan-19')!));
     tokens.delete('fan-19');
-    const commitment = value(harness.engine.getRoom(roomId)).commitment;
+    const commitment = okValue(harness.engine.getRoom(roomId)).commitment;
 
     // Killed in the pre-queue: every acknowledged entrant is still in it, under the same commitment.
     let engine = await harness.crash();
-    expect(value(engine.getRoom(roomId))).toMatchObject({ state: 'PRE_QUEUE', entrants: 19, preQueue: 19, commitment, seed: null });
-    for (const [userId, token] of tokens) expect(value(engine.queueStatus(userId, token))).toMatchObject({ status: 'PRE_QUEUE', roomId });
+    expect(okValue(engine.getRoom(roomId))).toMatchObject({ state: 'PRE_QUEUE', entrants: 19, preQueue: 19, commitment, seed: null });
+    for (const [userId, token] of tokens) expect(okValue(engine.queueStatus(userId, token))).toMatchObject({ status: 'PRE_QUEUE', roomId });
 
     // Opened after the restart: the order is the seed's.
     await harness.advance(61_000);
     await harness.advance(1_000);
-    const opened = value(engine.getRoom(roomId));
+    const opened = okValue(engine.getRoom(roomId));
     expect(opened).toMatchObject({ state: 'OPEN', active: 3, waiting: 16 });
-    const entrantOf = new Map([...tokens].map(([userId, token]) => [value(engine.queueStatus(userId, token)).entrantId!, userId]));
+    const entrantOf = new Map([...tokens].map(([userId, token]) => [okValue(engine.queueStatus(userId, token)).entrantId!, userId]));
     const order = fairOrder(opened.seed!, entrantOf.keys()).map((entrantId) => entrantOf.get(entrantId)!);
-    const placesBefore = order.map((userId) => value(engine.queueStatus(userId, tokens.get(userId)!)).position);
+    const placesBefore = order.map((userId) => okValue(engine.queueStatus(userId, tokens.get(userId)!)).position);
     expect(placesBefore).toEqual([0, 0, 0, ...Array.from({ length: 16 }, (_, i) => i + 1)]);
-    const receiptsBefore = order.map((userId) => value(engine.queueReceipt(userId, tokens.get(userId)!)));
+    const receiptsBefore = order.map((userId) => okValue(engine.queueReceipt(userId, tokens.get(userId)!)));
     expect(receiptsBefore.map((r) => r.place)).toEqual(order.map((_, i) => i + 1));
 
     // Killed after the opening: the same places, the same receipts, the same log.
-    const auditBefore = value(engine.roomAudit(roomId));
+    const auditBefore = okValue(engine.roomAudit(roomId));
     engine = await harness.crash();
-    expect(order.map((userId) => value(engine.queueStatus(userId, tokens.get(userId)!)).position)).toEqual(placesBefore);
-    expect(order.map((userId) => value(engine.queueReceipt(userId, tokens.get(userId)!)))).toEqual(receiptsBefore);
-    expect(value(engine.roomAudit(roomId))).toEqual(auditBefore);
+    expect(order.map((userId) => okValue(engine.queueStatus(userId, tokens.get(userId)!)).position)).toEqual(placesBefore);
+    expect(order.map((userId) => okValue(engine.queueReceipt(userId, tokens.get(userId)!)))).toEqual(receiptsBefore);
+    expect(okValue(engine.roomAudit(roomId))).toEqual(auditBefore);
 
     // The sale goes on in the drawn order, and the bundle verifies.
-    for (const userId of order.slice(0, 3)) value(await engine.leaveQueue(userId, tokens.get(userId)!));
+    for (const userId of order.slice(0, 3)) okValue(await engine.leaveQueue(userId, tokens.get(userId)!));
     await harness.advance(1_000);
-    expect(order.slice(3, 6).map((userId) => value(engine.queueStatus(userId, tokens.get(userId)!)).status)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
+    expect(order.slice(3, 6).map((userId) => okValue(engine.queueStatus(userId, tokens.get(userId)!)).status)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
     const report = verifyRoomAudit(bundleOf(engine, roomId, tokens));
     expect(report).toMatchObject({ ok: true, entrants: 19, admissions: 6, receipts: 16 });
   });
@@ -137,20 +133,20 @@ describe('a sale\'s room through crashes', () => {
       const action = random(10);
       if (action < 5) {
         const userId = `walker-${next++}`;
-        const issued = value(await engine.issueQueueToken(userId, { roomId }));
+        const issued = okValue(await engine.issueQueueToken(userId, { roomId }));
         live.set(userId, issued.status.token);
         everyone.set(userId, issued.status.token);
       } else if (action < 7 && live.size > 0) {
         const [userId, token] = [...live][random(live.size)]!;
-        value(await engine.leaveQueue(userId, token));
+        okValue(await engine.leaveQueue(userId, token));
         live.delete(userId);
       } else if (action < 9) {
         await harness.advance(1_000);
-        acknowledgedAdmissions = value(engine.getRoom(roomId)).admitted;
+        acknowledgedAdmissions = okValue(engine.getRoom(roomId)).admitted;
       } else {
         engine = await harness.crash();
         crashes++;
-        const room = value(engine.getRoom(roomId));
+        const room = okValue(engine.getRoom(roomId));
         if (room.state === 'OPEN' && room.lateArrivals > 0) crashesOpen++;
         // Admissions are committed by the tick that makes them: every one counted before the kill is there.
         expect(room.admitted).toBeGreaterThanOrEqual(acknowledgedAdmissions);
@@ -159,7 +155,7 @@ describe('a sale\'s room through crashes', () => {
       }
     }
     await harness.advance(1_000);
-    const room = value(engine.getRoom(roomId));
+    const room = okValue(engine.getRoom(roomId));
     expect(room.state).toBe('OPEN');
     expect(room.admitted).toBeGreaterThan(0);
     // The walk did what it is for: kills in the pre-queue and after the opening, with late arrivals.
